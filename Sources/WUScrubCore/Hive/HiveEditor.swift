@@ -1,0 +1,69 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Replaces a hive file with an edited copy, never in place.
+///
+/// The steps: open the hive with hivex, apply the edit in memory, commit to a temporary file in
+/// the hive's own directory, fix its checksum, validate its structure, reopen it with hivex and
+/// check the edit, fsync, then (after `beforeReplace` has run) rename it over the original and
+/// fsync the directory. Any failure removes the temporary file and leaves the original as it was.
+public enum HiveEditor {
+    /// Edits a hive atomically.
+    ///
+    /// - Parameters:
+    ///   - path: The hive to replace.
+    ///   - edit: Changes the open, writable hive in memory.
+    ///   - verify: Checks the written copy, opened read-only; throw to abandon the write.
+    ///   - beforeReplace: Receives the SHA-256 of the new file just before the rename (for a journal).
+    /// - Returns: The SHA-256 of the new hive.
+    /// - Throws: `HiveError`, `FileIOError`, or what the closures throw.
+    @discardableResult
+    public static func rewrite(
+        _ path: String,
+        edit: (Hive) throws -> Void,
+        verify: (Hive) throws -> Void,
+        beforeReplace: (String) throws -> Void = { _ in }
+    ) throws -> String {
+        let temporary = FileIO.temporaryName(beside: path)
+        do {
+            let hive = try Hive(path: path, writable: true)
+            defer { hive.close() }
+            try edit(hive)
+            try hive.commit(to: temporary)
+            let written = try FileIO.read(temporary)
+            let block = try HiveLayout.validate(written, path: temporary)
+            guard !block.isDirty else {
+                throw HiveError.verificationFailed(path: temporary, detail: "the written hive is not clean (sequence \(block.primarySequence)/\(block.secondarySequence))")
+            }
+            let copy = try Hive(path: temporary)
+            defer { copy.close() }
+            try verify(copy)
+            try FileIO.copyOwnership(from: path, to: temporary)
+            let digest = FileIO.sha256(written)
+            try beforeReplace(digest)
+            try FileIO.renameDurably(temporary, to: path)
+            return digest
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    /// Replaces a hive with exact bytes (a backup), atomically and keeping owner and mode.
+    ///
+    /// - Parameters:
+    ///   - path: The hive to replace.
+    ///   - bytes: The content to put back.
+    public static func replace(_ path: String, with bytes: [UInt8]) throws(FileIOError) {
+        let temporary = FileIO.temporaryName(beside: path)
+        try FileIO.createDurably(bytes, at: temporary)
+        do {
+            try FileIO.copyOwnership(from: path, to: temporary)
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        try FileIO.renameDurably(temporary, to: path)
+    }
+}

@@ -1,0 +1,323 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// The reset state machine: preflight → journal → backup → disable → purge → restore → verify → done.
+///
+/// Every phase change is written to the journal first, so an interrupted run can be resumed
+/// (each step is idempotent) or rolled back. The library never prints; callers render the results.
+public struct Resetter: Sendable {
+    /// The installation to work on.
+    public let install: WindowsInstall
+    /// Recorded in the journal.
+    public let toolVersion: String
+    /// How many hive backups to keep.
+    public static let backupsKept = 3
+
+    public init(install: WindowsInstall, toolVersion: String) {
+        self.install = install
+        self.toolVersion = toolVersion
+    }
+
+    var store: JournalStore { JournalStore(directory: install.path(install.stateDirectory)) }
+    var hiveFile: String { install.path(install.systemHive) }
+    var backupDirectory: String { install.stateDirectory + "/backup" }
+
+    /// The purge folders present, relative to the mount root.
+    var purgeFolders: [String] { [install.dataStore, install.download].compactMap { $0 } }
+
+    // MARK: - Preflight
+
+    /// Checks everything a reset needs and describes what it would do, writing nothing.
+    ///
+    /// - Returns: The plan, with the purge counted by a dry-run walk.
+    /// - Throws: `ImageError.readOnly`, `ResetError.unfinishedJournal` or `.dirtyHive`,
+    ///   `HiveError` for a hive that is invalid or lacks the service, `FileIOError`.
+    public func preflight() throws -> ResetPlan {
+        try Resetter.checkWritable(install.root)
+        if let journal = try store.load(), !journal.phase.isClosed {
+            throw ResetError.unfinishedJournal(path: install.stateDirectory + "/journal.json", phase: journal.phase)
+        }
+        let status = try HiveStatus(path: install.systemHive, file: hiveFile)
+        if status.isDirty {
+            throw ResetError.dirtyHive(path: install.systemHive, primarySequence: status.primarySequence,
+                                       secondarySequence: status.secondarySequence, checksumValid: status.checksumValid)
+        }
+        let starts = try readStarts(checkEditable: true)
+        return ResetPlan(
+            install: install, hive: status, starts: starts, purge: purgeFolders.map { purgeReport($0, dryRun: true) },
+            missingFolders: missingFolders(), journalPath: install.stateDirectory + "/journal.json",
+            backupDirectory: backupDirectory
+        )
+    }
+
+    /// Refuses a read-only file system.
+    static func checkWritable(_ root: String) throws(ImageError) {
+        var info = statvfs()
+        if statvfs(root, &info) == 0, info.f_flag & UInt(ST_RDONLY) != 0 {
+            throw .readOnly(root: root)
+        }
+    }
+
+    func readStarts(checkEditable: Bool) throws -> [ServiceStart] {
+        let hive = try Hive(path: hiveFile)
+        defer { hive.close() }
+        let starts = try ServiceConfiguration.read(hive)
+        if checkEditable {
+            for start in starts {
+                let key = ServiceStart.serviceKey(in: start.controlSet)
+                guard let node = try hive.node(at: key) else { throw HiveError.keyNotFound(path: install.systemHive, key: key) }
+                for entry in try hive.valueEntries(of: node) where entry.size > BaseBlock.maximumSingleCellData {
+                    throw HiveError.bigValueOnKey(path: install.systemHive, key: key, value: entry.name, size: entry.size)
+                }
+            }
+        }
+        return starts
+    }
+
+    /// Walks one purge folder (counting only, with `dryRun`); a folder that cannot be opened
+    /// becomes a report with one failure, so the run goes on to restore the service.
+    func purgeReport(_ folder: String, dryRun: Bool) -> PurgeReport {
+        do {
+            return try Purger(dryRun: dryRun).purgeContents(under: install.root, components: folder.split(separator: "/").map(String.init))
+        } catch {
+            var report = PurgeReport(folder: folder)
+            report.failureCount = 1
+            report.failures = [PurgeFailure(path: folder, operation: "open", errno: 0, message: "\(error)")]
+            return report
+        }
+    }
+
+    func missingFolders() -> [String] {
+        let base = install.softwareDistribution ?? install.windows + "/SoftwareDistribution"
+        var missing: [String] = []
+        if install.dataStore == nil { missing.append(base + "/DataStore") }
+        if install.download == nil { missing.append(base + "/Download") }
+        return missing
+    }
+
+    // MARK: - Running
+
+    /// Runs a reset from a plan made by `preflight()`.
+    ///
+    /// - Parameter plan: The plan; the hive must still have the hash recorded in it.
+    /// - Returns: What was done. A purge with failures still restores the service.
+    public func run(_ plan: ResetPlan) throws -> ResetOutcome {
+        let now = Date()
+        let runID = UUID().uuidString.lowercased()
+        let stamp = ISO8601DateFormatter.compact.string(from: now)
+        var journal = Journal(
+            toolVersion: toolVersion, runID: runID, startedAt: now, updatedAt: now, phase: .journal,
+            hivePath: install.systemHive, originalHiveSHA256: plan.hive.sha256, originalHiveSize: plan.hive.size,
+            originalStarts: plan.starts,
+            backupPath: backupDirectory + "/SYSTEM-\(stamp)-\(runID.prefix(8))"
+        )
+        try store.save(&journal, note: "journal created for \(install.systemHive); original start values " +
+                       plan.starts.map { "\($0.controlSet)=\($0.start)" }.joined(separator: ", "))
+        return try proceed(&journal, from: .backup)
+    }
+
+    /// Continues an interrupted run from the phase its journal records.
+    ///
+    /// - Throws: `ResetError.nothingToResume` when there is no open journal.
+    public func resume() throws -> ResetOutcome {
+        try Resetter.checkWritable(install.root)
+        var journal = try openJournal()
+        try store.appendLog("resuming run \(journal.runID.prefix(8)) at phase \(journal.phase.rawValue)")
+        return try proceed(&journal, from: journal.phase)
+    }
+
+    /// Puts the original start values back and closes the journal; purges nothing.
+    ///
+    /// - Throws: `ResetError.nothingToResume` when there is no open journal.
+    public func rollback() throws -> ResetOutcome {
+        try Resetter.checkWritable(install.root)
+        var journal = try openJournal()
+        var byteIdentical = false
+        if journal.phase > .backup {
+            byteIdentical = try restore(journal)
+        }
+        let finalStarts = try verify(journal)
+        journal.phase = .rolledBack
+        try store.save(&journal, note: "rolled back: original start values restored")
+        return ResetOutcome(journal: journal, restoredByteIdentical: byteIdentical,
+                            finalHiveSHA256: try FileIO.sha256(ofFile: hiveFile), finalStarts: finalStarts)
+    }
+
+    /// The open journal of an interrupted run, checked against this installation.
+    public func openJournal() throws -> Journal {
+        guard let journal = try store.load(), !journal.phase.isClosed else {
+            throw ResetError.nothingToResume(path: install.stateDirectory + "/journal.json")
+        }
+        guard journal.hivePath == install.systemHive else {
+            throw ResetError.journalUnreadable(path: store.journalPath, detail: "it is for hive '\(journal.hivePath)', not '\(install.systemHive)'")
+        }
+        return journal
+    }
+
+    /// Runs the phases from `first` to the end, recording each in the journal before it runs.
+    func proceed(_ journal: inout Journal, from first: Journal.Phase) throws -> ResetOutcome {
+        var byteIdentical = false
+        var finalStarts: [ServiceStart] = []
+        for phase in Journal.Phase.allCases where phase >= first && phase < .done {
+            if journal.phase != phase {
+                journal.phase = phase
+                try store.save(&journal, note: "starting")
+            }
+            switch phase {
+            case .journal: break
+            case .backup: try backup(journal)
+            case .disable: try disable(&journal)
+            case .purge:
+                journal.purge = purgeFolders.map { purgeReport($0, dryRun: false) }
+                let removed = journal.purge!.map { "\($0.folder): \($0.files) files, \($0.directories) dirs, \($0.links) links, \($0.bytes) bytes, \($0.failureCount) failures" }
+                try store.save(&journal, note: "purged " + removed.joined(separator: "; "))
+            case .restore: byteIdentical = try restore(journal)
+            case .verify: finalStarts = try verify(journal)
+            case .done, .rolledBack: break
+            }
+        }
+        journal.phase = .done
+        try store.save(&journal, note: "done")
+        if finalStarts.isEmpty { finalStarts = try verify(journal) }
+        return ResetOutcome(journal: journal, restoredByteIdentical: byteIdentical,
+                            finalHiveSHA256: try FileIO.sha256(ofFile: hiveFile), finalStarts: finalStarts)
+    }
+
+    // MARK: - Steps
+
+    /// Copies the original hive into the backup folder, checks the copy, prunes old backups.
+    func backup(_ journal: Journal) throws {
+        let current = try FileIO.sha256(ofFile: hiveFile)
+        guard current == journal.originalHiveSHA256 else {
+            throw ResetError.hiveChanged(path: install.systemHive, detail: "its SHA-256 is no longer the one recorded before the backup")
+        }
+        let target = install.path(journal.backupPath)
+        try FileIO.makeDirectories(install.path(backupDirectory))
+        if FileIO.exists(target) {
+            if try FileIO.sha256(ofFile: target) == journal.originalHiveSHA256 { return }
+            try FileIO.remove(target)
+        }
+        _ = try FileIO.copyDurably(hiveFile, to: target)
+        guard try FileIO.sha256(ofFile: target) == journal.originalHiveSHA256 else {
+            throw ResetError.backupMismatch(path: journal.backupPath)
+        }
+        try pruneBackups(keeping: target)
+    }
+
+    func pruneBackups(keeping current: String) throws {
+        let directory = install.path(backupDirectory)
+        let backups = try FileIO.names(in: directory).filter { $0.hasPrefix("SYSTEM-") }.sorted(by: >)
+        for name in backups.dropFirst(Resetter.backupsKept) where directory + "/" + name != current {
+            try FileIO.remove(directory + "/" + name)
+        }
+    }
+
+    /// Sets Start = 4 in every chosen control set (skipped when the hive already is the disabled one).
+    func disable(_ journal: inout Journal) throws {
+        let current = try FileIO.sha256(ofFile: hiveFile)
+        if current == journal.disabledHiveSHA256 { return }
+        if current != journal.originalHiveSHA256 {
+            let starts = try readStarts(checkEditable: false)
+            guard starts.allSatisfy({ $0.start == ServiceStart.disabled }) else {
+                throw ResetError.hiveChanged(path: install.systemHive, detail: "it is neither the original nor the disabled hive")
+            }
+            journal.disabledHiveSHA256 = current
+            try store.save(&journal, note: "hive already disabled")
+            return
+        }
+        let sets = journal.originalStarts.map { (controlSet: $0.controlSet, start: ServiceStart.disabled) }
+        var pending = journal
+        _ = try HiveEditor.rewrite(
+            hiveFile,
+            edit: { hive in try ServiceConfiguration.setStart(sets, in: hive) },
+            verify: { hive in try checkStarts(hive, expected: sets) },
+            beforeReplace: { digest in
+                pending.disabledHiveSHA256 = digest
+                try store.save(&pending, note: "disabled hive written (sha256 \(digest.prefix(16))), replacing the original")
+            }
+        )
+        journal = pending
+    }
+
+    /// Empties DataStore and Download; failures are recorded, never thrown.
+    func purge() -> [PurgeReport] {
+        purgeFolders.map { folder in
+            do {
+                return try Purger().purgeContents(under: install.root, components: folder.split(separator: "/").map(String.init))
+            } catch {
+                var report = PurgeReport(folder: folder)
+                report.failureCount = 1
+                report.failures = [PurgeFailure(path: folder, operation: "open", errno: 0, message: "\(error)")]
+                return report
+            }
+        }
+    }
+
+    /// Puts the original start values back: byte for byte from the backup when the hive is still
+    /// exactly what the disable step wrote, otherwise by setting the values with hivex.
+    ///
+    /// - Returns: Whether the bytes of the original were put back.
+    func restore(_ journal: Journal) throws -> Bool {
+        let current = try FileIO.sha256(ofFile: hiveFile)
+        if current == journal.originalHiveSHA256 { return true }
+        if current == journal.disabledHiveSHA256 {
+            let original = try FileIO.read(install.path(journal.backupPath))
+            guard FileIO.sha256(original) == journal.originalHiveSHA256 else {
+                throw ResetError.backupMismatch(path: journal.backupPath)
+            }
+            try HiveEditor.replace(hiveFile, with: original)
+            try store.appendLog("run \(journal.runID.prefix(8)): original hive bytes put back from \(journal.backupPath)")
+            return true
+        }
+        let sets = journal.originalStarts.map { (controlSet: $0.controlSet, start: $0.start) }
+        let present = try readStarts(checkEditable: false)
+        if present.map(\.start) == sets.map(\.start) { return false }
+        try HiveEditor.rewrite(
+            hiveFile,
+            edit: { hive in try ServiceConfiguration.setStart(sets, in: hive) },
+            verify: { hive in try checkStarts(hive, expected: sets) }
+        )
+        try store.appendLog("run \(journal.runID.prefix(8)): original start values set with hivex (the hive had changed since the disable step)")
+        return false
+    }
+
+    /// Checks that the hive is valid and clean and holds the original start values.
+    func verify(_ journal: Journal) throws -> [ServiceStart] {
+        let status = try HiveStatus(path: install.systemHive, file: hiveFile)
+        guard !status.isDirty else {
+            throw ResetError.verificationFailed(path: install.systemHive, detail: "the hive is not clean after the run")
+        }
+        let starts = try readStarts(checkEditable: false)
+        let expected = journal.originalStarts.map { (controlSet: $0.controlSet, start: $0.start) }
+        guard starts.map(\.controlSet) == expected.map(\.controlSet), starts.map(\.start) == expected.map(\.start) else {
+            throw ResetError.verificationFailed(path: install.systemHive, detail: "Start values are " +
+                starts.map { "\($0.controlSet)=\($0.start)" }.joined(separator: ", ") + ", expected " +
+                expected.map { "\($0.controlSet)=\($0.start)" }.joined(separator: ", "))
+        }
+        return starts
+    }
+}
+
+/// Checks the `wuauserv` start values of a hive.
+func checkStarts(_ hive: Hive, expected: [(controlSet: String, start: UInt32)]) throws {
+    for (controlSet, start) in expected {
+        let key = ServiceStart.serviceKey(in: controlSet)
+        guard let service = try hive.node(at: key), let value = try hive.value(named: "Start", in: service) else {
+            throw HiveError.verificationFailed(path: hive.path, detail: "\(key)\\Start is missing")
+        }
+        guard value.dwordValue == start else {
+            throw HiveError.verificationFailed(path: hive.path, detail: "\(key)\\Start reads \(value), expected \(start)")
+        }
+    }
+}
+
+extension ISO8601DateFormatter {
+    /// `20261125T043500Z`: sortable and safe in file names.
+    static var compact: ISO8601DateFormatter {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withYear, .withMonth, .withDay, .withTime, .withTimeZone]
+        return formatter
+    }
+}

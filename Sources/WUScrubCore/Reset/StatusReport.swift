@@ -1,0 +1,28 @@
+/// What `status` shows about an installation; read-only, every part independent of the others.
+public struct StatusReport: Sendable, Equatable, Codable {
+    public var install: WindowsInstall
+    /// The hive's state, or nil with `hiveError` when it cannot be read or is invalid.
+    public var hive: HiveStatus?
+    public var hiveError: String?
+    /// The service's start mode per chosen control set, or nil with `startsError`.
+    public var starts: [ServiceStart]?
+    public var startsError: String?
+    /// What DataStore and Download hold (counted, nothing removed).
+    public var folders: [PurgeReport]
+    public var missingFolders: [String]
+    /// The journal of the last run, if any, and whether it is unfinished.
+    public var journal: Journal?
+    public var journalError: String?
+    public var hasUnfinishedRun: Bool { journal.map { !$0.phase.isClosed } ?? false }
+
+    /// Inspects an installation without writing anything.
+    public init(install: WindowsInstall) {
+        let resetter = Resetter(install: install, toolVersion: "")
+        self.install = install
+        do { hive = try HiveStatus(path: install.systemHive, file: resetter.hiveFile) } catch { hiveError = "\(error)" }
+        do { starts = try resetter.readStarts(checkEditable: false) } catch { startsError = "\(error)" }
+        folders = resetter.purgeFolders.map { resetter.purgeReport($0, dryRun: true) }
+        missingFolders = resetter.missingFolders()
+        do { journal = try resetter.store.load() } catch { journalError = "\(error)" }
+    }
+}

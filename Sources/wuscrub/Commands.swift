@@ -1,0 +1,106 @@
+import ArgumentParser
+import WUScrubCore
+
+extension WUScrub {
+    /// `wuscrub reset ROOT`: the whole repair.
+    struct Reset: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Disable wuauserv, empty DataStore and Download, restore wuauserv's start mode.",
+            discussion: "Refuses a dirty SYSTEM hive, a read-only mount and an unfinished earlier run, changing nothing."
+        )
+
+        @OptionGroup var options: CommonOptions
+
+        @Flag(help: "Print the plan (hive, control sets, what would be removed); write nothing, not even the journal.")
+        var dryRun = false
+
+        @Flag(name: .shortAndLong, help: "Do not ask for confirmation (required when there is no terminal).")
+        var yes = false
+
+        func run() throws {
+            let runner = Runner(options: options, command: "reset")
+            try runner.run(dryRun: dryRun) { document, runner in
+                let install = try WindowsInstall.locate(root: options.root)
+                document.install = install
+                let resetter = Resetter(install: install, toolVersion: WUScrub.version)
+                let plan = try resetter.preflight()
+                document.plan = plan
+                if dryRun {
+                    document.outcome = "planned"
+                    return .success
+                }
+                try runner.confirm("Reset Windows Update on '\(options.root)'?", showing: document, yes: yes)
+                let outcome = try resetter.run(plan)
+                document.result = outcome
+                return outcome.purgeComplete ? .success : .purgeIncomplete
+            }
+        }
+    }
+
+    /// `wuscrub status ROOT`: what is there, read-only.
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the installation, the SYSTEM hive's state, wuauserv's start mode, the folders and any unfinished run."
+        )
+
+        @OptionGroup var options: CommonOptions
+
+        func run() throws {
+            try Runner(options: options, command: "status").run { document, _ in
+                let install = try WindowsInstall.locate(root: options.root)
+                document.install = install
+                document.status = StatusReport(install: install)
+                return .success
+            }
+        }
+    }
+
+    /// `wuscrub resume ROOT`: finish an interrupted run.
+    struct Resume: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Continue an interrupted reset from the phase its journal records."
+        )
+
+        @OptionGroup var options: CommonOptions
+
+        @Flag(name: .shortAndLong, help: "Do not ask for confirmation.")
+        var yes = false
+
+        func run() throws {
+            try Runner(options: options, command: "resume").run { document, runner in
+                let install = try WindowsInstall.locate(root: options.root)
+                document.install = install
+                let resetter = Resetter(install: install, toolVersion: WUScrub.version)
+                let journal = try resetter.openJournal()
+                try runner.confirm("Resume the run stopped in phase '\(journal.phase.rawValue)'?", showing: document, yes: yes)
+                let outcome = try resetter.resume()
+                document.result = outcome
+                return outcome.purgeComplete ? .success : .purgeIncomplete
+            }
+        }
+    }
+
+    /// `wuscrub rollback ROOT`: put the original start values back.
+    struct Rollback: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Put wuauserv's original start values back and close the journal (purges nothing)."
+        )
+
+        @OptionGroup var options: CommonOptions
+
+        @Flag(name: .shortAndLong, help: "Do not ask for confirmation.")
+        var yes = false
+
+        func run() throws {
+            try Runner(options: options, command: "rollback").run { document, runner in
+                let install = try WindowsInstall.locate(root: options.root)
+                document.install = install
+                let resetter = Resetter(install: install, toolVersion: WUScrub.version)
+                let journal = try resetter.openJournal()
+                try runner.confirm("Roll back the run stopped in phase '\(journal.phase.rawValue)'?", showing: document, yes: yes)
+                document.result = try resetter.rollback()
+                return .success
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import SystemPackage
+import WUScrubCore
+
+/// The one JSON document `--json` prints (schema version 1, described in README.md), and the
+/// source of the text output too.
+struct Document: Encodable {
+    struct Failure: Encodable {
+        var kind: String
+        var message: String
+    }
+
+    var schemaVersion = 1
+    var tool = "wuscrub"
+    var version = WUScrub.version
+    var command: String
+    var root: String
+    var dryRun: Bool?
+    /// "success", "planned" (dry run), "purge-incomplete", or the error kind.
+    var outcome = "success"
+    var exitCode: Int32 = 0
+    var error: Failure?
+    var install: WindowsInstall?
+    var plan: ResetPlan?
+    var result: ResetOutcome?
+    var status: StatusReport?
+}
+
+/// Runs a subcommand's body and turns its document or error into output and an exit code.
+struct Runner {
+    let options: CommonOptions
+    let command: String
+
+    func run(dryRun: Bool? = nil, _ body: (inout Document, Runner) throws -> ExitStatus) throws {
+        var document = Document(command: command, root: options.root, dryRun: dryRun)
+        var status: ExitStatus
+        do {
+            status = try body(&document, self)
+            if status == .purgeIncomplete { document.outcome = status.kind }
+        } catch {
+            status = ExitStatus(error)
+            document.outcome = status.kind
+            document.error = .init(kind: status.kind, message: "\(error)")
+        }
+        document.exitCode = status.rawValue
+        if options.json {
+            let data = (try? JSONEncoder.journal.encode(document)) ?? Data("{}".utf8)
+            write(String(decoding: data, as: UTF8.self) + "\n", to: .standardOutput)
+        } else {
+            write(TextReport(document).render(), to: .standardOutput)
+            if let error = document.error {
+                write("wuscrub: error: \(error.message)\n", to: .standardError)
+            }
+        }
+        if status != .success { throw ExitCode(status.rawValue) }
+    }
+
+    /// Asks the user before writing; refuses without a terminal. `--yes` skips this.
+    func confirm(_ question: String, showing document: Document, yes: Bool) throws {
+        if yes { return }
+        guard isatty(STDIN_FILENO) == 1 else {
+            throw Cancelled(reason: "no terminal to ask for confirmation and --yes was not given; nothing was changed. Review the plan with --dry-run, then run again with --yes.")
+        }
+        if !options.json {
+            write(TextReport(document).render(), to: .standardOutput)
+        }
+        write("\(question) [y/N] ", to: .standardError)
+        guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
+            throw Cancelled(reason: "not confirmed; nothing was changed.")
+        }
+    }
+
+    func write(_ text: String, to descriptor: FileDescriptor) {
+        _ = try? descriptor.writeAll(Array(text.utf8))
+    }
+}
+
+/// The user did not confirm.
+struct Cancelled: Error, CustomStringConvertible {
+    var reason: String
+    var description: String { reason }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import WUScrubCore
+
+/// wuscrub's exit codes: the one place where errors become numbers.
+enum ExitStatus: Int32, CaseIterable {
+    case success = 0
+    case cancelled = 1
+    case notWindows = 2
+    case unsafeState = 3
+    case dirtyHive = 4
+    case hiveError = 5
+    case purgeIncomplete = 6
+    case unfinishedJournal = 7
+    case ioError = 8
+    case usage = 64
+    case internalError = 70
+
+    var meaning: String {
+        switch self {
+        case .success: "success: the reset finished (or status/dry-run completed)"
+        case .cancelled: "cancelled: confirmation declined, or no terminal to ask and no --yes"
+        case .notWindows: "ROOT is not a Windows installation"
+        case .unsafeState: "unsafe state refused (read-only mount, link or case-ambiguous name on the way, hive changed outside wuscrub)"
+        case .dirtyHive: "the SYSTEM hive is dirty (data pending in its transaction logs): refused"
+        case .hiveError: "the SYSTEM hive is invalid, truncated, or lacks what wuscrub needs"
+        case .purgeIncomplete: "the purge left some entries (listed); the service start mode was restored"
+        case .unfinishedJournal: "an earlier run is unfinished: use resume or rollback"
+        case .ioError: "a file could not be read or written (journal, backup, hive)"
+        case .usage: "usage error (bad arguments, or nothing to resume/roll back)"
+        case .internalError: "internal error"
+        }
+    }
+
+    static var table: String {
+        allCases.map { "  \($0.rawValue)\t\($0.meaning)" }.joined(separator: "\n")
+    }
+
+    /// Maps a library error to its exit status.
+    init(_ error: any Error) {
+        switch error {
+        case let error as ImageError:
+            switch error {
+            case .notWindows, .rootUnusable: self = .notWindows
+            case .ambiguous, .symlink, .wrongType, .readOnly: self = .unsafeState
+            case .cannotList: self = .ioError
+            }
+        case let error as ResetError:
+            switch error {
+            case .dirtyHive: self = .dirtyHive
+            case .unfinishedJournal: self = .unfinishedJournal
+            case .nothingToResume: self = .usage
+            case .hiveChanged: self = .unsafeState
+            case .journalUnreadable, .backupMismatch: self = .ioError
+            case .verificationFailed: self = .hiveError
+            }
+        case let error as HiveError:
+            if case .io = error { self = .ioError } else { self = .hiveError }
+        case is FileIOError: self = .ioError
+        case is Cancelled: self = .cancelled
+        default: self = .internalError
+        }
+    }
+
+    /// The short name used in JSON output.
+    var kind: String {
+        switch self {
+        case .success: "success"
+        case .cancelled: "cancelled"
+        case .notWindows: "not-windows"
+        case .unsafeState: "unsafe-state"
+        case .dirtyHive: "dirty-hive"
+        case .hiveError: "hive-error"
+        case .purgeIncomplete: "purge-incomplete"
+        case .unfinishedJournal: "unfinished-journal"
+        case .ioError: "io-error"
+        case .usage: "usage"
+        case .internalError: "internal-error"
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import WUScrubCore
+
+/// Renders a `Document` for a person.
+struct TextReport {
+    let document: Document
+
+    init(_ document: Document) { self.document = document }
+
+    func render() -> String {
+        var lines: [String] = []
+        if let install = document.install {
+            lines.append("Windows installation: \(install.root) (\(install.windows))")
+        }
+        if let status = document.status { lines += renderStatus(status) }
+        if let result = document.result {
+            lines += renderResult(result)
+        } else if let plan = document.plan {
+            lines += renderPlan(plan)
+        }
+        return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
+    }
+
+    func renderPlan(_ plan: ResetPlan) -> [String] {
+        var lines = [hiveLine(plan.hive)]
+        lines += startLines(plan.starts, heading: "Windows Update service (wuauserv), current start mode:")
+        let verb = document.dryRun == true ? "Would remove" : "Will remove"
+        lines.append("\(verb):")
+        lines += plan.purge.map { "  " + countLine($0) }
+        lines += plan.missingFolders.map { "  \($0): absent, nothing to remove" }
+        lines.append("Journal: \(plan.journalPath); hive backup in \(plan.backupDirectory)/")
+        lines.append("Steps: back up the hive, set Start=4, empty the folders, put the original start mode back, verify.")
+        if document.dryRun == true { lines.append("Dry run: nothing was written.") }
+        return lines
+    }
+
+    func renderResult(_ result: ResetOutcome) -> [String] {
+        var lines: [String] = []
+        let journal = result.journal
+        lines.append("Run \(journal.runID.prefix(8)): phase \(journal.phase.rawValue)")
+        for report in journal.purge ?? [] {
+            lines.append("Removed from " + countLine(report))
+            lines += failureLines(report)
+        }
+        lines += startLines(result.finalStarts, heading: "Windows Update service start mode now:")
+        lines.append(result.restoredByteIdentical
+                     ? "SYSTEM hive: byte-identical to the original (sha256 \(result.finalHiveSHA256.prefix(16))…)"
+                     : "SYSTEM hive: original start values set (sha256 \(result.finalHiveSHA256.prefix(16))…)")
+        lines.append("Backup of the original hive: \(journal.backupPath)")
+        if !result.purgeComplete {
+            lines.append("Some entries could not be removed (listed above); remove them by hand or run reset again once the cause is fixed.")
+        }
+        return lines
+    }
+
+    func renderStatus(_ status: StatusReport) -> [String] {
+        var lines: [String] = []
+        if let hive = status.hive { lines.append(hiveLine(hive)) }
+        if let error = status.hiveError { lines.append("SYSTEM hive: \(error)") }
+        if let starts = status.starts { lines += startLines(starts, heading: "Windows Update service (wuauserv):") }
+        if let error = status.startsError { lines.append("Windows Update service: \(error)") }
+        lines.append("Folders:")
+        lines += status.folders.map { "  " + countLine($0) }
+        lines += status.missingFolders.map { "  \($0): absent" }
+        if let journal = status.journal {
+            lines.append(journal.phase.isClosed
+                         ? "Last run: \(journal.runID.prefix(8)) ended (\(journal.phase.rawValue)) at \(journal.updatedAt)"
+                         : "Unfinished run: \(journal.runID.prefix(8)) stopped in phase \(journal.phase.rawValue); use 'wuscrub resume' or 'wuscrub rollback'")
+        } else if let error = status.journalError {
+            lines.append("Journal: \(error)")
+        } else {
+            lines.append("No wuscrub run recorded.")
+        }
+        return lines
+    }
+
+    func hiveLine(_ hive: HiveStatus) -> String {
+        "SYSTEM hive: \(hive.path) (\(hive.size) bytes, \(hive.state), sequence \(hive.primarySequence)/\(hive.secondarySequence), hive bins \(hive.hiveBinsSize) bytes)"
+    }
+
+    func startLines(_ starts: [ServiceStart], heading: String) -> [String] {
+        [heading] + starts.map { "  \($0.controlSet): Start=\($0.start) (\($0.startType))" }
+    }
+
+    func countLine(_ report: PurgeReport) -> String {
+        var line = "\(report.folder): \(report.files) files, \(report.directories) directories, \(report.links) links, \(report.bytes) bytes"
+        if report.failureCount > 0 { line += ", \(report.failureCount) problems" }
+        return line
+    }
+
+    func failureLines(_ report: PurgeReport) -> [String] {
+        var lines = report.failures.map { "  could not \($0.operation) '\($0.path)': \($0.message)" }
+        if report.failureCount > report.failures.count {
+            lines.append("  … and \(report.failureCount - report.failures.count) more")
+        }
+        lines += report.otherFilesystems.map { "  not entered (another file system): \($0)" }
+        return lines
+    }
+}
