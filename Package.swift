@@ -46,13 +46,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(
+            name: "WUScrubTestSupport",
+            dependencies: ["WUScrubCore", "WUScrubFixtures"],
+            path: "Tests/Support"
+        ),
         .testTarget(
             name: "WUScrubCoreTests",
-            dependencies: ["WUScrubCore", "WUScrubFixtures"]
+            dependencies: ["WUScrubCore", "WUScrubFixtures", "WUScrubTestSupport"]
         ),
         .testTarget(
             name: "wuscrubTests",
-            dependencies: ["WUScrubCore", "WUScrubFixtures"]
+            dependencies: ["WUScrubCore", "WUScrubFixtures", "WUScrubTestSupport"]
         ),
     ]
 )

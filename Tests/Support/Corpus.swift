@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+
+/// The shared corpus of real hives (`../shared/corpus`), read in place and never copied into the repo.
+///
+/// Tests that need it use `.enabled(if: Corpus.enabled, Corpus.skipReason)`: they are skipped with
+/// that visible reason when the corpus is absent, unless `WUSCRUB_REQUIRE_CORPUS=1`, in which case
+/// they run and fail on the missing files.
+public enum Corpus {
+    public static let directory = Repository.root + "/../shared/corpus"
+
+    public static var isPresent: Bool { FileManager.default.fileExists(atPath: directory) }
+    public static var isRequired: Bool { ProcessInfo.processInfo.environment["WUSCRUB_REQUIRE_CORPUS"] == "1" }
+    public static var enabled: Bool { isPresent || isRequired }
+    public static let skipReason: Comment = "../shared/corpus is absent: corpus test skipped (set WUSCRUB_REQUIRE_CORPUS=1 to fail instead)"
+
+    /// A corpus file, decompressed into `scratch` when it ends in `.xz`.
+    ///
+    /// - Parameters:
+    ///   - relative: For example `regipy/SYSTEM.xz` or `yarp/NewDirtyHive1/NewDirtyHive`.
+    ///   - scratch: Where to put a decompressed or copied file.
+    ///   - name: The name to give the copy (default: the name without `.xz`).
+    /// - Returns: The path of a private copy that tests may modify.
+    public static func copy(_ relative: String, into scratch: Scratch, as name: String? = nil) throws -> String {
+        let source = directory + "/" + relative
+        guard FileManager.default.fileExists(atPath: source) else {
+            throw CorpusMissing(path: source)
+        }
+        let base = (relative as NSString).lastPathComponent
+        let target = scratch.path + "/" + (name ?? (base.hasSuffix(".xz") ? String(base.dropLast(3)) : base))
+        if relative.hasSuffix(".xz") {
+            try Shell.run("/usr/bin/xz", ["-dc", source], stdoutTo: target)
+        } else {
+            try FileManager.default.copyItem(atPath: source, toPath: target)
+        }
+        return target
+    }
+}
+
+public struct CorpusMissing: Error, CustomStringConvertible {
+    public let path: String
+    public var description: String { "corpus file '\(path)' is missing (WUSCRUB_REQUIRE_CORPUS=1 requires ../shared/corpus)" }
+}
+
+/// Runs external programs for tests.
+public enum Shell {
+    public struct Failed: Error, CustomStringConvertible {
+        public let command: String
+        public let status: Int32
+        public let output: String
+        public var description: String { "\(command) exited \(status): \(output)" }
+    }
+
+    public struct Result: Sendable {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+    }
+
+    /// Runs a program and returns its status and output (never throws on a non-zero status).
+    @discardableResult
+    public static func capture(_ executable: String, _ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus,
+                      stdout: String(decoding: stdoutData, as: UTF8.self),
+                      stderr: String(decoding: stderrData, as: UTF8.self))
+    }
+
+    /// Runs a program, throwing when it fails.
+    @discardableResult
+    public static func run(_ executable: String, _ arguments: [String], stdoutTo file: String? = nil) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let err = Pipe()
+        process.standardError = err
+        var out: Pipe?
+        if let file {
+            FileManager.default.createFile(atPath: file, contents: nil)
+            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
+        } else {
+            out = Pipe()
+            process.standardOutput = out
+        }
+        try process.run()
+        let data = out?.fileHandleForReading.readDataToEndOfFile() ?? Data()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Failed(command: ([executable] + arguments).joined(separator: " "), status: process.terminationStatus,
+                         output: String(decoding: errData, as: UTF8.self))
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
