@@ -73,7 +73,7 @@ public struct JournalStore: Sendable {
     ///   - journal: The state to record; its `updatedAt` is set to now.
     ///   - note: The log line's text.
     public func save(_ journal: inout Journal, note: String) throws(FileIOError) {
-        journal.updatedAt = Date()
+        journal.updatedAt = Date.wholeSecond()
         try FileIO.makeDirectories(directory)
         let data: Data
         do { data = try JSONEncoder.journal.encode(journal) } catch {
@@ -90,6 +90,13 @@ public struct JournalStore: Sendable {
         defer { close(fd) }
         try FileIO.writeAll(fd, Array((line.replacingOccurrences(of: "\n", with: " ") + "\n").utf8), path: logPath)
         try FileIO.fsync(fd, path: logPath)
+    }
+}
+
+extension Date {
+    /// Now, rounded down to the second: journals store ISO 8601 seconds, so what is saved reads back equal.
+    static func wholeSecond() -> Date {
+        Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
     }
 }
 

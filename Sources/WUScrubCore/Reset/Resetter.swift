@@ -14,6 +14,41 @@ public struct Resetter: Sendable {
     public let toolVersion: String
     /// How many hive backups to keep.
     public static let backupsKept = 3
+    /// Called at each named point of a run; tests make it throw (or exit) to simulate a crash there.
+    public var checkpoint: @Sendable (Checkpoint) throws -> Void = { _ in }
+
+    /// The points where a run can be interrupted on purpose (fault injection for tests).
+    public enum Checkpoint: Hashable, Sendable, CustomStringConvertible {
+        /// Just after the journal recorded that this phase starts.
+        case phaseStarted(Journal.Phase)
+        /// The disabled hive is written and fsynced, the journal knows its hash, the rename has not happened.
+        case beforeHiveRename
+        /// The disabled hive replaced the original; the journal has not moved on yet.
+        case afterHiveRename
+        /// The original bytes are back; the journal has not moved on yet.
+        case afterRestore
+
+        public var description: String {
+            switch self {
+            case .phaseStarted(let phase): "after-journal-\(phase.rawValue)"
+            case .beforeHiveRename: "before-hive-rename"
+            case .afterHiveRename: "after-hive-rename"
+            case .afterRestore: "after-restore"
+            }
+        }
+
+        /// Every point, in the order a run passes them.
+        public static var all: [Checkpoint] {
+            let phases = Journal.Phase.allCases.filter { $0 != .rolledBack }
+            var points: [Checkpoint] = []
+            for phase in phases {
+                points.append(.phaseStarted(phase))
+                if phase == .disable { points += [.beforeHiveRename, .afterHiveRename] }
+                if phase == .restore { points.append(.afterRestore) }
+            }
+            return points
+        }
+    }
 
     public init(install: WindowsInstall, toolVersion: String) {
         self.install = install
@@ -104,7 +139,7 @@ public struct Resetter: Sendable {
     /// - Parameter plan: The plan; the hive must still have the hash recorded in it.
     /// - Returns: What was done. A purge with failures still restores the service.
     public func run(_ plan: ResetPlan) throws -> ResetOutcome {
-        let now = Date()
+        let now = Date.wholeSecond()
         let runID = UUID().uuidString.lowercased()
         let stamp = ISO8601DateFormatter.compact.string(from: now)
         var journal = Journal(
@@ -113,8 +148,12 @@ public struct Resetter: Sendable {
             originalStarts: plan.starts,
             backupPath: backupDirectory + "/SYSTEM-\(stamp)-\(runID.prefix(8))"
         )
+        guard try FileIO.sha256(ofFile: hiveFile) == plan.hive.sha256 else {
+            throw ResetError.hiveChanged(path: install.systemHive, detail: "it changed after the plan was made")
+        }
         try store.save(&journal, note: "journal created for \(install.systemHive); original start values " +
                        plan.starts.map { "\($0.controlSet)=\($0.start)" }.joined(separator: ", "))
+        try checkpoint(.phaseStarted(.journal))
         return try proceed(&journal, from: .backup)
     }
 
@@ -124,6 +163,7 @@ public struct Resetter: Sendable {
     public func resume() throws -> ResetOutcome {
         try Resetter.checkWritable(install.root)
         var journal = try openJournal()
+        try removeStaleTemporaryFiles()
         try store.appendLog("resuming run \(journal.runID.prefix(8)) at phase \(journal.phase.rawValue)")
         return try proceed(&journal, from: journal.phase)
     }
@@ -134,6 +174,7 @@ public struct Resetter: Sendable {
     public func rollback() throws -> ResetOutcome {
         try Resetter.checkWritable(install.root)
         var journal = try openJournal()
+        try removeStaleTemporaryFiles()
         var byteIdentical = false
         if journal.phase > .backup {
             byteIdentical = try restore(journal)
@@ -143,6 +184,16 @@ public struct Resetter: Sendable {
         try store.save(&journal, note: "rolled back: original start values restored")
         return ResetOutcome(journal: journal, restoredByteIdentical: byteIdentical,
                             finalHiveSHA256: try FileIO.sha256(ofFile: hiveFile), finalStarts: finalStarts)
+    }
+
+    /// Removes temporary hive files a crashed run left beside the hive (`.SYSTEM.wuscrub-*.tmp`).
+    func removeStaleTemporaryFiles() throws {
+        let directory = install.path(install.configDirectory)
+        let hiveName = install.systemHive.split(separator: "/").last.map(String.init) ?? "SYSTEM"
+        for name in try FileIO.names(in: directory) where name.hasPrefix(".\(hiveName).wuscrub-") && name.hasSuffix(".tmp") {
+            try FileIO.remove(directory + "/" + name)
+            try store.appendLog("removed a temporary file left by an interrupted run: \(install.configDirectory)/\(name)")
+        }
     }
 
     /// The open journal of an interrupted run, checked against this installation.
@@ -164,6 +215,7 @@ public struct Resetter: Sendable {
             if journal.phase != phase {
                 journal.phase = phase
                 try store.save(&journal, note: "starting")
+                try checkpoint(.phaseStarted(phase))
             }
             switch phase {
             case .journal: break
@@ -180,6 +232,7 @@ public struct Resetter: Sendable {
         }
         journal.phase = .done
         try store.save(&journal, note: "done")
+        try checkpoint(.phaseStarted(.done))
         if finalStarts.isEmpty { finalStarts = try verify(journal) }
         return ResetOutcome(journal: journal, restoredByteIdentical: byteIdentical,
                             finalHiveSHA256: try FileIO.sha256(ofFile: hiveFile), finalStarts: finalStarts)
@@ -236,9 +289,11 @@ public struct Resetter: Sendable {
             beforeReplace: { digest in
                 pending.disabledHiveSHA256 = digest
                 try store.save(&pending, note: "disabled hive written (sha256 \(digest.prefix(16))), replacing the original")
+                try checkpoint(.beforeHiveRename)
             }
         )
         journal = pending
+        try checkpoint(.afterHiveRename)
     }
 
     /// Empties DataStore and Download; failures are recorded, never thrown.
@@ -268,6 +323,7 @@ public struct Resetter: Sendable {
                 throw ResetError.backupMismatch(path: journal.backupPath)
             }
             try HiveEditor.replace(hiveFile, with: original)
+            try checkpoint(.afterRestore)
             try store.appendLog("run \(journal.runID.prefix(8)): original hive bytes put back from \(journal.backupPath)")
             return true
         }

@@ -1,0 +1,202 @@
+import Foundation
+import Testing
+import WUScrubCore
+import WUScrubTestSupport
+
+/// Simulates a crash at a checkpoint: the run stops there with everything it wrote on disk.
+struct Crash: Error {}
+
+@Suite struct ResetterTests {
+    static let purged = ["Windows/SoftwareDistribution/DataStore", "Windows/SoftwareDistribution/Download"]
+
+    /// A fixture installation with its original state.
+    struct Setup {
+        let scratch: Scratch
+        let root: String
+        let install: WindowsInstall
+        let hive: String
+        let originalHash: String
+        let originalStarts: [ServiceStart]
+        let before: TreeSnapshot
+
+        init(_ fixture: String) throws {
+            scratch = try Scratch("reset-\(fixture)")
+            root = try FixtureTree.install(fixture, in: scratch)
+            install = try WindowsInstall.locate(root: root)
+            hive = install.path(install.systemHive)
+            originalHash = try FileIO.sha256(ofFile: hive)
+            let opened = try Hive(path: hive)
+            originalStarts = try ServiceConfiguration.read(opened)
+            opened.close()
+            before = TreeSnapshot(root)
+        }
+
+        func resetter(crashingAt point: Resetter.Checkpoint? = nil) -> Resetter {
+            var resetter = Resetter(install: install, toolVersion: "test")
+            if let point {
+                resetter.checkpoint = { reached in if reached == point { throw Crash() } }
+            }
+            return resetter
+        }
+
+        func starts() throws -> [ServiceStart] {
+            let opened = try Hive(path: hive)
+            defer { opened.close() }
+            return try ServiceConfiguration.read(opened)
+        }
+
+        /// Asserts the state an uninterrupted run leaves.
+        func expectFinished(_ outcome: ResetOutcome, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            #expect(try FileIO.sha256(ofFile: hive) == originalHash, "hive byte-identical", sourceLocation: sourceLocation)
+            #expect(try starts() == originalStarts, sourceLocation: sourceLocation)
+            #expect(outcome.journal.phase == .done, sourceLocation: sourceLocation)
+            let after = TreeSnapshot(root)
+            for folder in ResetterTests.purged {
+                #expect(after.under(folder) == [folder: "dir"], "\(folder) emptied, kept", sourceLocation: sourceLocation)
+            }
+            #expect(after.excluding(ResetterTests.purged + ["Windows/Logs"]) == before.excluding(ResetterTests.purged),
+                    "nothing else changed", sourceLocation: sourceLocation)
+            let config = try FileManager.default.contentsOfDirectory(atPath: FileIO.parent(of: hive))
+            #expect(!config.contains { $0.hasSuffix(".tmp") }, "no temporary hive left", sourceLocation: sourceLocation)
+        }
+    }
+
+    // MARK: - A whole run
+
+    @Test(arguments: ["win10", "winxp", "split-controlsets", "delayed-auto"])
+    func resetEmptiesTheFoldersAndRestoresTheHiveByteForByte(fixture: String) throws {
+        let setup = try Setup(fixture)
+        defer { setup.scratch.remove() }
+        let resetter = setup.resetter()
+        let plan = try resetter.preflight()
+        #expect(plan.starts == setup.originalStarts)
+        #expect(TreeSnapshot(setup.root) == setup.before, "preflight writes nothing")
+        let outcome = try resetter.run(plan)
+        try setup.expectFinished(outcome)
+        #expect(outcome.restoredByteIdentical)
+        #expect(outcome.journal.originalStarts == setup.originalStarts)
+        let journal = try #require(try JournalStore(directory: setup.install.path(setup.install.stateDirectory)).load())
+        #expect(journal == outcome.journal)
+        #expect(try FileIO.sha256(ofFile: setup.install.path(journal.backupPath)) == setup.originalHash)
+        #expect(journal.disabledHiveSHA256 != nil && journal.disabledHiveSHA256 != setup.originalHash)
+        let log = try String(contentsOfFile: setup.install.path(setup.install.stateDirectory + "/wuscrub.log"), encoding: .utf8)
+        for phase in Journal.Phase.allCases where phase != .rolledBack {
+            #expect(log.contains("phase \(phase.rawValue):"), "log line for \(phase)")
+        }
+    }
+
+    @Test func theHiveIsDisabledWhileThePurgeRuns() throws {
+        let setup = try Setup("split-controlsets")
+        defer { setup.scratch.remove() }
+        var resetter = setup.resetter()
+        let hive = setup.hive
+        let seen = Box<[UInt32]>()
+        resetter.checkpoint = { point in
+            if point == .phaseStarted(.purge) {
+                let opened = try Hive(path: hive)
+                defer { opened.close() }
+                seen.value = try ServiceConfiguration.read(opened).map(\.start)
+            }
+        }
+        _ = try resetter.run(try resetter.preflight())
+        #expect(seen.value == [4, 4], "Start=4 in every chosen control set")
+    }
+
+    @Test func restoreSetsValuesWhenTheHiveChangedSinceDisable() throws {
+        let setup = try Setup("win10")
+        defer { setup.scratch.remove() }
+        _ = #expect(throws: Crash.self) { try setup.resetter(crashingAt: .phaseStarted(.restore)).run(try setup.resetter().preflight()) }
+        // Something else edits the hive meanwhile (another value in the same key).
+        try HiveEditor.rewrite(setup.hive, edit: { hive in
+            let key = try #require(try hive.node(at: "ControlSet001\\Services\\wuauserv"))
+            try hive.setValue(.dword(1), named: "Extra", in: key, keyPath: "wuauserv")
+        }, verify: { _ in })
+        let outcome = try setup.resetter().resume()
+        #expect(!outcome.restoredByteIdentical)
+        #expect(try setup.starts() == setup.originalStarts)
+        let opened = try Hive(path: setup.hive)
+        defer { opened.close() }
+        #expect(try opened.value(named: "Extra", in: try #require(try opened.node(at: "ControlSet001\\Services\\wuauserv"))) == .dword(1),
+                "the other change is kept")
+    }
+
+    @Test func keepsTheNewestThreeBackups() throws {
+        let setup = try Setup("delayed-auto")
+        defer { setup.scratch.remove() }
+        var backups: [String] = []
+        for _ in 0..<5 {
+            let resetter = setup.resetter()
+            backups.append(try resetter.run(try resetter.preflight()).journal.backupPath)
+            Thread.sleep(forTimeInterval: 1.05)  // backup names carry a timestamp to the second
+        }
+        let directory = setup.install.path(setup.install.stateDirectory + "/backup")
+        let kept = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        #expect(kept == backups.suffix(3).map { String($0.split(separator: "/").last!) }.sorted())
+    }
+
+    // MARK: - Refusals change nothing
+
+    @Test func dirtyHiveIsRefusedAndNothingChanges() throws {
+        let setup = try Setup("win10")
+        defer { setup.scratch.remove() }
+        var bytes = try FileIO.read(setup.hive)
+        bytes.storeLittleEndian(bytes[4..<8].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * $1.offset) } + 1, at: 4)
+        BaseBlock.updateChecksum(&bytes)
+        try FileManager.default.removeItem(atPath: setup.hive)
+        try FileIO.createDurably(bytes, at: setup.hive)
+        let before = TreeSnapshot(setup.root)
+        let error = #expect(throws: ResetError.self) { _ = try setup.resetter().preflight() }
+        guard case .dirtyHive? = error else { Issue.record("expected dirtyHive, got \(String(describing: error))"); return }
+        #expect(error?.description.contains("SYSTEM.LOG1") == true)
+        #expect(TreeSnapshot(setup.root) == before)
+    }
+
+    @Test func unfinishedJournalBlocksANewReset() throws {
+        let setup = try Setup("win10")
+        defer { setup.scratch.remove() }
+        _ = #expect(throws: Crash.self) { try setup.resetter(crashingAt: .phaseStarted(.purge)).run(try setup.resetter().preflight()) }
+        let before = TreeSnapshot(setup.root)
+        #expect(throws: ResetError.unfinishedJournal(path: "Windows/Logs/wuscrub/journal.json", phase: .purge)) {
+            _ = try setup.resetter().preflight()
+        }
+        #expect(TreeSnapshot(setup.root) == before)
+    }
+
+    @Test func resumeAndRollbackNeedAnOpenJournal() throws {
+        let setup = try Setup("win10")
+        defer { setup.scratch.remove() }
+        #expect(throws: ResetError.nothingToResume(path: "Windows/Logs/wuscrub/journal.json")) { _ = try setup.resetter().resume() }
+        #expect(throws: ResetError.nothingToResume(path: "Windows/Logs/wuscrub/journal.json")) { _ = try setup.resetter().rollback() }
+    }
+
+    // MARK: - Interrupted runs
+
+    @Test(arguments: Resetter.Checkpoint.all.filter { $0 != .phaseStarted(.done) })
+    func resumeFromEveryPointEndsLikeAnUninterruptedRun(point: Resetter.Checkpoint) throws {
+        let setup = try Setup("split-controlsets")
+        defer { setup.scratch.remove() }
+        _ = #expect(throws: Crash.self) { try setup.resetter(crashingAt: point).run(try setup.resetter().preflight()) }
+        try HiveLayout.validate(try FileIO.read(setup.hive), path: setup.hive)
+        let outcome = try setup.resetter().resume()
+        try setup.expectFinished(outcome)
+    }
+
+    @Test(arguments: Resetter.Checkpoint.all.filter { $0 != .phaseStarted(.done) })
+    func rollbackFromEveryPointRestoresTheOriginalStartValues(point: Resetter.Checkpoint) throws {
+        let setup = try Setup("split-controlsets")
+        defer { setup.scratch.remove() }
+        _ = #expect(throws: Crash.self) { try setup.resetter(crashingAt: point).run(try setup.resetter().preflight()) }
+        let outcome = try setup.resetter().rollback()
+        #expect(try setup.starts() == setup.originalStarts)
+        #expect(try FileIO.sha256(ofFile: setup.hive) == setup.originalHash)
+        #expect(outcome.journal.phase == .rolledBack)
+        #expect(throws: ResetError.self) { _ = try setup.resetter().resume() }
+        let config = try FileManager.default.contentsOfDirectory(atPath: FileIO.parent(of: setup.hive))
+        #expect(!config.contains { $0.hasSuffix(".tmp") })
+    }
+}
+
+/// A mutable box for values captured by `@Sendable` test closures.
+final class Box<Value>: @unchecked Sendable {
+    var value: Value?
+}
