@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+import WUScrubCore
+import WUScrubTestSupport
+
+/// The real hives of `../shared/corpus`, read in place (decompressed into scratch directories).
+@Suite(.enabled(if: Corpus.enabled, Corpus.skipReason))
+struct CorpusTests {
+    /// An installation built around a corpus SYSTEM hive.
+    func install(_ relative: String, in scratch: Scratch) throws -> WindowsInstall {
+        let root = try FixtureTree.install(text: """
+            file SoftwareDistribution/DataStore/DataStore.edb 4096
+            file SoftwareDistribution/Download/abc/update.cab 10000
+            file SoftwareDistribution/SLS/keep.cab 100
+            """, in: scratch)
+        let hive = root + "/Windows/System32/config/SYSTEM"
+        try FileManager.default.removeItem(atPath: hive)
+        let copy = try Corpus.copy(relative, into: scratch)
+        try FileManager.default.moveItem(atPath: copy, toPath: hive)
+        return try WindowsInstall.locate(root: root)
+    }
+
+    /// reglookup's full dump: one line per key and value, from a parser that is not hivex.
+    func dump(_ path: String) throws -> [String] {
+        try Shell.run("/usr/bin/reglookup", [path]).split(separator: "\n").map(String.init)
+    }
+
+    @Test func realCleanSystemHiveIsEditedAndRestoredWithEverythingElseIdentical() throws {
+        let scratch = try Scratch("corpus-system")
+        defer { scratch.remove() }
+        let install = try install("regipy/SYSTEM.xz", in: scratch)
+        let hive = install.path(install.systemHive)
+        let original = try FileIO.read(hive)
+        let originalDump = try dump(hive)
+
+        var resetter = Resetter(install: install, toolVersion: "test")
+        let plan = try resetter.preflight()
+        #expect(plan.hive.state == "clean")
+        #expect(plan.starts == [ServiceStart(controlSet: "ControlSet001", start: 2, delayedAutostart: true)])
+        #expect(plan.starts.first?.startType == "automatic (delayed)")
+
+        // While the purge runs, the hive differs from the original only in wuauserv's Start.
+        let disabledDump = Box<[String]>()
+        resetter.checkpoint = { point in
+            if point == .phaseStarted(.purge) { disabledDump.value = try dump(hive) }
+        }
+        let outcome = try resetter.run(plan)
+        let during = try #require(disabledDump.value)
+        let removed = Set(originalDump).subtracting(during)
+        let added = Set(during).subtracting(originalDump)
+        // The real hive spells the key "services" in lower case.
+        #expect(removed == ["/ControlSet001/services/wuauserv/Start,DWORD,0x00000002,"], "only Start changed")
+        #expect(added == ["/ControlSet001/services/wuauserv/Start,DWORD,0x00000004,"])
+        #expect(during.count == originalDump.count)
+
+        // Afterwards the hive is the original, byte for byte.
+        #expect(outcome.restoredByteIdentical)
+        #expect(try FileIO.read(hive) == original)
+        #expect(outcome.finalStarts.map(\.start) == [2])
+    }
+
+    @Test func hivexEditOfTheRealHiveKeepsEveryOtherKeyAndValue() throws {
+        let scratch = try Scratch("corpus-edit")
+        defer { scratch.remove() }
+        let install = try install("regipy/SYSTEM.xz", in: scratch)
+        let hive = install.path(install.systemHive)
+        let originalDump = try dump(hive)
+        // Change the value, then set it back with hivex (not from the backup): the content is the same.
+        for start: UInt32 in [4, 2] {
+            try HiveEditor.rewrite(hive, edit: { try ServiceConfiguration.setStart([("ControlSet001", start)], in: $0) }, verify: { _ in })
+        }
+        #expect(try dump(hive) == originalDump)
+        let regfexport = try Shell.capture("/usr/bin/regfexport", [hive])
+        #expect(regfexport.status == 0, "regfexport reads the edited hive: \(regfexport.stderr.prefix(300))")
+        let block = try HiveLayout.validate(try FileIO.read(hive), path: hive)
+        #expect(!block.isDirty && block.primarySequence == 13983 + 2)
+    }
+
+    @Test func dirtyRealHiveIsRefused() throws {
+        let scratch = try Scratch("corpus-dirty")
+        defer { scratch.remove() }
+        let install = try install("regipy/SYSTEM_2.xz", in: scratch)
+        let before = TreeSnapshot(install.root)
+        #expect(throws: ResetError.dirtyHive(path: install.systemHive, primarySequence: 205, secondarySequence: 204, checksumValid: true)) {
+            _ = try Resetter(install: install, toolVersion: "test").preflight()
+        }
+        #expect(TreeSnapshot(install.root) == before)
+    }
+
+    @Test func corruptedRealHiveIsAHiveError() throws {
+        let scratch = try Scratch("corpus-corrupt")
+        defer { scratch.remove() }
+        let install = try install("regipy/corrupted_system_hive.xz", in: scratch)
+        let before = TreeSnapshot(install.root)
+        #expect(throws: (any Error).self) { _ = try Resetter(install: install, toolVersion: "test").preflight() }
+        #expect(TreeSnapshot(install.root) == before)
+    }
+}
