@@ -51,6 +51,10 @@ let package = Package(
             dependencies: ["WUScrubCore", "WUScrubFixtures"],
             path: "Tests/Support"
         ),
+        .executableTarget(
+            name: "wuscrub-bench",
+            dependencies: ["WUScrubCore"]
+        ),
         .testTarget(
             name: "WUScrubCoreTests",
             dependencies: ["WUScrubCore", "WUScrubFixtures", "WUScrubTestSupport"]

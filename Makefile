@@ -1,0 +1,58 @@
+# wuscrub — set up and run everything on a fresh Debian machine.
+#   make demo   install build deps if missing, build, build a fixture install, reset it, print the report
+#   make test   install deps if missing, build, run every test (Swift Testing)
+
+SWIFT      ?= swift
+BIN        := .build/debug/wuscrub
+DEMO       := .build/demo
+APT_PKGS   := libhivex-dev libhivex-bin pkg-config reglookup libregf-utils xz-utils ntfs-3g
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build test demo bench fixtures release lint clean
+
+all: build
+
+## deps: install the Debian packages wuscrub builds and tests with (only when something is missing)
+deps:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+	@command -v $(SWIFT) >/dev/null || { echo "error: no Swift toolchain on PATH (Swift 6.1 or later is needed)"; exit 1; }
+
+build: deps
+	$(SWIFT) build
+
+## test: every suite; corpus tests need ../shared/corpus (skipped visibly without it unless WUSCRUB_REQUIRE_CORPUS=1)
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+## demo: a real reset on a generated Windows 10-like install under .build/demo
+demo: build
+	rm -rf $(DEMO)
+	$(SWIFT) run -q wuscrub-fixtures install Fixtures/specs/win10.fixture $(DEMO)/root
+	@echo; echo "== wuscrub status (before) =="; $(BIN) status $(DEMO)/root
+	@echo; echo "== wuscrub reset --dry-run =="; $(BIN) reset --dry-run $(DEMO)/root
+	@echo; echo "== wuscrub reset --yes =="; $(BIN) reset --yes $(DEMO)/root
+	@echo; echo "== wuscrub status (after) =="; $(BIN) status $(DEMO)/root
+	@echo; echo "== journal log =="; cat $(DEMO)/root/Windows/Logs/wuscrub/wuscrub.log
+
+## bench: purge throughput and peak memory on 1k / 10k / 100k files (release build)
+bench: deps
+	$(SWIFT) build -c release --product wuscrub-bench
+	.build/release/wuscrub-bench 1000 10000 100000
+
+## fixtures: regenerate Fixtures/hives from Fixtures/specs (a test checks they are current)
+fixtures: deps
+	$(SWIFT) run -q wuscrub-fixtures hives --fixtures Fixtures
+
+release: deps
+	$(SWIFT) build -c release --product wuscrub
+
+lint:
+	duplicates --most 20 || true
+
+clean:
+	rm -rf .build $(DEMO)
