@@ -213,3 +213,18 @@ extension Array where Element == UInt8 {
         for byte in 0..<4 { self[index + byte] = UInt8(truncatingIfNeeded: value >> (8 * byte)) }
     }
 }
+
+extension HiveTests {
+    @Test func writableOpenRefusesATruncatedHiveThatHivexWouldAccept() throws {
+        let scratch = try Scratch("truncated-open")
+        defer { scratch.remove() }
+        let bytes = try FixtureBuilder.hive(for: FixtureTree.spec("win10"))
+        let path = scratch.sub("SYSTEM")
+        try FileIO.createDurably(Array(bytes[0..<(bytes.count - 4096)]), at: path)
+        let readOnly = try Hive(path: path)  // hivex itself opens it
+        readOnly.close()
+        #expect(throws: HiveError.truncated(path: path, declaredEnd: bytes.count, fileSize: bytes.count - 4096)) {
+            _ = try Hive(path: path, writable: true)
+        }
+    }
+}

@@ -21,15 +21,22 @@ public final class Hive {
 
     /// Opens a hive with hivex.
     ///
+    /// A writable hive is first checked with `HiveLayout.validate`: hivex opens truncated files
+    /// and files whose hive-bin chain stops short, and then commits corrupt output.
     /// - Parameters:
     ///   - path: The hive file.
     ///   - writable: Whether to allow edits (hivex then reads the whole file into memory).
-    /// - Throws: `HiveError.cannotOpen` with hivex's errno.
+    /// - Throws: `HiveError.cannotOpen` with hivex's errno, or the layout check's error.
     ///
     /// The corresponding hivex function is `hivex_open`.
     public init(path: String, writable: Bool = false) throws(HiveError) {
         self.path = path
         self.isWritable = writable
+        if writable {
+            let bytes: [UInt8]
+            do { bytes = try FileIO.read(path) } catch { throw .io(error) }
+            try HiveLayout.validate(bytes, path: path)
+        }
         chivex_clear_errno()
         guard let opened = hivex_open(path, writable ? HIVEX_OPEN_WRITE : 0) else {
             throw .cannotOpen(path: path, errno: Errno(rawValue: chivex_errno()))
