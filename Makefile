@@ -8,7 +8,7 @@ DEMO       := .build/demo
 APT_PKGS   := libhivex-dev libhivex-bin pkg-config reglookup libregf-utils xz-utils ntfs-3g
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test demo bench fixtures release lint clean
+.PHONY: all deps build test demo bench fixtures release man lint clean
 
 all: build
 
@@ -50,6 +50,11 @@ fixtures: deps
 
 release: deps
 	$(SWIFT) build -c release --product wuscrub
+
+## man: the wuscrub(1) man page, from the argument parser's own plugin
+man: deps
+	$(SWIFT) package generate-manual
+	@echo "man page: .build/plugins/GenerateManual/outputs/wuscrub/wuscrub.1 (view: man -l that file)"
 
 lint:
 	duplicates --most 20 || true
