@@ -31,6 +31,15 @@ struct Document: Encodable {
 struct Runner {
     let options: CommonOptions
     let command: String
+    /// Whether `confirm` already printed the plan (so the final output does not repeat it).
+    private let shown = Shown()
+
+    private final class Shown: @unchecked Sendable { var plan = false }
+
+    init(options: CommonOptions, command: String) {
+        self.options = options
+        self.command = command
+    }
 
     func run(dryRun: Bool? = nil, _ body: (inout Document, Runner) throws -> ExitStatus) throws {
         var document = Document(command: command, root: options.root, dryRun: dryRun)
@@ -48,7 +57,9 @@ struct Runner {
             let data = (try? JSONEncoder.journal.encode(document)) ?? Data("{}".utf8)
             write(String(decoding: data, as: UTF8.self) + "\n", to: .standardOutput)
         } else {
-            write(TextReport(document).render(), to: .standardOutput)
+            if !(shown.plan && document.result == nil) {
+                write(TextReport(document).render(), to: .standardOutput)
+            }
             if let error = document.error {
                 write("wuscrub: error: \(error.message)\n", to: .standardError)
             }
@@ -64,6 +75,7 @@ struct Runner {
         }
         if !options.json {
             write(TextReport(document).render(), to: .standardOutput)
+            shown.plan = true
         }
         write("\(question) [y/N] ", to: .standardError)
         guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {

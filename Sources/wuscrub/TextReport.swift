@@ -88,11 +88,10 @@ struct TextReport {
     }
 
     func failureLines(_ report: PurgeReport) -> [String] {
-        var lines = report.failures.map { "  could not \($0.operation) '\($0.path)': \($0.message)" }
+        var lines = report.failures.map { "  \($0.operation) '\($0.path)': \($0.message)" }
         if report.failureCount > report.failures.count {
             lines.append("  … and \(report.failureCount - report.failures.count) more")
         }
-        lines += report.otherFilesystems.map { "  not entered (another file system): \($0)" }
         return lines
     }
 }

@@ -7,8 +7,6 @@ import WUScrubTestSupport
 struct Crash: Error {}
 
 @Suite struct ResetterTests {
-    static let purged = ["Windows/SoftwareDistribution/DataStore", "Windows/SoftwareDistribution/Download"]
-
     /// A fixture installation with its original state.
     struct Setup {
         let scratch: Scratch
@@ -51,10 +49,11 @@ struct Crash: Error {}
             #expect(try starts() == originalStarts, sourceLocation: sourceLocation)
             #expect(outcome.journal.phase == .done, sourceLocation: sourceLocation)
             let after = TreeSnapshot(root)
-            for folder in ResetterTests.purged {
+            let purged = [install.dataStore, install.download].compactMap { $0 }
+            for folder in purged {
                 #expect(after.under(folder) == [folder: "dir"], "\(folder) emptied, kept", sourceLocation: sourceLocation)
             }
-            #expect(after.excluding(ResetterTests.purged + ["Windows/Logs"]) == before.excluding(ResetterTests.purged),
+            #expect(after.excluding(purged + [install.windows + "/Logs"]) == before.excluding(purged),
                     "nothing else changed", sourceLocation: sourceLocation)
             let config = try FileManager.default.contentsOfDirectory(atPath: FileIO.parent(of: hive))
             #expect(!config.contains { $0.hasSuffix(".tmp") }, "no temporary hive left", sourceLocation: sourceLocation)
@@ -75,7 +74,7 @@ struct Crash: Error {}
         try setup.expectFinished(outcome)
         #expect(outcome.restoredByteIdentical)
         #expect(outcome.journal.originalStarts == setup.originalStarts)
-        let journal = try #require(try JournalStore(directory: setup.install.path(setup.install.stateDirectory)).load())
+        let journal = try #require(try JournalStore(root: setup.install.root, directory: setup.install.stateDirectory).load())
         #expect(journal == outcome.journal)
         #expect(try FileIO.sha256(ofFile: setup.install.path(journal.backupPath)) == setup.originalHash)
         #expect(journal.disabledHiveSHA256 != nil && journal.disabledHiveSHA256 != setup.originalHash)

@@ -225,6 +225,24 @@ extension CommandLineTests {
         #expect(tree.snapshot() == before)
     }
 
+    /// The state folder `<Windows>/Logs/wuscrub` is resolved without regard to case like every other path.
+    @Test("an existing 'LOGS' folder is used, not doubled by a new 'Logs' beside it")
+    func existingLogsFolderInAnotherCase() throws {
+        let scratch = try Scratch("e2e-case-logs")
+        defer { scratch.remove() }
+        let tree = try Installation("winxp", in: scratch)
+        try tree.addFile(tree.windows + "/LOGS/setup.log", size: 64)
+        let originalHive = try tree.hiveSHA256()
+
+        let run = try Wuscrub.run("reset", "--yes", tree.root)
+        let names = try FileManager.default.contentsOfDirectory(atPath: tree.path(tree.windows))
+        #expect(Set(names.map { $0.lowercased() }).count == names.count,
+                "wuscrub must not create names that differ only by case: \(names.sorted())")
+        #expect(run.status == Exit.success.rawValue, "\(run)")
+        #expect(FileManager.default.fileExists(atPath: tree.path(tree.windows + "/LOGS/wuscrub/journal.json")))
+        #expect(try tree.hiveSHA256() == originalHive)
+    }
+
     @Test("XP casing (WINDOWS/system32/config/system) is found and reset")
     func xpCasing() throws {
         let scratch = try Scratch("e2e-xp")
@@ -273,9 +291,22 @@ extension CommandLineTests {
         #expect(tree.snapshot() == before)
     }
 
-    /// Known bug: `FileIO.makeDirectories` lstat()s every component of the absolute state-folder
-    /// path, including the ones above the mount root, so a root reached through a symlinked
-    /// directory passes preflight and --dry-run but fails at the journal with exit 8.
+    @Test("a Download that is a regular file is refused with exit 3, nothing changed")
+    func downloadIsAFile() throws {
+        let scratch = try Scratch("e2e-download-file")
+        defer { scratch.remove() }
+        let tree = try Installation("delayed-auto", in: scratch)
+        try FileManager.default.removeItem(atPath: tree.path(tree.download))
+        try Data("not a folder".utf8).write(to: URL(fileURLWithPath: tree.path(tree.download)))
+        let before = tree.snapshot()
+
+        let run = try Wuscrub.run("reset", "--yes", tree.root)
+        #expect(run.status == Exit.unsafeState.rawValue, "\(run)")
+        #expect(run.stderr.contains("not a directory"), "\(run.stderr)")
+        #expect(tree.snapshot() == before)
+    }
+
+    /// Only components below the mount root are checked for links when the state folder is created.
     @Test("a mount root reached through a symlinked parent directory can be reset")
     func rootBelowSymlinkedParent() throws {
         let scratch = try Scratch("e2e-linked-parent")
@@ -289,10 +320,8 @@ extension CommandLineTests {
         #expect(dryRun.status == Exit.success.rawValue, "\(dryRun)")
 
         let run = try Wuscrub.run("reset", "--yes", root)
-        withKnownIssue("wuscrub bug: FileIO.makeDirectories refuses a symlink above the mount root (exit 8, 'cannot use directory')") { () throws -> Void in
-            #expect(run.status == Exit.success.rawValue, "\(run)")
-            #expect(try tree.readJournal()["phase"].string == "done")
-        }
+        #expect(run.status == Exit.success.rawValue, "\(run)")
+        #expect(try tree.readJournal()["phase"].string == "done")
         #expect(try tree.hiveSHA256() == originalHive, "whatever happened, the hive must be the original")
     }
 }

@@ -147,6 +147,38 @@ struct LogLine: Equatable {
     }
 }
 
+// MARK: - Absent purge folders
+
+extension CommandLineTests {
+    @Test("an absent Download folder is reported, not created, and the reset still runs")
+    func absentDownloadFolder() throws {
+        let scratch = try Scratch("e2e-no-download")
+        defer { scratch.remove() }
+        let tree = try Installation(text: #"""
+            dword Select\Current 1
+            dword Select\Default 1
+            dword ControlSet001\Services\wuauserv\Start 3
+            file SoftwareDistribution/DataStore/DataStore.edb 4096
+            file SoftwareDistribution/DataStore/Logs/edb.log 1000
+            """#, in: scratch)
+        try #require(!FileManager.default.fileExists(atPath: tree.path(tree.download)))
+        let originalHive = try tree.hiveSHA256()
+
+        let plan = try Wuscrub.run("reset", "--dry-run", "--json", tree.root)
+        #expect(plan.status == Exit.success.rawValue, "\(plan)")
+        #expect(try plan.document()["plan"]["missingFolders"].array?.compactMap(\.string) == [tree.download])
+
+        let run = try Wuscrub.run("reset", "--yes", "--json", tree.root)
+        #expect(run.status == Exit.success.rawValue, "\(run)")
+        let purge = try run.document()["result"]["journal"]["purge"]
+        #expect(purge.array?.count == 1, "only DataStore is purged: \(purge)")
+        #expect(purge.report(for: tree.dataStore).folderCount == tree.expectedContents(of: tree.dataStore))
+        #expect(!FileManager.default.fileExists(atPath: tree.path(tree.download)), "wuscrub must not create Download")
+        #expect(tree.snapshot().under(tree.dataStore) == [tree.dataStore: "dir"])
+        #expect(try tree.hiveSHA256() == originalHive)
+    }
+}
+
 // MARK: - --json
 
 extension CommandLineTests {

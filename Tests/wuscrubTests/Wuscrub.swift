@@ -31,7 +31,7 @@ struct Run: CustomStringConvertible {
     var output: String { stdout + stderr }
 
     var description: String {
-        "wuscrub \(arguments.joined(separator: " ")) exited \(status)\n--- stdout\n\(stdout)--- stderr\n\(stderr)"
+        "\(Wuscrub.binary) \(arguments.joined(separator: " ")) exited \(status)\n--- stdout\n\(stdout)--- stderr\n\(stderr)"
     }
 
     /// Standard output parsed as exactly one JSON object.

@@ -29,8 +29,9 @@ public struct WindowsInstall: Sendable, Equatable, Codable {
         root.hasSuffix("/") ? root + relative : root + "/" + relative
     }
 
-    /// The folder that holds wuscrub's journal, log and backups: `<Windows>/Logs/wuscrub`.
-    public var stateDirectory: String { windows + "/Logs/wuscrub" }
+    /// The folder that holds wuscrub's journal, log and backups: `<Windows>/Logs/wuscrub`, with
+    /// `Logs` and `wuscrub` in the case they already have on disk.
+    public var stateDirectory: String
 
     /// The directory holding the SYSTEM hive and its logs.
     public var configDirectory: String { FileIO.parent(of: systemHive) }
@@ -55,7 +56,9 @@ public struct WindowsInstall: Sendable, Equatable, Codable {
                   let config = try resolve("config", in: system32, root: root, kind: .directory),
                   let hive = try resolve("SYSTEM", in: config, root: root, kind: .file)
             else { continue }
-            var install = WindowsInstall(root: root, windows: windows, systemHive: hive)
+            let logs = try resolve("Logs", in: windows, root: root, kind: .directory) ?? windows + "/Logs"
+            let state = try resolve("wuscrub", in: logs, root: root, kind: .directory, mayBeMissing: true) ?? logs + "/wuscrub"
+            var install = WindowsInstall(root: root, windows: windows, systemHive: hive, stateDirectory: state)
             if let distribution = try resolve("SoftwareDistribution", in: windows, root: root, kind: .directory) {
                 install.softwareDistribution = distribution
                 install.dataStore = try resolve("DataStore", in: distribution, root: root, kind: .directory)
@@ -73,8 +76,9 @@ public struct WindowsInstall: Sendable, Equatable, Codable {
     ///
     /// - Returns: The root-relative path of the entry, or nil when there is none.
     /// - Throws: `ImageError.ambiguous` for several matches, `.symlink`, `.wrongType`.
-    static func resolve(_ name: String, in directory: String, root: String, kind: Kind) throws(ImageError) -> String? {
+    static func resolve(_ name: String, in directory: String, root: String, kind: Kind, mayBeMissing: Bool = false) throws(ImageError) -> String? {
         let listed = directory.isEmpty ? root : (root.hasSuffix("/") ? root : root + "/") + directory
+        if mayBeMissing, !FileIO.exists(listed) { return nil }
         let matches = try entries(of: listed).filter { $0.lowercased() == name.lowercased() }
         guard !matches.isEmpty else { return nil }
         let relativeParent = directory.isEmpty ? "" : directory + "/"

@@ -43,10 +43,18 @@ public struct Journal: Sendable, Equatable, Codable {
 
 /// Reads and writes the journal and its human-readable log in `<Windows>/Logs/wuscrub`.
 public struct JournalStore: Sendable {
-    /// The directory, as an openable path.
-    public let directory: String
+    /// The mount root.
+    public let root: String
+    /// The journal's directory, relative to the root.
+    public let relativeDirectory: String
 
-    public init(directory: String) { self.directory = directory }
+    public init(root: String, directory: String) {
+        self.root = root
+        relativeDirectory = directory
+    }
+
+    /// The directory, as an openable path.
+    public var directory: String { (root.hasSuffix("/") ? root : root + "/") + relativeDirectory }
 
     public var journalPath: String { directory + "/journal.json" }
     public var logPath: String { directory + "/wuscrub.log" }
@@ -74,7 +82,7 @@ public struct JournalStore: Sendable {
     ///   - note: The log line's text.
     public func save(_ journal: inout Journal, note: String) throws(FileIOError) {
         journal.updatedAt = Date.wholeSecond()
-        try FileIO.makeDirectories(directory)
+        try FileIO.makeDirectories(relativeDirectory, under: root)
         let data: Data
         do { data = try JSONEncoder.journal.encode(journal) } catch {
             throw FileIOError(operation: "encode the journal for", path: journalPath, errno: .invalidArgument)

@@ -27,13 +27,20 @@ public enum ResetError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .nothingToResume(path):
             return "there is no unfinished wuscrub run to continue (no open journal at '\(path)')."
         case let .journalUnreadable(path, detail):
-            return "cannot read the wuscrub journal '\(path)': \(detail). Inspect it by hand; the backup of the original SYSTEM hive is in the backup folder next to it."
+            return "cannot read the wuscrub journal '\(path)': \(clause(detail)). Inspect it by hand; the backup of the original SYSTEM hive is in the backup folder next to it."
         case let .hiveChanged(path, detail):
-            return "the SYSTEM hive '\(path)' changed outside wuscrub: \(detail). Nothing more was changed; compare it with the backup next to the journal."
+            return "the SYSTEM hive '\(path)' changed outside wuscrub: \(clause(detail)). Nothing more was changed; compare it with the backup next to the journal."
         case let .backupMismatch(path):
             return "the backup '\(path)' does not match the original hive's recorded SHA-256. Nothing more was changed; keep the disk as it is and inspect the backup folder."
         case let .verificationFailed(path, detail):
-            return "verification of '\(path)' failed: \(detail)."
+            return "verification of '\(path)' failed: \(clause(detail))."
         }
     }
+}
+
+/// A message fragment without its closing period, to embed in a sentence.
+func clause(_ text: String) -> String {
+    var text = text
+    while text.hasSuffix(".") { text.removeLast() }
+    return text
 }

@@ -55,7 +55,7 @@ public struct Resetter: Sendable {
         self.toolVersion = toolVersion
     }
 
-    var store: JournalStore { JournalStore(directory: install.path(install.stateDirectory)) }
+    var store: JournalStore { JournalStore(root: install.root, directory: install.stateDirectory) }
     var hiveFile: String { install.path(install.systemHive) }
     var backupDirectory: String { install.stateDirectory + "/backup" }
 
@@ -247,7 +247,7 @@ public struct Resetter: Sendable {
             throw ResetError.hiveChanged(path: install.systemHive, detail: "its SHA-256 is no longer the one recorded before the backup")
         }
         let target = install.path(journal.backupPath)
-        try FileIO.makeDirectories(install.path(backupDirectory))
+        try FileIO.makeDirectories(backupDirectory, under: install.root)
         if FileIO.exists(target) {
             if try FileIO.sha256(ofFile: target) == journal.originalHiveSHA256 { return }
             try FileIO.remove(target)

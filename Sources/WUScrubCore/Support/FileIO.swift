@@ -122,17 +122,23 @@ public enum FileIO {
         return sha256(bytes)
     }
 
-    /// Creates a directory and its missing parents (mode 0755), without following symlinks at the end.
-    public static func makeDirectories(_ path: String) throws(FileIOError) {
-        var current = path.hasPrefix("/") ? "" : "."
-        for component in path.split(separator: "/") {
+    /// Creates a directory and its missing parents (mode 0755) below `base`, refusing a component
+    /// below `base` that is a symlink or not a directory. `base` itself (and what leads to it) is
+    /// taken as given: a mount root reached through a symlinked parent is fine.
+    ///
+    /// - Parameters:
+    ///   - relative: The directories to create, relative to `base` (or a whole path when `base` is empty).
+    ///   - base: An existing directory.
+    public static func makeDirectories(_ relative: String, under base: String = "") throws(FileIOError) {
+        var current = base.isEmpty ? (relative.hasPrefix("/") ? "" : ".") : (base.hasSuffix("/") ? String(base.dropLast()) : base)
+        for component in relative.split(separator: "/") {
             current += "/" + component
             if case .failure(let errno) = nothingOrErrno({ mkdir(current, 0o755) }), errno != .fileExists {
                 throw FileIOError(operation: "create directory", path: current, errno: errno)
             }
             var info = stat()
             if lstat(current, &info) != 0 || (info.st_mode & S_IFMT) != S_IFDIR {
-                throw FileIOError(operation: "use directory", path: current, errno: .notDirectory)
+                throw FileIOError(operation: "use directory (it is a link or not a directory)", path: current, errno: .notDirectory)
             }
         }
     }

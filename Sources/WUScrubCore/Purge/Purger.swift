@@ -1,0 +1,589 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import SystemPackage
+
+/// Empties one folder of a mounted Windows partition, never leaving it.
+///
+/// The guarantees, in the order they are checked:
+/// - The mount root is opened once; below it every step is a single name opened with
+///   `openat(…, O_DIRECTORY | O_NOFOLLOW)` relative to its parent's descriptor, so no path is
+///   ever resolved again and no symbolic link is ever followed.
+/// - Each folder on the way down must be a real directory on the root's device (`st_dev`) and
+///   mount (`mnt_id` from `/proc/self/fdinfo`, when readable); otherwise nothing is deleted.
+/// - While emptying, every entry is inspected with `fstatat(AT_SYMLINK_NOFOLLOW)` (`d_type` is
+///   not trusted). Links are unlinked, never followed. A directory is entered only if it is on
+///   the root's device and mount and if the opened descriptor is the very directory inspected
+///   (same `st_dev` and `st_ino`); it is removed with `unlinkat(AT_REMOVEDIR)` once empty.
+/// - Names are handled as raw bytes from `readdir`, so any name the filesystem holds works.
+/// - Memory does not grow with the number of entries: one open directory stream per level
+///   (at most `maximumDepth`), the current path, and at most `PurgeReport.listLimit` listed
+///   failures.
+/// - A failing entry never stops the walk: it is counted, the first ones are listed, and the
+///   directories holding it are kept. Such a kept directory is not reported a second time.
+///
+/// Some filesystems may skip entries of a directory that is modified while it is read. After a
+/// pass over a directory that removed something without any failure, the directory is read again
+/// (at most `maximumPasses` times in all) until a pass finds nothing left.
+///
+/// A dry run (`dryRun: true`) walks the same way, with the same checks, and counts what would
+/// be removed without calling `unlink`. It predicts exactly what a real run removes except for
+/// failures only a real removal can reveal (`EPERM` on an immutable file, `EROFS`, `EBUSY`).
+///
+/// The purger never prints and never exits; the caller decides what a report means.
+public struct Purger: Sendable {
+    /// Whether to only count what would be removed.
+    public var dryRun: Bool
+
+    /// How many directory levels below the purged folder are entered at most.
+    public static let maximumDepth = 512
+
+    /// How many times one directory is read while entries keep being removed from it.
+    public static let maximumPasses = 4
+
+    /// Creates a purger.
+    ///
+    /// - Parameter dryRun: Whether to only count what would be removed.
+    public init(dryRun: Bool = false) {
+        self.dryRun = dryRun
+    }
+
+    /// Removes everything inside `root/components...`, keeping that folder itself.
+    ///
+    /// - Parameters:
+    ///   - root: The mount root of the Windows partition, absolute or relative.
+    ///   - components: The exact names of the folders from the root down to the folder to empty,
+    ///     such as `["Windows", "SoftwareDistribution", "Download"]`; at least one.
+    /// - Returns: What was removed and what could not be; paths are relative to `root`.
+    /// - Throws: `PurgeError` when the folder cannot be reached safely; nothing is deleted then.
+    public func purgeContents(under root: String, components: [String]) throws(PurgeError) -> PurgeReport {
+        let folder = try PurgeFolder.open(root: root, components: components)
+        let name = components.joined(separator: "/")
+        var walk = PurgeWalk(dryRun: dryRun, device: folder.device, mountID: folder.mountID, folder: name)
+        walk.run(folderDescriptor: folder.descriptor)
+        return walk.report
+    }
+}
+
+// MARK: - Reaching the folder
+
+/// The opened folder to empty, with the identity of the mount root it must stay on.
+struct PurgeFolder {
+    /// The folder's descriptor; the walk takes ownership.
+    let descriptor: CInt
+    /// The mount root's device.
+    let device: dev_t
+    /// The mount root's mount id, or nil when `/proc/self/fdinfo` cannot tell.
+    let mountID: Int?
+
+    /// Opens the mount root, then each component below it, checking each step.
+    ///
+    /// - Parameters:
+    ///   - root: The mount root.
+    ///   - components: The folder names to descend, at least one.
+    /// - Returns: The last component, opened.
+    /// - Throws: `PurgeError` for the first step that is missing, not a real directory, or off the root's mount.
+    static func open(root: String, components: [String]) throws(PurgeError) -> PurgeFolder {
+        guard !components.isEmpty else { throw .noFolder(root: root) }
+        for component in components where !isPlainName(component) {
+            throw .invalidComponent(component)
+        }
+
+        var current: CInt
+        switch PurgeSyscall.open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) {
+        case .success(let descriptor): current = descriptor
+        case .failure(let errno) where errno == .noSuchFileOrDirectory: throw .missing(root)
+        case .failure(let errno) where errno == .notDirectory: throw .notADirectory(root)
+        case .failure(let errno): throw .cannotOpen(root, errno)
+        }
+        let rootInfo: stat
+        switch PurgeSyscall.stat(current) {
+        case .success(let info): rootInfo = info
+        case .failure(let errno):
+            _ = close(current)
+            throw .cannotStat(root, errno)
+        }
+        let mountID = try? PurgeSyscall.mountID(of: current).get()
+
+        var shown = root
+        for component in components {
+            shown = shown.hasSuffix("/") ? shown + component : shown + "/" + component
+            let parent = current
+            defer { _ = close(parent) }
+            // `withCString` only rethrows untyped errors, so carry the outcome out as a `Result`.
+            current = try component.withCString { name in
+                Result { () throws(PurgeError) in
+                    try descend(from: parent, into: name, shown: shown, device: rootInfo.st_dev, mountID: mountID)
+                }
+            }.get()
+        }
+        return PurgeFolder(descriptor: current, device: rootInfo.st_dev, mountID: mountID)
+    }
+
+    /// Opens one component below `parent` after checking it is a real directory on the root's mount.
+    private static func descend(
+        from parent: CInt, into name: UnsafePointer<CChar>, shown: String, device: dev_t, mountID: Int?
+    ) throws(PurgeError) -> CInt {
+        let info: stat
+        switch PurgeSyscall.stat(name, in: parent) {
+        case .success(let value): info = value
+        case .failure(let errno) where errno == .noSuchFileOrDirectory: throw .missing(shown)
+        case .failure(let errno): throw .cannotStat(shown, errno)
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR: break
+        case S_IFLNK: throw .isSymlink(shown)
+        default: throw .notADirectory(shown)
+        }
+        guard info.st_dev == device else { throw .otherFilesystem(shown) }
+
+        let child: CInt
+        switch PurgeSyscall.open(name, in: parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) {
+        case .success(let descriptor): child = descriptor
+        case .failure(let errno) where errno == .noSuchFileOrDirectory: throw .missing(shown)
+        // Linux reports a symlink opened with O_DIRECTORY | O_NOFOLLOW as ENOTDIR: it was replaced.
+        case .failure(let errno) where errno == .notDirectory || errno == .tooManySymbolicLinkLevels:
+            throw .replaced(shown)
+        case .failure(let errno): throw .cannotOpen(shown, errno)
+        }
+        let opened: stat
+        switch PurgeSyscall.stat(child) {
+        case .success(let value): opened = value
+        case .failure(let errno):
+            _ = close(child)
+            throw .cannotStat(shown, errno)
+        }
+        guard opened.st_dev == info.st_dev, opened.st_ino == info.st_ino else {
+            _ = close(child)
+            throw .replaced(shown)
+        }
+        if let mountID, (try? PurgeSyscall.mountID(of: child).get()) != mountID {
+            _ = close(child)
+            throw .otherFilesystem(shown)
+        }
+        return child
+    }
+
+    /// Whether a component is one name that `openat` resolves within its parent.
+    private static func isPlainName(_ component: String) -> Bool {
+        !component.isEmpty && component != "." && component != ".."
+            && !component.utf8.contains(UInt8(ascii: "/")) && !component.utf8.contains(0)
+    }
+}
+
+// MARK: - Emptying the folder
+
+/// The depth-first walk over the folder's contents, one open directory stream per level.
+struct PurgeWalk {
+    /// One directory being emptied.
+    private struct Frame {
+        /// The directory's stream; it owns `descriptor`.
+        let stream: OpaquePointer
+        /// The directory's descriptor, for the `*at` calls on its entries.
+        let descriptor: CInt
+        /// The directory's NUL-terminated name in its parent; empty for the purged folder.
+        let name: [CChar]
+        /// The length of `path` before this directory's name was appended.
+        let parentPathCount: Int
+        /// `report.failureCount` when the directory was entered.
+        let failuresAtEntry: Int
+        /// The current pass over the directory, from 1.
+        var pass = 1
+        /// Entries removed (or counted, in a dry run) during the current pass.
+        var removedInPass = 0
+        /// `report.failureCount` when the current pass started.
+        var failuresAtPassStart: Int
+    }
+
+    let dryRun: Bool
+    let device: dev_t
+    let mountID: Int?
+    private(set) var report: PurgeReport
+    /// The current directory's path relative to the mount root, as raw bytes.
+    private var path: [UInt8]
+    private var stack: [Frame] = []
+
+    /// Prepares a walk.
+    ///
+    /// - Parameters:
+    ///   - dryRun: Whether to only count what would be removed.
+    ///   - device: The mount root's device; directories on another one are not entered.
+    ///   - mountID: The mount root's mount id, or nil to rely on `device` alone.
+    ///   - folder: The purged folder relative to the mount root, for the report and its paths.
+    init(dryRun: Bool, device: dev_t, mountID: Int?, folder: String) {
+        self.dryRun = dryRun
+        self.device = device
+        self.mountID = mountID
+        self.report = PurgeReport(folder: folder, dryRun: dryRun)
+        self.path = Array(folder.utf8)
+    }
+
+    /// Empties the folder and closes its descriptor.
+    ///
+    /// - Parameter folderDescriptor: The opened folder; the walk owns it from now on.
+    mutating func run(folderDescriptor: CInt) {
+        switch PurgeSyscall.openStream(folderDescriptor) {
+        case .success(let stream):
+            stack.append(Frame(
+                stream: stream, descriptor: folderDescriptor, name: [], parentPathCount: path.count,
+                failuresAtEntry: 0, failuresAtPassStart: 0))
+        case .failure(let errno):
+            _ = close(folderDescriptor)
+            fail("opendir", nil, errno)
+            return
+        }
+        while let top = stack.indices.last {
+            switch PurgeSyscall.readEntry(stack[top].stream) {
+            case .success(let name?):
+                if !PurgeSyscall.isDotOrDotDot(name) { visit(name) }
+            case .success(nil):
+                endPass()
+            case .failure(let errno):
+                fail("readdir", nil, errno)
+                leaveDirectory()
+            }
+        }
+    }
+
+    /// Removes (or counts) one entry of the current directory, or enters it.
+    private mutating func visit(_ name: UnsafePointer<CChar>) {
+        let current = stack.count - 1
+        let info: stat
+        switch PurgeSyscall.stat(name, in: stack[current].descriptor) {
+        case .success(let value): info = value
+        case .failure(let errno) where errno == .noSuchFileOrDirectory: return  // removed by someone else
+        case .failure(let errno):
+            fail("stat", name, errno)
+            return
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR:
+            enter(name, info)
+        case S_IFLNK:
+            guard unlink(name, flags: 0) else { return }
+            report.links += 1
+        default:
+            guard unlink(name, flags: 0) else { return }
+            report.files += 1
+            if info.st_mode & S_IFMT == S_IFREG { report.bytes += UInt64(max(0, info.st_size)) }
+        }
+    }
+
+    /// Opens a subdirectory after checking it is on the root's mount and is what was inspected.
+    private mutating func enter(_ name: UnsafePointer<CChar>, _ info: stat) {
+        guard info.st_dev == device else {
+            notEntered(name, "not entered (other filesystem)")
+            return
+        }
+        guard stack.count <= Purger.maximumDepth else {
+            fail("not entered (deeper than \(Purger.maximumDepth) levels)", name, .fileNameTooLong)
+            return
+        }
+        let parent = stack[stack.count - 1].descriptor
+        let child: CInt
+        switch PurgeSyscall.open(name, in: parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) {
+        case .success(let descriptor): child = descriptor
+        case .failure(let errno) where errno == .noSuchFileOrDirectory: return  // removed by someone else
+        case .failure(let errno):
+            fail("open", name, errno)
+            return
+        }
+        switch PurgeSyscall.stat(child) {
+        case .success(let opened) where opened.st_dev == info.st_dev && opened.st_ino == info.st_ino:
+            break
+        case .success:
+            _ = close(child)
+            fail("not entered (replaced while walking)", name, .resourceTemporarilyUnavailable)
+            return
+        case .failure(let errno):
+            _ = close(child)
+            fail("stat", name, errno)
+            return
+        }
+        if let mountID {
+            switch PurgeSyscall.mountID(of: child) {
+            case .success(mountID): break
+            case .success:
+                _ = close(child)
+                notEntered(name, "not entered (other mount)")
+                return
+            case .failure(let errno):
+                _ = close(child)
+                fail("not entered (mount unknown)", name, errno)
+                return
+            }
+        }
+        let stream: OpaquePointer
+        switch PurgeSyscall.openStream(child) {
+        case .success(let value): stream = value
+        case .failure(let errno):
+            _ = close(child)
+            fail("opendir", name, errno)
+            return
+        }
+        let nameBytes = Array(UnsafeBufferPointer(start: name, count: strlen(name) + 1))
+        stack.append(Frame(
+            stream: stream, descriptor: child, name: nameBytes, parentPathCount: path.count,
+            failuresAtEntry: report.failureCount, failuresAtPassStart: report.failureCount))
+        appendToPath(name)
+    }
+
+    /// Finishes a pass over the current directory: reads it again or leaves it.
+    private mutating func endPass() {
+        let current = stack.count - 1
+        let frame = stack[current]
+        let cleanPass = report.failureCount == frame.failuresAtPassStart
+        guard !dryRun, frame.removedInPass > 0, cleanPass else {
+            leaveDirectory()
+            return
+        }
+        if frame.pass < Purger.maximumPasses {
+            PurgeSyscall.rewind(frame.stream)
+            stack[current].pass += 1
+            stack[current].removedInPass = 0
+            stack[current].failuresAtPassStart = report.failureCount
+            return
+        }
+        // Entries kept appearing. A subdirectory's rmdir tells whether it is empty; the folder
+        // itself is never removed, so check it here.
+        if current == 0, !PurgeSyscall.isEmpty(frame.stream) {
+            fail("readdir (still not empty after \(Purger.maximumPasses) passes)", nil, .directoryNotEmpty)
+        }
+        leaveDirectory()
+    }
+
+    /// Closes the current directory and removes it unless a failure inside it keeps it.
+    ///
+    /// A directory that holds an entry which failed is not removed and not reported again:
+    /// the entry's own failure explains why it remains.
+    private mutating func leaveDirectory() {
+        let frame = stack.removeLast()
+        PurgeSyscall.closeStream(frame.stream)
+        path.removeLast(path.count - frame.parentPathCount)
+        guard let parent = stack.indices.last else { return }
+        guard report.failureCount == frame.failuresAtEntry else { return }
+        let removed = frame.name.withUnsafeBufferPointer { name in
+            unlink(name.baseAddress!, flags: AT_REMOVEDIR, in: parent)
+        }
+        if removed { report.directories += 1 }
+    }
+
+    /// Unlinks an entry of a directory on the stack, counting it in that directory's pass.
+    ///
+    /// - Returns: Whether the entry was removed (or, in a dry run, would be).
+    private mutating func unlink(_ name: UnsafePointer<CChar>, flags: CInt, in level: Int? = nil) -> Bool {
+        let level = level ?? stack.count - 1
+        if !dryRun {
+            switch PurgeSyscall.unlink(name, in: stack[level].descriptor, flags: flags) {
+            case .success: break
+            case .failure(let errno) where errno == .noSuchFileOrDirectory: return false  // removed by someone else
+            case .failure(let errno):
+                fail(flags & AT_REMOVEDIR != 0 ? "rmdir" : "unlink", name, errno)
+                return false
+            }
+        }
+        stack[level].removedInPass += 1
+        return true
+    }
+
+    /// Records a directory that was not entered because it is on another filesystem or mount.
+    private mutating func notEntered(_ name: UnsafePointer<CChar>, _ operation: String) {
+        if report.otherFilesystems.count < PurgeReport.listLimit {
+            report.otherFilesystems.append(displayPath(name))
+        }
+        fail(operation, name, .improperLink)
+    }
+
+    /// Counts a failure on `name` in the current directory (or the directory itself) and lists the first ones.
+    private mutating func fail(_ operation: String, _ name: UnsafePointer<CChar>?, _ errno: Errno) {
+        report.failureCount += 1
+        guard report.failures.count < PurgeReport.listLimit else { return }
+        report.failures.append(PurgeFailure(path: displayPath(name), operation: operation, errno: errno.rawValue))
+    }
+
+    /// The current directory's path, or that of `name` inside it, for a report.
+    private func displayPath(_ name: UnsafePointer<CChar>?) -> String {
+        guard let name else { return PurgeFailure.displayPath(path) }
+        let bytes = UnsafeRawBufferPointer(start: name, count: strlen(name))
+        return PurgeFailure.displayPath(path + [UInt8(ascii: "/")] + bytes)
+    }
+
+    private mutating func appendToPath(_ name: UnsafePointer<CChar>) {
+        path.append(UInt8(ascii: "/"))
+        path.append(contentsOf: UnsafeRawBufferPointer(start: name, count: strlen(name)))
+    }
+}
+
+// MARK: - System calls
+
+/// Thin wrappers over the descriptor-relative calls the purge needs, in the style of swift-system:
+/// each returns `Result<_, Errno>` and retries `EINTR` through `valueOrErrno`.
+enum PurgeSyscall {
+    /// Opens a path relative to the working directory.
+    ///
+    /// - Parameters:
+    ///   - path: The path to open.
+    ///   - flags: `O_*` flags.
+    /// - Returns: The new descriptor, or the `Errno` it failed with.
+    ///
+    /// The corresponding C function is `open`.
+    static func open(_ path: String, _ flags: CInt) -> Result<CInt, Errno> {
+        valueOrErrno { Glibc.open(path, flags) }
+    }
+
+    /// Opens a name relative to a directory descriptor.
+    ///
+    /// - Parameters:
+    ///   - name: One name inside the directory.
+    ///   - directory: The directory's descriptor.
+    ///   - flags: `O_*` flags.
+    /// - Returns: The new descriptor, or the `Errno` it failed with.
+    ///
+    /// The corresponding C function is `openat`.
+    static func open(_ name: UnsafePointer<CChar>, in directory: CInt, _ flags: CInt) -> Result<CInt, Errno> {
+        valueOrErrno { openat(directory, name, flags) }
+    }
+
+    /// Inspects a name in a directory without following a symbolic link.
+    ///
+    /// - Parameters:
+    ///   - name: One name inside the directory.
+    ///   - directory: The directory's descriptor.
+    /// - Returns: The entry's status, or the `Errno` it failed with.
+    ///
+    /// The corresponding C function is `fstatat` with `AT_SYMLINK_NOFOLLOW`.
+    static func stat(_ name: UnsafePointer<CChar>, in directory: CInt) -> Result<Glibc.stat, Errno> {
+        var info = Glibc.stat()
+        return nothingOrErrno { fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) }.map { info }
+    }
+
+    /// Inspects an open descriptor.
+    ///
+    /// - Parameter descriptor: The descriptor.
+    /// - Returns: Its status, or the `Errno` it failed with.
+    ///
+    /// The corresponding C function is `fstat`.
+    static func stat(_ descriptor: CInt) -> Result<Glibc.stat, Errno> {
+        var info = Glibc.stat()
+        return nothingOrErrno { fstat(descriptor, &info) }.map { info }
+    }
+
+    /// Removes a name from a directory; a symbolic link is removed, never followed.
+    ///
+    /// - Parameters:
+    ///   - name: One name inside the directory.
+    ///   - directory: The directory's descriptor.
+    ///   - flags: 0, or `AT_REMOVEDIR` for an empty directory.
+    /// - Returns: Nothing, or the `Errno` it failed with.
+    ///
+    /// The corresponding C function is `unlinkat`.
+    static func unlink(_ name: UnsafePointer<CChar>, in directory: CInt, flags: CInt) -> Result<Void, Errno> {
+        nothingOrErrno { unlinkat(directory, name, flags) }
+    }
+
+    /// Turns a directory descriptor into a stream; on success the stream owns the descriptor.
+    ///
+    /// - Parameter descriptor: An open directory descriptor.
+    /// - Returns: The stream, or the `Errno` it failed with (the descriptor is then still open).
+    ///
+    /// The corresponding C function is `fdopendir`.
+    static func openStream(_ descriptor: CInt) -> Result<OpaquePointer, Errno> {
+        guard let stream = fdopendir(descriptor) else { return .failure(Errno(rawValue: Glibc.errno)) }
+        return .success(stream)
+    }
+
+    /// Reads the next entry's name.
+    ///
+    /// - Parameter stream: An open directory stream.
+    /// - Returns: The NUL-terminated name, valid until the next read on `stream`; nil at the end;
+    ///   or the `Errno` reading failed with.
+    ///
+    /// The corresponding C function is `readdir`.
+    static func readEntry(_ stream: OpaquePointer) -> Result<UnsafePointer<CChar>?, Errno> {
+        Glibc.errno = 0
+        guard let entry = readdir(stream) else {
+            let code = Glibc.errno
+            return code == 0 ? .success(nil) : .failure(Errno(rawValue: code))
+        }
+        let offset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+        return .success(UnsafeRawPointer(entry).advanced(by: offset).assumingMemoryBound(to: CChar.self))
+    }
+
+    /// Starts reading a directory stream from its beginning again.
+    ///
+    /// - Parameter stream: An open directory stream.
+    ///
+    /// The corresponding C function is `rewinddir`.
+    static func rewind(_ stream: OpaquePointer) {
+        rewinddir(stream)
+    }
+
+    /// Whether a directory stream holds nothing but `.` and `..`, reading it from the beginning.
+    ///
+    /// - Parameter stream: An open directory stream.
+    /// - Returns: false also when reading fails.
+    static func isEmpty(_ stream: OpaquePointer) -> Bool {
+        rewinddir(stream)
+        while true {
+            switch readEntry(stream) {
+            case .success(nil): return true
+            case .success(let name?):
+                if isDotOrDotDot(name) { continue }
+                return false
+            case .failure: return false
+            }
+        }
+    }
+
+    /// Whether a directory entry's name is `.` or `..`.
+    ///
+    /// - Parameter name: A NUL-terminated name from `readEntry(_:)`.
+    /// - Returns: true for the two entries that are never removed.
+    static func isDotOrDotDot(_ name: UnsafePointer<CChar>) -> Bool {
+        name[0] == 0x2E && (name[1] == 0 || (name[1] == 0x2E && name[2] == 0))
+    }
+
+    /// Closes a directory stream and its descriptor.
+    ///
+    /// - Parameter stream: An open directory stream.
+    ///
+    /// The corresponding C function is `closedir`.
+    static func closeStream(_ stream: OpaquePointer) {
+        _ = closedir(stream)
+    }
+
+    /// The id of the mount an open descriptor belongs to, as the kernel shows in `/proc/self/fdinfo`.
+    ///
+    /// Unlike `st_dev`, the mount id tells a bind mount of the same filesystem from the filesystem itself.
+    /// - Parameter descriptor: An open descriptor.
+    /// - Returns: The `mnt_id`, or the `Errno` reading it failed with (`ENODATA` when the line is missing).
+    static func mountID(of descriptor: CInt) -> Result<Int, Errno> {
+        let info: CInt
+        switch open("/proc/self/fdinfo/\(descriptor)", O_RDONLY | O_CLOEXEC) {
+        case .success(let value): info = value
+        case .failure(let errno): return .failure(errno)
+        }
+        defer { _ = close(info) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var count = 0
+        reading: while count < buffer.count {
+            let read = buffer.withUnsafeMutableBytes { bytes in
+                valueOrErrno { Glibc.read(info, bytes.baseAddress! + count, bytes.count - count) }
+            }
+            switch read {
+            case .success(0): break reading
+            case .success(let n): count += n
+            case .failure(let errno): return .failure(errno)
+            }
+        }
+        let text = String(decoding: buffer[..<count], as: UTF8.self)
+        for line in text.split(separator: "\n") where line.hasPrefix("mnt_id:") {
+            if let value = Int(line.dropFirst("mnt_id:".count).trimmingPrefix(while: { $0 == " " || $0 == "\t" })) {
+                return .success(value)
+            }
+        }
+        return .failure(.noData)
+    }
+}

@@ -1,0 +1,252 @@
+/// One page an `HvLE` entry carries: where it goes in the hive bins and where its bytes are in the log.
+public struct LogPage: Sendable, Equatable {
+    /// Offset relative to the start of the hive bins (file offset − 4096).
+    public var offset: UInt32
+    public var size: UInt32
+    /// Where the page's bytes start in the log file.
+    public var dataOffset: Int
+}
+
+/// A validated new-format (`HvLE`) log entry (registry-logs.md §3.1–3.2).
+public struct LogEntry: Sendable, Equatable {
+    public var fileOffset: Int
+    public var size: Int
+    public var flags: UInt32
+    public var sequence: UInt32
+    public var hiveBinsSize: UInt32
+    public var pages: [LogPage]
+}
+
+/// A registry transaction log (`SYSTEM.LOG1`, `.LOG2`, `.LOG`), parsed and validated.
+///
+/// Nothing here trusts a field before checking it: every offset and size is bounds-checked,
+/// and a new-format entry chain stops at the first entry that fails a check.
+public struct TransactionLog: Sendable {
+    public enum Format: String, Sendable, Codable {
+        /// `HvLE` entries, Windows 8.1 and later (file type 6).
+        case new
+        /// A dirty-page bitmap (`DIRT`), Windows XP to 8.0 (file type 1 or 2).
+        case old
+    }
+
+    public let path: String
+    public let size: Int
+    /// The file's bytes (replay copies pages out of them).
+    public let bytes: [UInt8]
+    /// The log's copy of the base block, when the file holds 512 bytes at least.
+    public let baseBlock: BaseBlock?
+    /// The format, when the base block is valid.
+    public let format: Format?
+    /// Why the log cannot be used at all (nil when its base block is valid).
+    public let problem: String?
+    /// New format: the entry chain from offset 512, each with the next sequence number.
+    public let entries: [LogEntry]
+    /// New format: why the chain ended ("end of the file", or the first failed check).
+    public let chainEnd: String
+    /// New format: the highest sequence number of any entry whose hashes are valid, anywhere in
+    /// the file (including remnants after the chain).
+    public let highestSequence: UInt32?
+    /// Old format: indices of the dirty 512-byte pages of the hive bins, in bitmap order.
+    public let dirtyPages: [Int]
+    /// Old format: where the packed dirty pages start in the file.
+    public let pagesStart: Int
+
+    /// Parses a log file's bytes.
+    ///
+    /// - Parameters:
+    ///   - path: The log's path, for messages.
+    ///   - bytes: The whole file.
+    public init(path: String, bytes: [UInt8]) {
+        self.path = path
+        self.bytes = bytes
+        size = bytes.count
+        var entries: [LogEntry] = []
+        var chainEnd = "no entries"
+        var highest: UInt32?
+        var dirtyPages: [Int] = []
+        var pagesStart = 0
+        let block = bytes.count >= 512 ? BaseBlock(bytes[0..<512]) : nil
+        baseBlock = block
+        var problem = TransactionLog.check(block, size: bytes.count)
+        if problem == nil, let block {
+            if block.fileType == 6 {
+                format = .new
+                (entries, chainEnd) = TransactionLog.chain(bytes, first: block.primarySequence)
+                highest = TransactionLog.highestValidSequence(bytes)
+            } else {
+                switch TransactionLog.dirtyVector(bytes, hiveBinsSize: Int(block.hiveBinsSize)) {
+                case .success(let vector):
+                    format = .old
+                    (dirtyPages, pagesStart) = vector
+                case .failure(let reason):
+                    format = nil
+                    problem = reason.message
+                }
+            }
+        } else {
+            format = nil
+        }
+        self.problem = problem
+        self.entries = entries
+        self.chainEnd = chainEnd
+        self.highestSequence = highest
+        self.dirtyPages = dirtyPages
+        self.pagesStart = pagesStart
+    }
+
+    /// The bytes of one page of an entry.
+    func bytesView(_ page: LogPage) -> ArraySlice<UInt8> {
+        bytes[page.dataOffset..<page.dataOffset + Int(page.size)]
+    }
+
+    /// Whether the log can be used for recovery (valid base block and body).
+    public var isValid: Bool { problem == nil && format != nil }
+
+    // MARK: - Base block
+
+    static func check(_ block: BaseBlock?, size: Int) -> String? {
+        guard size > 0 else { return "the file is empty" }
+        guard let block else { return "the file has \(size) bytes, fewer than a 512-byte base block" }
+        guard block.hasSignature else { return "no 'regf' signature" }
+        guard block.isChecksumValid else { return "its base-block checksum is wrong" }
+        guard block.primarySequence == block.secondarySequence else {
+            return "its sequence numbers differ (\(block.primarySequence)/\(block.secondarySequence))"
+        }
+        guard block.majorVersion == 1, (3...6).contains(block.minorVersion) else {
+            return "unsupported format version \(block.majorVersion).\(block.minorVersion)"
+        }
+        guard [1, 2, 6].contains(block.fileType) else { return "file type \(block.fileType) is not a log (1, 2 or 6)" }
+        guard block.clusteringFactor == 1 else { return "clustering factor \(block.clusteringFactor), expected 1" }
+        guard block.hiveBinsSize >= 4096, block.hiveBinsSize % 4096 == 0 else {
+            return "hive-bins size \(block.hiveBinsSize) is not a positive multiple of 4096"
+        }
+        return nil
+    }
+
+    // MARK: - New format
+
+    /// Parses one `HvLE` entry at `offset`, checking everything (§3.2 and bounds).
+    ///
+    /// - Returns: The entry, or why it is not one.
+    static func entry(_ bytes: [UInt8], at offset: Int) -> Result<LogEntry, Invalid> {
+        guard offset + 40 <= bytes.count else { return .failure(Invalid("end of the file")) }
+        guard bytes[offset..<offset + 4].elementsEqual("HvLE".utf8) else {
+            return .failure(Invalid("no 'HvLE' signature at offset \(offset)"))
+        }
+        let size = Int(bytes.loadLE(UInt32.self, at: offset + 4))
+        guard size >= 512, size % 512 == 0, size <= bytes.count - offset else {
+            return .failure(Invalid("entry at offset \(offset) has an invalid size \(size)"))
+        }
+        let hiveBinsSize = bytes.loadLE(UInt32.self, at: offset + 16)
+        guard hiveBinsSize >= 4096, hiveBinsSize % 4096 == 0 else {
+            return .failure(Invalid("entry at offset \(offset) has an invalid hive-bins size \(hiveBinsSize)"))
+        }
+        let count = Int(bytes.loadLE(UInt32.self, at: offset + 20))
+        guard count > 0, count <= (size - 40) / 8 else {
+            return .failure(Invalid("entry at offset \(offset) has an invalid page count \(count)"))
+        }
+        let storedHash2 = bytes.loadLE(UInt64.self, at: offset + 32)
+        guard Marvin32.hash(bytes[offset..<offset + 32]) == storedHash2 else {
+            return .failure(Invalid("entry at offset \(offset) fails its header hash (Hash-2)"))
+        }
+        let storedHash1 = bytes.loadLE(UInt64.self, at: offset + 24)
+        guard Marvin32.hash(bytes[offset + 40..<offset + size]) == storedHash1 else {
+            return .failure(Invalid("entry at offset \(offset) fails its data hash (Hash-1)"))
+        }
+        var pages: [LogPage] = []
+        var dataOffset = offset + 40 + 8 * count
+        for index in 0..<count {
+            let reference = offset + 40 + 8 * index
+            let pageOffset = bytes.loadLE(UInt32.self, at: reference)
+            let pageSize = bytes.loadLE(UInt32.self, at: reference + 4)
+            guard pageSize > 0, pageOffset % 4096 == 0, pageSize % 4096 == 0,
+                  UInt64(pageOffset) + UInt64(pageSize) <= UInt64(hiveBinsSize),
+                  dataOffset + Int(pageSize) <= offset + size
+            else {
+                return .failure(Invalid("entry at offset \(offset) has an invalid page reference \(index) (offset \(pageOffset), size \(pageSize))"))
+            }
+            pages.append(LogPage(offset: pageOffset, size: pageSize, dataOffset: dataOffset))
+            dataOffset += Int(pageSize)
+        }
+        return .success(LogEntry(
+            fileOffset: offset, size: size, flags: bytes.loadLE(UInt32.self, at: offset + 8),
+            sequence: bytes.loadLE(UInt32.self, at: offset + 12), hiveBinsSize: hiveBinsSize, pages: pages
+        ))
+    }
+
+    /// The chain of entries from offset 512 whose sequence numbers run `first`, `first + 1`, …
+    static func chain(_ bytes: [UInt8], first: UInt32) -> ([LogEntry], String) {
+        var entries: [LogEntry] = []
+        var offset = 512
+        var expected = first
+        while true {
+            switch entry(bytes, at: offset) {
+            case .failure(let reason):
+                return (entries, reason.message)
+            case .success(let entry):
+                guard entry.sequence == expected else {
+                    return (entries, "entry at offset \(offset) has sequence number \(entry.sequence), expected \(expected)")
+                }
+                entries.append(entry)
+                offset += entry.size
+                expected &+= 1
+            }
+        }
+    }
+
+    /// The highest sequence number of any hash-valid entry at any 512-byte boundary after the base block.
+    static func highestValidSequence(_ bytes: [UInt8]) -> UInt32? {
+        var highest: UInt32?
+        var offset = 512
+        while offset + 40 <= bytes.count {
+            if bytes[offset] == UInt8(ascii: "H"), case .success(let entry) = entry(bytes, at: offset) {
+                if highest.map({ Serial.isAfter(entry.sequence, $0) }) ?? true { highest = entry.sequence }
+                offset += entry.size
+            } else {
+                offset += 512
+            }
+        }
+        return highest
+    }
+
+    // MARK: - Old format
+
+    /// The dirty vector (`DIRT` + bitmap) of an old-format log: dirty page indices and where the pages start.
+    static func dirtyVector(_ bytes: [UInt8], hiveBinsSize: Int) -> Result<([Int], Int), Invalid> {
+        guard bytes.count >= 516, bytes[512..<516].elementsEqual("DIRT".utf8) else {
+            return .failure(Invalid("no 'DIRT' signature at offset 512"))
+        }
+        let bitmapBytes = hiveBinsSize / 4096
+        guard 516 + bitmapBytes <= bytes.count else {
+            return .failure(Invalid("the dirty bitmap (\(bitmapBytes) bytes) runs past the end of the file"))
+        }
+        var pages: [Int] = []
+        for byteIndex in 0..<bitmapBytes {
+            let byte = bytes[516 + byteIndex]
+            if byte == 0 { continue }
+            for bit in 0..<8 where byte & (1 << bit) != 0 {
+                pages.append(byteIndex * 8 + bit)
+            }
+        }
+        let start = (516 + bitmapBytes + 511) / 512 * 512
+        guard start + 512 * pages.count <= bytes.count else {
+            return .failure(Invalid("the log holds fewer dirty pages than its bitmap marks (\(pages.count))"))
+        }
+        return .success((pages, start))
+    }
+
+    /// Why a structure is invalid.
+    struct Invalid: Error {
+        let message: String
+        init(_ message: String) { self.message = message }
+    }
+}
+
+/// Serial-number arithmetic on 32-bit sequence numbers (RFC 1982 style).
+public enum Serial {
+    /// Whether `a` comes after `b`: their difference, modulo 2^32, is in 1…0x7FFFFFFF.
+    public static func isAfter(_ a: UInt32, _ b: UInt32) -> Bool {
+        let difference = a &- b
+        return difference != 0 && difference <= 0x7FFF_FFFF
+    }
+}
