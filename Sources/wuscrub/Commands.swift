@@ -67,16 +67,7 @@ extension WUScrub {
         var yes = false
 
         func run() throws {
-            try Runner(options: options, command: "resume").run { document, runner in
-                let install = try WindowsInstall.locate(root: options.root)
-                document.install = install
-                let resetter = Resetter(install: install, toolVersion: WUScrub.version)
-                let journal = try resetter.openJournal()
-                try runner.confirm("Resume the run stopped in phase '\(journal.phase.rawValue)'?", showing: document, yes: yes)
-                let outcome = try resetter.resume()
-                document.result = outcome
-                return outcome.purgeComplete ? .success : .purgeIncomplete
-            }
+            try continueRun(command: "resume", verb: "Resume", options: options, yes: yes) { try $0.resume() }
         }
     }
 
@@ -92,15 +83,22 @@ extension WUScrub {
         var yes = false
 
         func run() throws {
-            try Runner(options: options, command: "rollback").run { document, runner in
-                let install = try WindowsInstall.locate(root: options.root)
-                document.install = install
-                let resetter = Resetter(install: install, toolVersion: WUScrub.version)
-                let journal = try resetter.openJournal()
-                try runner.confirm("Roll back the run stopped in phase '\(journal.phase.rawValue)'?", showing: document, yes: yes)
-                document.result = try resetter.rollback()
-                return .success
-            }
+            try continueRun(command: "rollback", verb: "Roll back", options: options, yes: yes) { try $0.rollback() }
         }
+    }
+}
+
+/// Runs `resume` or `rollback` on the open journal, after confirmation.
+private func continueRun(command: String, verb: String, options: CommonOptions, yes: Bool,
+                         _ action: (Resetter) throws -> ResetOutcome) throws {
+    try Runner(options: options, command: command).run { document, runner in
+        let install = try WindowsInstall.locate(root: options.root)
+        document.install = install
+        let resetter = Resetter(install: install, toolVersion: WUScrub.version)
+        let journal = try resetter.openJournal()
+        try runner.confirm("\(verb) the run stopped in phase '\(journal.phase.rawValue)'?", showing: document, yes: yes)
+        let outcome = try action(resetter)
+        document.result = outcome
+        return outcome.purgeComplete || command == "rollback" ? .success : .purgeIncomplete
     }
 }

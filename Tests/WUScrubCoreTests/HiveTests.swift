@@ -73,12 +73,8 @@ import WUScrubTestSupport
 
     @Test func truncatedHiveIsRefused() throws {
         let bytes = try FixtureBuilder.hive(for: FixtureTree.spec("win10"))
-        #expect(throws: HiveError.self) { try HiveLayout.validate(Array(bytes[0..<8192]), path: "SYSTEM") }
-        do {
+        #expect(throws: HiveError.truncated(path: "SYSTEM", declaredEnd: bytes.count, fileSize: 8192)) {
             try HiveLayout.validate(Array(bytes[0..<8192]), path: "SYSTEM")
-        } catch let error as HiveError {
-            guard case .truncated(_, let declaredEnd, let fileSize) = error else { Issue.record("expected .truncated, got \(error)"); return }
-            #expect(declaredEnd == bytes.count && fileSize == 8192)
         }
     }
 

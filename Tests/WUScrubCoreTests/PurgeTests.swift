@@ -6,6 +6,7 @@ import Musl
 import Foundation
 import Testing
 import WUScrubCore
+import WUScrubTestSupport
 
 /// The purge walker on real trees under /tmp.
 ///
@@ -109,8 +110,8 @@ extension PurgeTests {
     @Test func symlinksAreRemovedAndNeverFollowed() throws {
         let tree = try WindowsTree("links")
         defer { tree.remove() }
-        let outside = tree.temporary.path("outside")
-        let outsideFile = tree.temporary.path("outside-file.txt")
+        let outside = tree.temporary.sub("outside")
+        let outsideFile = tree.temporary.sub("outside-file.txt")
         try makeFile(outside + "/secret.txt", "secret")
         try makeFile(outside + "/nested/deep.txt", "deep")
         try makeFile(outsideFile, "outside file")
@@ -230,7 +231,7 @@ extension PurgeTests {
     @Test func aSymlinkedComponentIsRefusedAndItsTargetKept() throws {
         let tree = try WindowsTree("toplink")
         defer { tree.remove() }
-        let elsewhere = tree.temporary.path("elsewhere")
+        let elsewhere = tree.temporary.sub("elsewhere")
         try makeFile(elsewhere + "/precious.txt", "precious")
         try tree.removeEmptyDirectory(Self.downloadPath)
         try tree.symlink(Self.downloadPath, to: elsewhere)
@@ -246,16 +247,16 @@ extension PurgeTests {
         // A link higher up is refused as well, even though it resolves to a real Download folder.
         let other = try WindowsTree("midlink")
         defer { other.remove() }
-        try makeFile(other.temporary.path("real/Download/precious.txt"), "precious")
+        try makeFile(other.temporary.sub("real/Download/precious.txt"), "precious")
         try other.removeEmptyDirectory(Self.downloadPath)
         try other.removeEmptyDirectory(Self.dataStore.joined(separator: "/"))
         try other.removeEmptyDirectory("Windows/SoftwareDistribution")
-        try other.symlink("Windows/SoftwareDistribution", to: other.temporary.path("real"))
+        try other.symlink("Windows/SoftwareDistribution", to: other.temporary.sub("real"))
 
         #expect(throws: PurgeError.isSymlink(other.root + "/Windows/SoftwareDistribution")) {
             try Purger().purgeContents(under: other.root, components: Self.download)
         }
-        #expect(FileManager.default.fileExists(atPath: other.temporary.path("real/Download/precious.txt")))
+        #expect(FileManager.default.fileExists(atPath: other.temporary.sub("real/Download/precious.txt")))
     }
 
     @Test func aMissingOrNonDirectoryComponentIsRefused() throws {
@@ -273,8 +274,8 @@ extension PurgeTests {
         #expect(throws: PurgeError.notADirectory(tree.root + "/Windows/SoftwareDistribution/NotAFolder")) {
             try Purger().purgeContents(under: tree.root, components: ["Windows", "SoftwareDistribution", "NotAFolder"])
         }
-        #expect(throws: PurgeError.missing(tree.temporary.path("no-such-root"))) {
-            try Purger().purgeContents(under: tree.temporary.path("no-such-root"), components: Self.download)
+        #expect(throws: PurgeError.missing(tree.temporary.sub("no-such-root"))) {
+            try Purger().purgeContents(under: tree.temporary.sub("no-such-root"), components: Self.download)
         }
         #expect(throws: PurgeError.notADirectory(tree.root + "/Windows/SoftwareDistribution/NotAFolder")) {
             try Purger().purgeContents(under: tree.root + "/Windows/SoftwareDistribution/NotAFolder", components: ["x"])
@@ -347,7 +348,7 @@ extension PurgeTests {
     func aBindMountOfTheSameFilesystemIsNotEntered() throws {
         let tree = try WindowsTree("bind")
         defer { tree.remove() }
-        let precious = tree.temporary.path("precious")
+        let precious = tree.temporary.sub("precious")
         try makeFile(precious + "/data.txt", "data")
         try tree.file("\(Self.downloadPath)/removable.txt", "r")
         try tree.directory("\(Self.downloadPath)/bind")
@@ -379,7 +380,7 @@ extension PurgeTests {
             #expect(FileManager.default.fileExists(atPath: download + "/inside.txt"))
         }
 
-        let precious = tree.temporary.path("precious")
+        let precious = tree.temporary.sub("precious")
         try makeFile(precious + "/data.txt", "data")
         try bindMount(precious, at: download)
         defer { unmount(download) }
@@ -484,14 +485,14 @@ extension PurgeTests {
 
 /// A `root/Windows/SoftwareDistribution/{Download,DataStore}` tree in a fresh temporary directory.
 private struct WindowsTree {
-    let temporary: TemporaryDirectory
-    var root: String { temporary.path("root") }
+    let temporary: Scratch
+    var root: String { temporary.sub("root") }
 
     init(_ label: String) throws {
-        temporary = try TemporaryDirectory(label)
+        temporary = try Scratch(label)
         for folder in [PurgeTests.download, PurgeTests.dataStore] {
             try FileManager.default.createDirectory(
-                atPath: temporary.path("root/" + folder.joined(separator: "/")), withIntermediateDirectories: true)
+                atPath: temporary.sub("root/" + folder.joined(separator: "/")), withIntermediateDirectories: true)
         }
     }
 
@@ -667,7 +668,7 @@ private enum Privileges {
 
     /// Whether a tmpfs can be mounted (root with CAP_SYS_ADMIN).
     static let canMount: Bool = {
-        guard getuid() == 0, let probe = try? TemporaryDirectory("mountprobe") else { return false }
+        guard getuid() == 0, let probe = try? Scratch("mountprobe") else { return false }
         defer { probe.remove() }
         guard mount("none", probe.path, "tmpfs", 0, "size=1m") == 0 else { return false }
         unmount(probe.path)
@@ -677,9 +678,9 @@ private enum Privileges {
     /// Whether the immutable flag can be set under /tmp and then stops even root from unlinking.
     static let canSetImmutable: Bool = {
         guard getuid() == 0, FileManager.default.isExecutableFile(atPath: chattr),
-              let probe = try? TemporaryDirectory("chattrprobe") else { return false }
+              let probe = try? Scratch("chattrprobe") else { return false }
         defer { probe.remove() }
-        let file = probe.path("file")
+        let file = probe.sub("file")
         guard (try? makeFile(file, "x")) != nil, (try? setImmutable(file, true)) != nil else { return false }
         let refused = unlink(file) != 0
         try? setImmutable(file, false)
