@@ -39,6 +39,7 @@ public enum Corpus {
 
 public struct CorpusMissing: Error, CustomStringConvertible {
     public let path: String
+    public init(path: String) { self.path = path }
     public var description: String { "corpus file '\(path)' is missing (WUSCRUB_REQUIRE_CORPUS=1 requires ../shared/corpus)" }
 }
 

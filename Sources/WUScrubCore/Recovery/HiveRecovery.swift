@@ -28,6 +28,18 @@ public enum HiveRecovery {
         return found
     }
 
+    /// Reads a hive and the logs beside it and analyzes them (see `analyze(hivePath:hive:logs:discardUnreconciled:)`).
+    ///
+    /// - Parameters:
+    ///   - path: The primary hive file; nothing is written.
+    ///   - discardUnreconciled: Proceed with the primary as it is when the logs cannot be applied.
+    /// - Throws: `FileIOError` when a file cannot be read, `RecoveryError.ambiguousLog`.
+    public static func analyze(hiveAt path: String, discardUnreconciled: Bool = false) throws -> RecoveryAnalysis {
+        let hive = try FileIO.read(path)
+        let logs = try discoverLogs(forHive: path).map { log in TransactionLog(path: log, bytes: try FileIO.read(log)) }
+        return analyze(hivePath: path, hive: hive, logs: logs, discardUnreconciled: discardUnreconciled)
+    }
+
     /// Decides what recovery a hive needs and, when it is possible, performs it in memory.
     ///
     /// - Parameters:
