@@ -21,7 +21,7 @@ enum ExitStatus: Int32, CaseIterable {
         case .cancelled: "cancelled: confirmation declined, or no terminal to ask and no --yes"
         case .notWindows: "ROOT is not a Windows installation"
         case .unsafeState: "unsafe state refused (read-only mount, link or case-ambiguous name on the way, hive changed outside wuscrub)"
-        case .dirtyHive: "the SYSTEM hive is dirty (data pending in its transaction logs): refused"
+        case .dirtyHive: "the SYSTEM hive is dirty and its transaction logs cannot be replayed safely: refused"
         case .hiveError: "the SYSTEM hive is invalid, truncated, or lacks what wuscrub needs"
         case .purgeIncomplete: "the purge left some entries (listed); the service start mode was restored"
         case .unfinishedJournal: "an earlier run is unfinished: use resume or rollback"
@@ -46,12 +46,16 @@ enum ExitStatus: Int32, CaseIterable {
             }
         case let error as ResetError:
             switch error {
-            case .dirtyHive: self = .dirtyHive
             case .unfinishedJournal: self = .unfinishedJournal
             case .nothingToResume: self = .usage
             case .hiveChanged: self = .unsafeState
             case .journalUnreadable, .backupMismatch: self = .ioError
             case .verificationFailed: self = .hiveError
+            }
+        case let error as RecoveryError:
+            switch error {
+            case .refused: self = .dirtyHive
+            case .ambiguousLog: self = .unsafeState
             }
         case let error as HiveError:
             if case .io = error { self = .ioError } else { self = .hiveError }

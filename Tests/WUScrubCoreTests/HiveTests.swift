@@ -192,7 +192,7 @@ import WUScrubTestSupport
         var recorded: String?
         let digest = try HiveEditor.rewrite(path, edit: { hive in
             try ServiceConfiguration.setStart([("ControlSet001", 4)], in: hive)
-        }, verify: { _ in }, beforeReplace: { recorded = $0 })
+        }, verify: { _ in }, beforeReplace: { digest, _ in recorded = digest })
         #expect(recorded == digest)
         #expect(try FileIO.sha256(ofFile: path) == digest)
         let block = try HiveLayout.validate(try FileIO.read(path), path: path)

@@ -144,9 +144,10 @@ struct Crash: Error {}
         try FileManager.default.removeItem(atPath: setup.hive)
         try FileIO.createDurably(bytes, at: setup.hive)
         let before = TreeSnapshot(setup.root)
-        let error = #expect(throws: ResetError.self) { _ = try setup.resetter().preflight() }
-        guard case .dirtyHive? = error else { Issue.record("expected dirtyHive, got \(String(describing: error))"); return }
-        #expect(error?.description.contains("SYSTEM.LOG1") == true)
+        // The fixture's SYSTEM.LOG1 and SYSTEM.LOG2 are empty: nothing can be replayed.
+        let error = #expect(throws: RecoveryError.self) { _ = try setup.resetter().preflight() }
+        guard case .refused? = error else { Issue.record("expected refused, got \(String(describing: error))"); return }
+        #expect(error?.description.contains("the file is empty") == true)
         #expect(TreeSnapshot(setup.root) == before)
     }
 

@@ -17,7 +17,7 @@ struct CommandLineTests {
     static let siblings = ["SLS", "AuthCabs", "PostRebootEventCache.V2", "ReportingEvents.log"]
 
     /// The phases a finished run goes through, in order (`Journal.Phase`, without `rolled-back`).
-    static let phases = ["journal", "backup", "disable", "purge", "restore", "verify", "done"]
+    static let phases = ["journal", "backup", "recover", "disable", "purge", "restore", "verify", "done"]
 }
 
 // MARK: - The binary and the fixtures

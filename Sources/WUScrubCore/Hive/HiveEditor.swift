@@ -13,21 +13,26 @@ public enum HiveEditor {
     ///
     /// - Parameters:
     ///   - path: The hive to replace.
+    ///   - source: Bytes to start from instead of the file's own (a recovered hive).
     ///   - edit: Changes the open, writable hive in memory.
     ///   - verify: Checks the written copy, opened read-only; throw to abandon the write.
-    ///   - beforeReplace: Receives the SHA-256 of the new file just before the rename (for a journal).
+    ///   - beforeReplace: Receives the SHA-256 and path of the new file just before the rename.
     /// - Returns: The SHA-256 of the new hive.
     /// - Throws: `HiveError`, `FileIOError`, or what the closures throw.
     @discardableResult
     public static func rewrite(
         _ path: String,
+        source: [UInt8]? = nil,
         edit: (Hive) throws -> Void,
         verify: (Hive) throws -> Void,
-        beforeReplace: (String) throws -> Void = { _ in }
+        beforeReplace: (String, String) throws -> Void = { _, _ in }
     ) throws -> String {
         let temporary = FileIO.temporaryName(beside: path)
+        let sourceCopy = source.map { _ in FileIO.temporaryName(beside: path) }
+        defer { if let sourceCopy { unlink(sourceCopy) } }
         do {
-            let hive = try Hive(path: path, writable: true)
+            if let source, let sourceCopy { try FileIO.createDurably(source, at: sourceCopy, mode: 0o600) }
+            let hive = try Hive(path: sourceCopy ?? path, writable: true)
             defer { hive.close() }
             try edit(hive)
             try hive.commit(to: temporary)
@@ -41,7 +46,7 @@ public enum HiveEditor {
             try verify(copy)
             try FileIO.copyOwnership(from: path, to: temporary)
             let digest = FileIO.sha256(written)
-            try beforeReplace(digest)
+            try beforeReplace(digest, temporary)
             try FileIO.renameDurably(temporary, to: path)
             return digest
         } catch {

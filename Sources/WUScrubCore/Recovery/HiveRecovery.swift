@@ -70,6 +70,7 @@ public enum HiveRecovery {
             analysis.refuse("the primary is truncated: its base block declares \(declaredEnd) bytes, the file has \(hive.count)")
             return analysis
         }
+        let dirty = "the hive is dirty (sequence numbers \(primary.primarySequence) ≠ \(primary.secondarySequence): changes are pending in its transaction logs)"
         let newLogs = logs.filter { $0.format == .new }
         let oldLogs = logs.filter { $0.format == .old }
         if !newLogs.isEmpty {
@@ -78,8 +79,8 @@ public enum HiveRecovery {
             replayOld(primary: primary, hive: hive, logs: oldLogs, into: &analysis)
         } else {
             analysis.refuse(logs.isEmpty
-                ? "the hive is dirty and no transaction log was found beside it"
-                : "the hive is dirty and none of its logs is usable (" + logs.map { "\($0.path): \($0.problem ?? "?")" }.joined(separator: "; ") + ")")
+                ? dirty + " and no transaction log was found beside it"
+                : dirty + " and none of its logs is usable (" + logs.map { "\($0.path): \($0.problem ?? "?")" }.joined(separator: "; ") + ")")
         }
         if analysis.outcome == .refused, discardUnreconciled {
             discard(primary: primary, hive: hive, logs: logs, into: &analysis)

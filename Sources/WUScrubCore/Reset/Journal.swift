@@ -5,7 +5,7 @@ import Foundation
 public struct Journal: Sendable, Equatable, Codable {
     /// The steps of a reset, in order. `phase` holds the step that is running (or last ran).
     public enum Phase: String, Sendable, Codable, CaseIterable, Comparable {
-        case journal, backup, disable, purge, restore, verify, done
+        case journal, backup, recover, disable, purge, restore, verify, done
         /// Closed by `rollback`: the original start values are back, nothing else was undone.
         case rolledBack = "rolled-back"
 
@@ -39,6 +39,18 @@ public struct Journal: Sendable, Equatable, Codable {
     public var backupPath: String
     /// The purge results, once the purge has run.
     public var purge: [PurgeReport]?
+    /// For a dirty hive: the logs replayed (or discarded) before the edit.
+    public var recovery: RecoveryAnalysis?
+    /// Backups of the hive's transaction logs, relative to the mount root.
+    public var logBackupPaths: [String]?
+    /// SHA-256 of the recovered hive that replaced the dirty one; the restore puts these bytes back.
+    public var baselineHiveSHA256: String?
+    /// Backup of the recovered hive, relative to the mount root.
+    public var baselineBackupPath: String?
+
+    /// The hive the run started from on disk, after any recovery: what the restore puts back.
+    var restoreTargetSHA256: String { baselineHiveSHA256 ?? originalHiveSHA256 }
+    var restoreSourcePath: String { baselineBackupPath ?? backupPath }
 }
 
 /// Reads and writes the journal and its human-readable log in `<Windows>/Logs/wuscrub`.

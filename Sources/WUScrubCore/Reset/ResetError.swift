@@ -1,7 +1,5 @@
 /// A failure of the reset state machine, or a state it refuses to work on.
 public enum ResetError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The SYSTEM hive has pending data in its transaction logs (or a wrong checksum).
-    case dirtyHive(path: String, primarySequence: UInt32, secondarySequence: UInt32, checksumValid: Bool)
     /// A previous run did not finish.
     case unfinishedJournal(path: String, phase: Journal.Phase)
     /// `resume` or `rollback` found no unfinished run.
@@ -17,11 +15,6 @@ public enum ResetError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .dirtyHive(path, primary, secondary, checksumValid):
-            let why = checksumValid
-                ? "its sequence numbers differ (\(primary) ≠ \(secondary))"
-                : "its base-block checksum is wrong"
-            return "the SYSTEM hive '\(path)' is dirty: \(why), so recent registry changes are still pending in SYSTEM.LOG1/SYSTEM.LOG2. Editing it now would make Windows discard them. Nothing was changed. Boot Windows once and shut it down fully (shutdown /s /t 0), then run wuscrub again."
         case let .unfinishedJournal(path, phase):
             return "an earlier wuscrub run stopped in phase '\(phase.rawValue)' (journal '\(path)'). Run 'wuscrub resume' to finish it, or 'wuscrub rollback' to put the original service start values back."
         case let .nothingToResume(path):

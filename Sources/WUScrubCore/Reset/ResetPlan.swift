@@ -12,6 +12,8 @@ public struct ResetPlan: Sendable, Equatable, Codable {
     public var journalPath: String
     /// Where the hive backup goes, relative to the mount root.
     public var backupDirectory: String
+    /// For a dirty hive: the logs found and what replaying them does (nil for a clean hive).
+    public var recovery: RecoveryAnalysis?
 }
 
 /// The SYSTEM hive's state as read from its base block and structure.
@@ -27,12 +29,20 @@ public struct HiveStatus: Sendable, Equatable, Codable {
     /// "clean" or "dirty".
     public var state: String
 
-    /// Reads and validates a hive file.
+    /// Reads a hive file; a clean one is validated in full (a dirty one is checked after recovery).
     ///
     /// - Throws: `HiveError` when the structure is invalid or truncated, `FileIOError` on read errors.
     public init(path relative: String, file: String) throws {
         let bytes = try FileIO.read(file)
-        let block = try HiveLayout.validate(bytes, path: relative)
+        try self.init(path: relative, bytes: bytes)
+    }
+
+    /// Reads a hive's bytes; a clean one is validated in full.
+    public init(path relative: String, bytes: [UInt8]) throws {
+        guard bytes.count >= BaseBlock.size, let header = BaseBlock(bytes[0..<512]), header.hasSignature else {
+            throw HiveError.invalidBaseBlock(path: relative, reason: "no 'regf' signature or fewer than 4096 bytes")
+        }
+        let block = header.isDirty ? header : try HiveLayout.validate(bytes, path: relative)
         path = relative
         size = bytes.count
         sha256 = FileIO.sha256(bytes)

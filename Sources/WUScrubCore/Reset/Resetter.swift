@@ -50,9 +50,13 @@ public struct Resetter: Sendable {
         }
     }
 
-    public init(install: WindowsInstall, toolVersion: String) {
+    /// With a dirty hive whose logs cannot be applied: edit the hive as it is, discarding them.
+    public var discardUnreconciled = false
+
+    public init(install: WindowsInstall, toolVersion: String, discardUnreconciled: Bool = false) {
         self.install = install
         self.toolVersion = toolVersion
+        self.discardUnreconciled = discardUnreconciled
     }
 
     var store: JournalStore { JournalStore(root: install.root, directory: install.stateDirectory) }
@@ -74,17 +78,39 @@ public struct Resetter: Sendable {
         if let journal = try store.load(), !journal.phase.isClosed {
             throw ResetError.unfinishedJournal(path: install.stateDirectory + "/journal.json", phase: journal.phase)
         }
-        let status = try HiveStatus(path: install.systemHive, file: hiveFile)
+        let bytes = try FileIO.read(hiveFile)
+        let status = try HiveStatus(path: install.systemHive, bytes: bytes)
+        var recovery: RecoveryAnalysis?
+        let starts: [ServiceStart]
         if status.isDirty {
-            throw ResetError.dirtyHive(path: install.systemHive, primarySequence: status.primarySequence,
-                                       secondarySequence: status.secondarySequence, checksumValid: status.checksumValid)
+            let analysis = try analyzeRecovery()
+            recovery = analysis
+            starts = try withTemporaryHive(analysis.recovered!) { try readStarts(at: $0, checkEditable: true) }
+        } else {
+            starts = try readStarts(checkEditable: true)
         }
-        let starts = try readStarts(checkEditable: true)
         return ResetPlan(
             install: install, hive: status, starts: starts, purge: purgeFolders.map { purgeReport($0, dryRun: true) },
             missingFolders: missingFolders(), journalPath: install.stateDirectory + "/journal.json",
-            backupDirectory: backupDirectory
+            backupDirectory: backupDirectory, recovery: recovery
         )
+    }
+
+    /// Analyzes the hive's logs; throws when recovery is refused.
+    func analyzeRecovery() throws -> RecoveryAnalysis {
+        let analysis = try HiveRecovery.analyze(hiveAt: hiveFile, discardUnreconciled: discardUnreconciled)
+        guard analysis.recovered != nil, analysis.outcome == .recovered || analysis.outcome == .discarded else {
+            throw RecoveryError.refused(path: install.systemHive, reason: analysis.refusal ?? "no recovery is possible")
+        }
+        return analysis
+    }
+
+    /// Runs `body` on a private copy of hive bytes in the system's temporary folder (never on the Windows volume).
+    func withTemporaryHive<T>(_ bytes: [UInt8], _ body: (String) throws -> T) throws -> T {
+        let path = FileIO.temporaryName(beside: NSTemporaryDirectory() + "wuscrub-hive")
+        try FileIO.createDurably(bytes, at: path, mode: 0o600)
+        defer { unlink(path) }
+        return try body(path)
     }
 
     /// Refuses a read-only file system.
@@ -95,8 +121,8 @@ public struct Resetter: Sendable {
         }
     }
 
-    func readStarts(checkEditable: Bool) throws -> [ServiceStart] {
-        let hive = try Hive(path: hiveFile)
+    func readStarts(at path: String? = nil, checkEditable: Bool) throws -> [ServiceStart] {
+        let hive = try Hive(path: path ?? hiveFile)
         defer { hive.close() }
         let starts = try ServiceConfiguration.read(hive)
         if checkEditable {
@@ -148,6 +174,7 @@ public struct Resetter: Sendable {
             originalStarts: plan.starts,
             backupPath: backupDirectory + "/SYSTEM-\(stamp)-\(runID.prefix(8))"
         )
+        journal.recovery = plan.recovery
         guard try FileIO.sha256(ofFile: hiveFile) == plan.hive.sha256 else {
             throw ResetError.hiveChanged(path: install.systemHive, detail: "it changed after the plan was made")
         }
@@ -219,7 +246,8 @@ public struct Resetter: Sendable {
             }
             switch phase {
             case .journal: break
-            case .backup: try backup(journal)
+            case .backup: try backup(&journal)
+            case .recover: try recover(&journal)
             case .disable: try disable(&journal)
             case .purge:
                 journal.purge = purgeFolders.map { purgeReport($0, dryRun: false) }
@@ -240,29 +268,88 @@ public struct Resetter: Sendable {
 
     // MARK: - Steps
 
-    /// Copies the original hive into the backup folder, checks the copy, prunes old backups.
-    func backup(_ journal: Journal) throws {
+    /// Copies the original hive (and its logs) into the backup folder, checks the copies, prunes old backups.
+    func backup(_ journal: inout Journal) throws {
         let current = try FileIO.sha256(ofFile: hiveFile)
         guard current == journal.originalHiveSHA256 else {
             throw ResetError.hiveChanged(path: install.systemHive, detail: "its SHA-256 is no longer the one recorded before the backup")
         }
-        let target = install.path(journal.backupPath)
         try FileIO.makeDirectories(backupDirectory, under: install.root)
-        if FileIO.exists(target) {
-            if try FileIO.sha256(ofFile: target) == journal.originalHiveSHA256 { return }
-            try FileIO.remove(target)
+        try copyChecked(hiveFile, to: journal.backupPath, expected: journal.originalHiveSHA256)
+        if journal.recovery != nil {
+            var logBackups: [String] = []
+            for log in try HiveRecovery.discoverLogs(forHive: hiveFile) {
+                let suffix = log.split(separator: ".").last.map(String.init) ?? "LOG"
+                let target = journal.backupPath + "." + suffix
+                try copyChecked(log, to: target, expected: try FileIO.sha256(ofFile: log))
+                logBackups.append(target)
+            }
+            journal.logBackupPaths = logBackups
+            try store.save(&journal, note: "backed up the hive and its logs: " + logBackups.joined(separator: ", "))
         }
-        _ = try FileIO.copyDurably(hiveFile, to: target)
-        guard try FileIO.sha256(ofFile: target) == journal.originalHiveSHA256 else {
-            throw ResetError.backupMismatch(path: journal.backupPath)
-        }
-        try pruneBackups(keeping: target)
+        try pruneBackups(keeping: journal.backupPath)
     }
 
+    /// Copies a file into the backup folder (or keeps an earlier identical copy) and checks its hash.
+    func copyChecked(_ source: String, to relative: String, expected: String) throws {
+        let target = install.path(relative)
+        if FileIO.exists(target) {
+            if try FileIO.sha256(ofFile: target) == expected { return }
+            try FileIO.remove(target)
+        }
+        _ = try FileIO.copyDurably(source, to: target)
+        guard try FileIO.sha256(ofFile: target) == expected else { throw ResetError.backupMismatch(path: relative) }
+    }
+
+    /// Replaces a dirty hive with its recovered form (the replay committed once by hivex, so its
+    /// sequence numbers end above every one in the logs), and backs that baseline up.
+    func recover(_ journal: inout Journal) throws {
+        guard let planned = journal.recovery else { return }
+        let current = try FileIO.sha256(ofFile: hiveFile)
+        if current == journal.baselineHiveSHA256 { return }
+        guard current == journal.originalHiveSHA256 else {
+            throw ResetError.hiveChanged(path: install.systemHive, detail: "it is neither the dirty original nor the recovered hive")
+        }
+        let analysis = try analyzeRecovery()
+        guard analysis.applied == planned.applied, analysis.outcome == planned.outcome else {
+            throw ResetError.hiveChanged(path: install.systemHive, detail: "its logs changed since the plan was made")
+        }
+        let floor = analysis.finalSequence ?? 0
+        var pending = journal
+        try HiveEditor.rewrite(
+            hiveFile, source: analysis.recovered!,
+            edit: { _ in },
+            verify: { hive in
+                let block = BaseBlock(try FileIO.read(hive.path)[0..<512])
+                guard let block, Serial.isAfter(block.primarySequence, floor) else {
+                    throw HiveError.verificationFailed(path: hive.path, detail: "its sequence number is not above \(floor), the last in the logs")
+                }
+                _ = try ServiceConfiguration.read(hive)
+            },
+            beforeReplace: { digest, path in
+                let baseline = journal.backupPath + "-recovered"
+                try copyChecked(path, to: baseline, expected: digest)
+                pending.baselineHiveSHA256 = digest
+                pending.baselineBackupPath = baseline
+                let applied = analysis.applied.map { "\($0.path.split(separator: "/").last ?? "") \($0.sequences.first ?? 0)…\($0.sequences.last ?? 0)" }
+                try store.save(&pending, note: analysis.outcome == .discarded
+                    ? "discarding the logs (" + analysis.discarded.joined(separator: "; ") + "), replacing the hive"
+                    : "logs replayed (" + applied.joined(separator: ", ") + "), replacing the hive with the recovered one")
+                try checkpoint(.beforeHiveRename)
+            }
+        )
+        journal = pending
+    }
+
+    /// Keeps the backups of the newest runs (a run's hive, logs and recovered hive share a name prefix).
     func pruneBackups(keeping current: String) throws {
         let directory = install.path(backupDirectory)
-        let backups = try FileIO.names(in: directory).filter { $0.hasPrefix("SYSTEM-") }.sorted(by: >)
-        for name in backups.dropFirst(Resetter.backupsKept) where directory + "/" + name != current {
+        let currentRun = String(current.split(separator: "/").last ?? "")
+        func run(of name: String) -> String { String(name.prefix { $0 != "." }).replacingOccurrences(of: "-recovered", with: "") }
+        let names = try FileIO.names(in: directory).filter { $0.hasPrefix("SYSTEM-") }
+        let others = Set(names.map(run)).subtracting([currentRun]).sorted(by: >)
+        let kept = Set(others.prefix(Resetter.backupsKept - 1)).union([currentRun])
+        for name in names where !kept.contains(run(of: name)) {
             try FileIO.remove(directory + "/" + name)
         }
     }
@@ -271,7 +358,7 @@ public struct Resetter: Sendable {
     func disable(_ journal: inout Journal) throws {
         let current = try FileIO.sha256(ofFile: hiveFile)
         if current == journal.disabledHiveSHA256 { return }
-        if current != journal.originalHiveSHA256 {
+        if current != journal.restoreTargetSHA256 {
             let starts = try readStarts(checkEditable: false)
             guard starts.allSatisfy({ $0.start == ServiceStart.disabled }) else {
                 throw ResetError.hiveChanged(path: install.systemHive, detail: "it is neither the original nor the disabled hive")
@@ -286,7 +373,7 @@ public struct Resetter: Sendable {
             hiveFile,
             edit: { hive in try ServiceConfiguration.setStart(sets, in: hive) },
             verify: { hive in try checkStarts(hive, expected: sets) },
-            beforeReplace: { digest in
+            beforeReplace: { digest, _ in
                 pending.disabledHiveSHA256 = digest
                 try store.save(&pending, note: "disabled hive written (sha256 \(digest.prefix(16))), replacing the original")
                 try checkpoint(.beforeHiveRename)
@@ -316,15 +403,15 @@ public struct Resetter: Sendable {
     /// - Returns: Whether the bytes of the original were put back.
     func restore(_ journal: Journal) throws -> Bool {
         let current = try FileIO.sha256(ofFile: hiveFile)
-        if current == journal.originalHiveSHA256 { return true }
+        if current == journal.restoreTargetSHA256 || current == journal.originalHiveSHA256 { return true }
         if current == journal.disabledHiveSHA256 {
-            let original = try FileIO.read(install.path(journal.backupPath))
-            guard FileIO.sha256(original) == journal.originalHiveSHA256 else {
-                throw ResetError.backupMismatch(path: journal.backupPath)
+            let original = try FileIO.read(install.path(journal.restoreSourcePath))
+            guard FileIO.sha256(original) == journal.restoreTargetSHA256 else {
+                throw ResetError.backupMismatch(path: journal.restoreSourcePath)
             }
             try HiveEditor.replace(hiveFile, with: original)
             try checkpoint(.afterRestore)
-            try store.appendLog("run \(journal.runID.prefix(8)): original hive bytes put back from \(journal.backupPath)")
+            try store.appendLog("run \(journal.runID.prefix(8)): hive bytes put back from \(journal.restoreSourcePath)")
             return true
         }
         let sets = journal.originalStarts.map { (controlSet: $0.controlSet, start: $0.start) }
@@ -344,6 +431,10 @@ public struct Resetter: Sendable {
         let status = try HiveStatus(path: install.systemHive, file: hiveFile)
         guard !status.isDirty else {
             throw ResetError.verificationFailed(path: install.systemHive, detail: "the hive is not clean after the run")
+        }
+        if let floor = journal.recovery?.finalSequence, journal.baselineHiveSHA256 != nil,
+           !Serial.isAfter(status.primarySequence, floor) {
+            throw ResetError.verificationFailed(path: install.systemHive, detail: "its sequence number \(status.primarySequence) is not above \(floor), the last in its logs")
         }
         let starts = try readStarts(checkEditable: false)
         let expected = journal.originalStarts.map { (controlSet: $0.controlSet, start: $0.start) }
