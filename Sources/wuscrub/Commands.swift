@@ -17,12 +17,15 @@ extension WUScrub {
         @Flag(name: .shortAndLong, help: "Do not ask for confirmation (required when there is no terminal).")
         var yes = false
 
+        @Flag(help: "With a dirty hive whose logs cannot be replayed: edit the hive as it is, discarding the pending changes (listed in the report).")
+        var discardUnreconciled = false
+
         func run() throws {
             let runner = Runner(options: options, command: "reset")
             try runner.run(dryRun: dryRun) { document, runner in
                 let install = try WindowsInstall.locate(root: options.root)
                 document.install = install
-                let resetter = Resetter(install: install, toolVersion: WUScrub.version)
+                let resetter = Resetter(install: install, toolVersion: WUScrub.version, discardUnreconciled: discardUnreconciled)
                 let plan = try resetter.preflight()
                 document.plan = plan
                 if dryRun {

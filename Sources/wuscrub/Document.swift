@@ -25,24 +25,35 @@ struct Document: Encodable {
     var plan: ResetPlan?
     var result: ResetOutcome?
     var status: StatusReport?
+    /// `hive check` / `hive recover`: the recovery analysis.
+    var check: RecoveryAnalysis?
+    /// `hive recover`: where the recovered hive was written.
+    var output: String?
 }
 
 /// Runs a subcommand's body and turns its document or error into output and an exit code.
 struct Runner {
-    let options: CommonOptions
+    let json: Bool
+    let subject: String
     let command: String
     /// Whether `confirm` already printed the plan (so the final output does not repeat it).
-    private let shown = Shown()
+    private let shown: Shown
 
     private final class Shown: @unchecked Sendable { var plan = false }
 
     init(options: CommonOptions, command: String) {
-        self.options = options
+        self.init(json: options.json, subject: options.root, command: command)
+    }
+
+    init(json: Bool, subject: String, command: String) {
+        self.json = json
+        self.subject = subject
         self.command = command
+        shown = Shown()
     }
 
     func run(dryRun: Bool? = nil, _ body: (inout Document, Runner) throws -> ExitStatus) throws {
-        var document = Document(command: command, root: options.root, dryRun: dryRun)
+        var document = Document(command: command, root: subject, dryRun: dryRun)
         var status: ExitStatus
         do {
             status = try body(&document, self)
@@ -53,7 +64,7 @@ struct Runner {
             document.error = .init(kind: status.kind, message: "\(error)")
         }
         document.exitCode = status.rawValue
-        if options.json {
+        if json {
             let data = (try? JSONEncoder.journal.encode(document)) ?? Data("{}".utf8)
             write(String(decoding: data, as: UTF8.self) + "\n", to: .standardOutput)
         } else {
@@ -73,7 +84,7 @@ struct Runner {
         guard isatty(STDIN_FILENO) == 1 else {
             throw Cancelled(reason: "no terminal to ask for confirmation and --yes was not given; nothing was changed. Review the plan with --dry-run, then run again with --yes.")
         }
-        if !options.json {
+        if !json {
             write(TextReport(document).render(), to: .standardOutput)
             shown.plan = true
         }

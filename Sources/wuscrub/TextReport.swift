@@ -12,6 +12,8 @@ struct TextReport {
             lines.append("Windows installation: \(install.root) (\(install.windows))")
         }
         if let status = document.status { lines += renderStatus(status) }
+        if let analysis = document.check { lines += renderRecovery(analysis, heading: "Hive: \(analysis.hivePath)") }
+        if let output = document.output { lines.append("Recovered hive written to \(output)") }
         if let result = document.result {
             lines += renderResult(result)
         } else if let plan = document.plan {
@@ -22,6 +24,7 @@ struct TextReport {
 
     func renderPlan(_ plan: ResetPlan) -> [String] {
         var lines = [hiveLine(plan.hive)]
+        if let recovery = plan.recovery { lines += renderRecovery(recovery, heading: "Transaction logs:") }
         lines += startLines(plan.starts, heading: "Windows Update service (wuauserv), current start mode:")
         let verb = document.dryRun == true ? "Would remove" : "Will remove"
         lines.append("\(verb):")
@@ -37,6 +40,7 @@ struct TextReport {
         var lines: [String] = []
         let journal = result.journal
         lines.append("Run \(journal.runID.prefix(8)): phase \(journal.phase.rawValue)")
+        if let recovery = journal.recovery { lines += renderRecovery(recovery, heading: "Transaction logs:") }
         for report in journal.purge ?? [] {
             lines.append("Removed from " + countLine(report))
             lines += failureLines(report)
@@ -54,7 +58,8 @@ struct TextReport {
 
     func renderStatus(_ status: StatusReport) -> [String] {
         var lines: [String] = []
-        if let hive = status.hive { lines.append(hiveLine(hive)) }
+        if let hive = status.hive { lines.append(hiveLine(hive, state: status.hiveState)) }
+        if let recovery = status.recovery { lines += renderRecovery(recovery, heading: "Transaction logs:") }
         if let error = status.hiveError { lines.append("SYSTEM hive: \(error)") }
         if let starts = status.starts { lines += startLines(starts, heading: "Windows Update service (wuauserv):") }
         if let error = status.startsError { lines.append("Windows Update service: \(error)") }
@@ -73,8 +78,38 @@ struct TextReport {
         return lines
     }
 
-    func hiveLine(_ hive: HiveStatus) -> String {
-        "SYSTEM hive: \(hive.path) (\(hive.size) bytes, \(hive.state), sequence \(hive.primarySequence)/\(hive.secondarySequence), hive bins \(hive.hiveBinsSize) bytes)"
+    func renderRecovery(_ analysis: RecoveryAnalysis, heading: String) -> [String] {
+        var lines = [heading]
+        lines.append("  base block: sequence \(analysis.primarySequence)/\(analysis.secondarySequence), state \(analysis.state)")
+        if analysis.logs.isEmpty { lines.append("  no log files found") }
+        for log in analysis.logs {
+            let name = log.path.split(separator: "/").last.map(String.init) ?? log.path
+            if let problem = log.problem {
+                lines.append("  \(name): \(log.size) bytes, unusable: \(problem)")
+            } else if log.format == .new {
+                let range = log.entries.isEmpty ? "no entries" : "entries \(log.entries.first!)…\(log.entries.last!)"
+                lines.append("  \(name): new format, base sequence \(log.baseSequence ?? 0), \(range) (chain ends: \(log.chainEnd ?? "?"))")
+            } else {
+                lines.append("  \(name): old format, sequence \(log.baseSequence ?? 0), \(log.dirtyPages ?? 0) dirty pages")
+            }
+        }
+        for applied in analysis.applied {
+            let name = applied.path.split(separator: "/").last.map(String.init) ?? applied.path
+            let verb = document.result == nil && document.output == nil ? "would apply" : "applied"
+            lines.append("  \(verb) \(name): " + (applied.format == .new
+                ? "entries \(applied.sequences.first ?? 0)…\(applied.sequences.last ?? 0) (\(applied.sequences.count) entries, \(applied.pages) pages)"
+                : "\(applied.pages) dirty pages"))
+        }
+        if let final = analysis.finalSequence, analysis.outcome != .clean {
+            lines.append("  recovered hive: sequence \(final)/\(final), hive bins \(analysis.finalHiveBinsSize ?? 0) bytes")
+        }
+        lines += analysis.discarded.map { "  discarded: \($0)" }
+        if let refusal = analysis.refusal, analysis.outcome == .refused { lines.append("  refused: \(refusal)") }
+        return lines
+    }
+
+    func hiveLine(_ hive: HiveStatus, state: String? = nil) -> String {
+        "SYSTEM hive: \(hive.path) (\(hive.size) bytes, \(state ?? hive.state), sequence \(hive.primarySequence)/\(hive.secondarySequence), hive bins \(hive.hiveBinsSize) bytes)"
     }
 
     func startLines(_ starts: [ServiceStart], heading: String) -> [String] {

@@ -19,7 +19,7 @@ struct WUScrub: ParsableCommand {
             \(ExitStatus.table)
             """,
         version: version,
-        subcommands: [Reset.self, Status.self, Resume.self, Rollback.self]
+        subcommands: [Reset.self, Status.self, Resume.self, Rollback.self, HiveGroup.self]
     )
 }
 

@@ -4,6 +4,10 @@ public struct StatusReport: Sendable, Equatable, Codable {
     /// The hive's state, or nil with `hiveError` when it cannot be read or is invalid.
     public var hive: HiveStatus?
     public var hiveError: String?
+    /// For a dirty hive: its logs and what replaying them would do.
+    public var recovery: RecoveryAnalysis?
+    /// "clean", "dirty-recoverable (N log entries)" or "dirty-refused".
+    public var hiveState: String?
     /// The service's start mode per chosen control set, or nil with `startsError`.
     public var starts: [ServiceStart]?
     public var startsError: String?
@@ -20,7 +24,23 @@ public struct StatusReport: Sendable, Equatable, Codable {
         let resetter = Resetter(install: install, toolVersion: "")
         self.install = install
         do { hive = try HiveStatus(path: install.systemHive, file: resetter.hiveFile) } catch { hiveError = "\(error)" }
-        do { starts = try resetter.readStarts(checkEditable: false) } catch { startsError = "\(error)" }
+        hiveState = hive.map { $0.isDirty ? "dirty" : "clean" }
+        do {
+            if hive?.isDirty == true {
+                let analysis = try HiveRecovery.analyze(hiveAt: resetter.hiveFile)
+                recovery = analysis
+                hiveState = analysis.state
+                if let recovered = analysis.recovered {
+                    starts = try resetter.withTemporaryHive(recovered) { try resetter.readStarts(at: $0, checkEditable: false) }
+                } else {
+                    startsError = "not read: the hive is dirty and its logs cannot be replayed (\(analysis.refusal ?? "?"))"
+                }
+            } else {
+                starts = try resetter.readStarts(checkEditable: false)
+            }
+        } catch {
+            startsError = "\(error)"
+        }
         folders = resetter.purgeFolders.map { resetter.purgeReport($0, dryRun: true) }
         missingFolders = resetter.missingFolders()
         do { journal = try resetter.store.load() } catch { journalError = "\(error)" }
