@@ -96,3 +96,96 @@ struct CorpusTests {
         #expect(TreeSnapshot(install.root) == before)
     }
 }
+
+/// A reset on an installation whose SYSTEM hive is the dirty regipy SYSTEM_B with its two logs.
+@Suite(.enabled(if: Corpus.enabled, Corpus.skipReason))
+struct DirtyResetTests {
+    struct Setup {
+        let scratch: Scratch
+        let install: WindowsInstall
+        let hive: String
+        let logHashes: [String: String]
+        let recoveredStarts: [ServiceStart]
+        let recoveredKeys: Int
+
+        init() throws {
+            scratch = try Scratch("dirty-reset")
+            let root = try FixtureTree.install(text: """
+                file SoftwareDistribution/DataStore/DataStore.edb 8192
+                file SoftwareDistribution/Download/abc/update.cab 10000
+                file SoftwareDistribution/SLS/keep.cab 100
+                """, in: scratch)
+            let config = root + "/Windows/System32/config"
+            for name in ["SYSTEM", "SYSTEM.LOG1", "SYSTEM.LOG2"] { try? FileManager.default.removeItem(atPath: config + "/" + name) }
+            let hive = try Corpus.copy("regipy/SYSTEM_B.xz", into: scratch)
+            try FileManager.default.moveItem(atPath: hive, toPath: config + "/SYSTEM")
+            var hashes: [String: String] = [:]
+            for log in ["LOG1", "LOG2"] {
+                let copy = try Corpus.copy("regipy/SYSTEM_B.\(log).xz", into: scratch)
+                try FileManager.default.moveItem(atPath: copy, toPath: config + "/SYSTEM.\(log)")
+                hashes[log] = try FileIO.sha256(ofFile: config + "/SYSTEM.\(log)")
+            }
+            install = try WindowsInstall.locate(root: root)
+            self.hive = config + "/SYSTEM"
+            logHashes = hashes
+            let analysis = try HiveRecovery.analyze(hiveAt: self.hive)
+            let recovered = scratch.sub("recovered")
+            try FileIO.createDurably(try #require(analysis.recovered), at: recovered)
+            let opened = try Hive(path: recovered)
+            recoveredStarts = try ServiceConfiguration.read(opened)
+            opened.close()
+            recoveredKeys = try Shell.run("/usr/bin/reglookup", ["-t", "KEY", recovered]).split(separator: "\n").count
+        }
+
+        func expectFinished(_ outcome: ResetOutcome, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let bytes = try FileIO.read(hive)
+            let block = try HiveLayout.validate(bytes, path: hive)
+            #expect(!block.isDirty, sourceLocation: sourceLocation)
+            #expect(Serial.isAfter(block.primarySequence, 2130), "above every sequence number in the logs: \(block.primarySequence)", sourceLocation: sourceLocation)
+            let opened = try Hive(path: hive)
+            #expect(try ServiceConfiguration.read(opened) == recoveredStarts, sourceLocation: sourceLocation)
+            opened.close()
+            #expect(outcome.journal.phase == .done, sourceLocation: sourceLocation)
+            #expect(outcome.journal.recovery?.applied.flatMap(\.sequences) == Array(2107...2130), sourceLocation: sourceLocation)
+            for (log, hash) in logHashes {
+                #expect(try FileIO.sha256(ofFile: hive + "." + log) == hash, "the logs are left untouched", sourceLocation: sourceLocation)
+            }
+            let keys = try Shell.run("/usr/bin/reglookup", ["-t", "KEY", hive]).split(separator: "\n").count
+            #expect(keys == recoveredKeys, "every recovered key is there", sourceLocation: sourceLocation)
+            for folder in [install.dataStore!, install.download!] {
+                #expect(try FileManager.default.contentsOfDirectory(atPath: install.path(folder)).isEmpty, sourceLocation: sourceLocation)
+            }
+        }
+    }
+
+    @Test func resetReplaysTheLogsThenEditsAndRestores() throws {
+        let setup = try Setup()
+        defer { setup.scratch.remove() }
+        let resetter = Resetter(install: setup.install, toolVersion: "test")
+        let plan = try resetter.preflight()
+        #expect(plan.recovery?.outcome == .recovered)
+        #expect(plan.starts == setup.recoveredStarts)
+        let outcome = try resetter.run(plan)
+        try setup.expectFinished(outcome)
+        #expect(outcome.restoredByteIdentical, "the recovered baseline is put back byte for byte")
+        #expect(try FileIO.sha256(ofFile: setup.hive) == outcome.journal.baselineHiveSHA256)
+        let backups = try FileManager.default.contentsOfDirectory(atPath: setup.install.path(setup.install.stateDirectory + "/backup"))
+        #expect(backups.filter { $0.hasSuffix(".LOG1") || $0.hasSuffix(".LOG2") }.count == 2)
+        #expect(try FileIO.sha256(ofFile: setup.install.path(outcome.journal.backupPath)) == outcome.journal.originalHiveSHA256)
+        for path in outcome.journal.logBackupPaths ?? [] {
+            let log = String(path.split(separator: ".").last!)
+            #expect(try FileIO.sha256(ofFile: setup.install.path(path)) == setup.logHashes[log])
+        }
+    }
+
+    @Test(arguments: [Resetter.Checkpoint.phaseStarted(.recover), .beforeRecoveredHiveRename, .phaseStarted(.disable), .afterHiveRename, .phaseStarted(.restore)])
+    func resumeAfterACrashAroundRecovery(point: Resetter.Checkpoint) throws {
+        let setup = try Setup()
+        defer { setup.scratch.remove() }
+        var crashing = Resetter(install: setup.install, toolVersion: "test")
+        crashing.checkpoint = { if $0 == point { throw Crash() } }
+        _ = #expect(throws: Crash.self) { try crashing.run(try crashing.preflight()) }
+        let outcome = try Resetter(install: setup.install, toolVersion: "test").resume()
+        try setup.expectFinished(outcome)
+    }
+}

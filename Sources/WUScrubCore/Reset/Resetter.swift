@@ -21,6 +21,8 @@ public struct Resetter: Sendable {
     public enum Checkpoint: Hashable, Sendable, CustomStringConvertible {
         /// Just after the journal recorded that this phase starts.
         case phaseStarted(Journal.Phase)
+        /// The recovered hive is written and fsynced, the journal knows its hash, the rename has not happened.
+        case beforeRecoveredHiveRename
         /// The disabled hive is written and fsynced, the journal knows its hash, the rename has not happened.
         case beforeHiveRename
         /// The disabled hive replaced the original; the journal has not moved on yet.
@@ -31,6 +33,7 @@ public struct Resetter: Sendable {
         public var description: String {
             switch self {
             case .phaseStarted(let phase): "after-journal-\(phase.rawValue)"
+            case .beforeRecoveredHiveRename: "before-recovered-hive-rename"
             case .beforeHiveRename: "before-hive-rename"
             case .afterHiveRename: "after-hive-rename"
             case .afterRestore: "after-restore"
@@ -43,6 +46,7 @@ public struct Resetter: Sendable {
             var points: [Checkpoint] = []
             for phase in phases {
                 points.append(.phaseStarted(phase))
+                if phase == .recover { points.append(.beforeRecoveredHiveRename) }
                 if phase == .disable { points += [.beforeHiveRename, .afterHiveRename] }
                 if phase == .restore { points.append(.afterRestore) }
             }
@@ -335,7 +339,7 @@ public struct Resetter: Sendable {
                 try store.save(&pending, note: analysis.outcome == .discarded
                     ? "discarding the logs (" + analysis.discarded.joined(separator: "; ") + "), replacing the hive"
                     : "logs replayed (" + applied.joined(separator: ", ") + "), replacing the hive with the recovered one")
-                try checkpoint(.beforeHiveRename)
+                try checkpoint(.beforeRecoveredHiveRename)
             }
         )
         journal = pending
