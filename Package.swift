@@ -19,10 +19,12 @@ let package = Package(
             pkgConfig: "hivex",
             providers: [.apt(["libhivex-dev"])]
         ),
+        .target(name: "CPosixShims"),
         .target(
             name: "WUScrubCore",
             dependencies: [
                 "CHivex",
+                "CPosixShims",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]

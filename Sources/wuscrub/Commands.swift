@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import WUScrubCore
 
 extension WUScrub {
@@ -25,7 +26,7 @@ extension WUScrub {
             try runner.run(dryRun: dryRun) { document, runner in
                 let install = try WindowsInstall.locate(root: options.root)
                 document.install = install
-                let resetter = Resetter(install: install, toolVersion: WUScrub.version, discardUnreconciled: discardUnreconciled)
+                let resetter = WUScrub.resetter(install, discardUnreconciled: discardUnreconciled)
                 let plan = try resetter.preflight()
                 document.plan = plan
                 if dryRun {
@@ -97,11 +98,28 @@ private func continueRun(command: String, verb: String, options: CommonOptions, 
     try Runner(options: options, command: command).run { document, runner in
         let install = try WindowsInstall.locate(root: options.root)
         document.install = install
-        let resetter = Resetter(install: install, toolVersion: WUScrub.version)
+        let resetter = WUScrub.resetter(install)
         let journal = try resetter.openJournal()
         try runner.confirm("\(verb) the run stopped in phase '\(journal.phase.rawValue)'?", showing: document, yes: yes)
         let outcome = try action(resetter)
         document.result = outcome
         return outcome.purgeComplete || command == "rollback" ? .success : .purgeIncomplete
+    }
+}
+
+extension WUScrub {
+    /// The fault-injection point named by `WUSCRUB_FAULT` (tests only), read once at start.
+    static let faultPoint = ProcessInfo.processInfo.environment["WUSCRUB_FAULT"]
+
+    /// A resetter for this process; with `WUSCRUB_FAULT=<point>` (for example `after-hive-rename`)
+    /// the process exits at once, with status 99, when the run reaches that point — a crash for tests.
+    static func resetter(_ install: WindowsInstall, discardUnreconciled: Bool = false) -> Resetter {
+        var resetter = Resetter(install: install, toolVersion: version, discardUnreconciled: discardUnreconciled)
+        if let fault = faultPoint {
+            resetter.checkpoint = { point in
+                if point.description == fault { _exit(99) }
+            }
+        }
+        return resetter
     }
 }

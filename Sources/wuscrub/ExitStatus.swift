@@ -12,6 +12,7 @@ enum ExitStatus: Int32, CaseIterable {
     case purgeIncomplete = 6
     case unfinishedJournal = 7
     case ioError = 8
+    case locked = 9
     case usage = 64
     case internalError = 70
 
@@ -20,12 +21,13 @@ enum ExitStatus: Int32, CaseIterable {
         case .success: "success: the reset finished (or status/dry-run completed)"
         case .cancelled: "cancelled: confirmation declined, or no terminal to ask and no --yes"
         case .notWindows: "ROOT is not a Windows installation"
-        case .unsafeState: "unsafe state refused (read-only mount, link or case-ambiguous name on the way, hive changed outside wuscrub)"
+        case .unsafeState: "unsafe state refused (hibernated / Fast Startup volume, read-only mount, link or case-ambiguous name on the way, hive changed outside wuscrub)"
         case .dirtyHive: "the SYSTEM hive is dirty and its transaction logs cannot be replayed safely: refused"
         case .hiveError: "the SYSTEM hive is invalid, truncated, or lacks what wuscrub needs"
         case .purgeIncomplete: "the purge left some entries (listed); the service start mode was restored"
         case .unfinishedJournal: "an earlier run is unfinished: use resume or rollback"
         case .ioError: "a file could not be read or written (journal, backup, hive)"
+        case .locked: "another wuscrub is working on this installation (nothing was changed)"
         case .usage: "usage error (bad arguments, or nothing to resume/roll back)"
         case .internalError: "internal error"
         }
@@ -41,7 +43,8 @@ enum ExitStatus: Int32, CaseIterable {
         case let error as ImageError:
             switch error {
             case .notWindows, .rootUnusable: self = .notWindows
-            case .ambiguous, .symlink, .wrongType, .readOnly: self = .unsafeState
+            case .ambiguous, .symlink, .wrongType, .readOnly, .hibernated: self = .unsafeState
+            case .locked: self = .locked
             case .cannotList: self = .ioError
             }
         case let error as ResetError:
@@ -77,6 +80,7 @@ enum ExitStatus: Int32, CaseIterable {
         case .purgeIncomplete: "purge-incomplete"
         case .unfinishedJournal: "unfinished-journal"
         case .ioError: "io-error"
+        case .locked: "locked"
         case .usage: "usage"
         case .internalError: "internal-error"
         }

@@ -11,6 +11,7 @@ struct TextReport {
         if let install = document.install {
             lines.append("Windows installation: \(install.root) (\(install.windows))")
         }
+        if let volume = document.status?.volume ?? document.plan?.volume { lines.append(volumeLine(volume)) }
         if let status = document.status { lines += renderStatus(status) }
         if let analysis = document.check { lines += renderRecovery(analysis, heading: "Hive: \(analysis.hivePath)") }
         if let output = document.output { lines.append("Recovered hive written to \(output)") }
@@ -63,6 +64,10 @@ struct TextReport {
         if let error = status.hiveError { lines.append("SYSTEM hive: \(error)") }
         if let starts = status.starts { lines += startLines(starts, heading: "Windows Update service (wuauserv):") }
         if let error = status.startsError { lines.append("Windows Update service: \(error)") }
+        if let value = status.hiberbootEnabled {
+            lines.append("Fast Startup (HiberbootEnabled): \(value) (\(value == 0 ? "off" : "on: shut Windows down with shutdown /s /t 0 before working offline"))")
+        }
+        if let problem = status.volumeProblem { lines.append("Unsafe to change: \(problem)") }
         lines.append("Folders:")
         lines += status.folders.map { "  " + countLine($0) }
         lines += status.missingFolders.map { "  \($0): absent" }
@@ -106,6 +111,13 @@ struct TextReport {
         lines += analysis.discarded.map { "  discarded: \($0)" }
         if let refusal = analysis.refusal, analysis.outcome == .refused { lines.append("  refused: \(refusal)") }
         return lines
+    }
+
+    func volumeLine(_ volume: Volume) -> String {
+        var line = "Volume: " + (volume.rootIsMountPoint ? "ROOT is the mount point" : "ROOT is a folder inside the mount at \(volume.mountPoint)")
+        line += ", \(volume.kind), source \(volume.source), options \(volume.options.joined(separator: ","))"
+        if volume.windowsOnOtherDevice { line += "; the Windows folder is on another device than ROOT" }
+        return line
     }
 
     func hiveLine(_ hive: HiveStatus, state: String? = nil) -> String {

@@ -16,6 +16,10 @@ public enum ImageError: Error, Sendable, Equatable, CustomStringConvertible {
     case cannotList(path: String, errno: Errno)
     /// The file system is mounted read-only.
     case readOnly(root: String)
+    /// Windows is hibernated (or shut down with Fast Startup) on this volume.
+    case hibernated(path: String, reason: String)
+    /// Another wuscrub is working on this installation.
+    case locked(path: String)
 
     public var description: String {
         switch self {
@@ -32,7 +36,11 @@ public enum ImageError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .cannotList(path, errno):
             return "cannot list '\(path)': \(errno.description)."
         case let .readOnly(root):
-            return "'\(root)' is mounted read-only; nothing was changed. If Windows was hibernated or its NTFS journal is dirty, boot Windows and shut it down fully (shutdown /s /t 0), or remount read-write: mount -o remount,rw \(root)"
+            return "'\(root)' is mounted read-only (or refused a write); nothing was changed. ntfs-3g falls back to read-only when Windows is hibernated or its NTFS journal is dirty: boot Windows and shut it down fully (shutdown /s /t 0), then remount read-write (umount, then ntfs-3g DEVICE \(root), or mount -o remount,rw \(root))."
+        case let .hibernated(path, reason):
+            return "'\(path)' shows that Windows is hibernated: \(reason). Changes made offline are lost or corrupt the volume when Windows resumes; nothing was changed. Boot Windows and choose Restart (or run shutdown /s /t 0), or turn Fast Startup off (powercfg /h off), then run wuscrub again."
+        case let .locked(path):
+            return "another wuscrub is working on this installation (lock '\(path)' is held); nothing was changed. Wait for it to finish, then run again."
         }
     }
 }

@@ -14,6 +14,8 @@ public struct ResetPlan: Sendable, Equatable, Codable {
     public var backupDirectory: String
     /// For a dirty hive: the logs found and what replaying them does (nil for a clean hive).
     public var recovery: RecoveryAnalysis?
+    /// What ROOT is (mount point, file system, options).
+    public var volume: Volume?
 }
 
 /// The SYSTEM hive's state as read from its base block and structure.

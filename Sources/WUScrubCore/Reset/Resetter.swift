@@ -27,6 +27,8 @@ public struct Resetter: Sendable {
         case beforeHiveRename
         /// The disabled hive replaced the original; the journal has not moved on yet.
         case afterHiveRename
+        /// The first purge folder is emptied, the second not yet.
+        case midPurge
         /// The original bytes are back; the journal has not moved on yet.
         case afterRestore
 
@@ -36,6 +38,7 @@ public struct Resetter: Sendable {
             case .beforeRecoveredHiveRename: "before-recovered-hive-rename"
             case .beforeHiveRename: "before-hive-rename"
             case .afterHiveRename: "after-hive-rename"
+            case .midPurge: "mid-purge"
             case .afterRestore: "after-restore"
             }
         }
@@ -48,6 +51,7 @@ public struct Resetter: Sendable {
                 points.append(.phaseStarted(phase))
                 if phase == .recover { points.append(.beforeRecoveredHiveRename) }
                 if phase == .disable { points += [.beforeHiveRename, .afterHiveRename] }
+                if phase == .purge { points.append(.midPurge) }
                 if phase == .restore { points.append(.afterRestore) }
             }
             return points
@@ -78,7 +82,8 @@ public struct Resetter: Sendable {
     /// - Throws: `ImageError.readOnly`, `ResetError.unfinishedJournal` or `.dirtyHive`,
     ///   `HiveError` for a hive that is invalid or lacks the service, `FileIOError`.
     public func preflight() throws -> ResetPlan {
-        try Resetter.checkWritable(install.root)
+        try VolumeCheck.checkNotHibernated(root: install.root)
+        try VolumeCheck.checkWritable(root: install.root)
         if let journal = try store.load(), !journal.phase.isClosed {
             throw ResetError.unfinishedJournal(path: install.stateDirectory + "/journal.json", phase: journal.phase)
         }
@@ -96,7 +101,8 @@ public struct Resetter: Sendable {
         return ResetPlan(
             install: install, hive: status, starts: starts, purge: purgeFolders.map { purgeReport($0, dryRun: true) },
             missingFolders: missingFolders(), journalPath: install.stateDirectory + "/journal.json",
-            backupDirectory: backupDirectory, recovery: recovery
+            backupDirectory: backupDirectory, recovery: recovery,
+            volume: Volume.describe(root: install.root, windows: install.path(install.windows))
         )
     }
 
@@ -117,12 +123,13 @@ public struct Resetter: Sendable {
         return try body(path)
     }
 
-    /// Refuses a read-only file system.
-    static func checkWritable(_ root: String) throws(ImageError) {
-        var info = statvfs()
-        if statvfs(root, &info) == 0, info.f_flag & UInt(ST_RDONLY) != 0 {
-            throw .readOnly(root: root)
-        }
+    /// Checks the volume again, probes a write in wuscrub's folder and takes the install's lock.
+    func prepareToWrite() throws -> InstallLock {
+        try VolumeCheck.checkNotHibernated(root: install.root)
+        try VolumeCheck.checkWritable(root: install.root)
+        let lock = try InstallLock(install: install)
+        try VolumeCheck.checkWritable(root: install.root, probeDirectory: install.path(install.stateDirectory))
+        return lock
     }
 
     func readStarts(at path: String? = nil, checkEditable: Bool) throws -> [ServiceStart] {
@@ -169,6 +176,11 @@ public struct Resetter: Sendable {
     /// - Parameter plan: The plan; the hive must still have the hash recorded in it.
     /// - Returns: What was done. A purge with failures still restores the service.
     public func run(_ plan: ResetPlan) throws -> ResetOutcome {
+        let lock = try prepareToWrite()
+        defer { lock.release() }
+        if let journal = try store.load(), !journal.phase.isClosed {
+            throw ResetError.unfinishedJournal(path: install.stateDirectory + "/journal.json", phase: journal.phase)
+        }
         let now = Date.wholeSecond()
         let runID = UUID().uuidString.lowercased()
         let stamp = ISO8601DateFormatter.compact.string(from: now)
@@ -192,7 +204,8 @@ public struct Resetter: Sendable {
     ///
     /// - Throws: `ResetError.nothingToResume` when there is no open journal.
     public func resume() throws -> ResetOutcome {
-        try Resetter.checkWritable(install.root)
+        let lock = try prepareToWrite()
+        defer { lock.release() }
         var journal = try openJournal()
         try removeStaleTemporaryFiles()
         try store.appendLog("resuming run \(journal.runID.prefix(8)) at phase \(journal.phase.rawValue)")
@@ -203,7 +216,8 @@ public struct Resetter: Sendable {
     ///
     /// - Throws: `ResetError.nothingToResume` when there is no open journal.
     public func rollback() throws -> ResetOutcome {
-        try Resetter.checkWritable(install.root)
+        let lock = try prepareToWrite()
+        defer { lock.release() }
         var journal = try openJournal()
         try removeStaleTemporaryFiles()
         var byteIdentical = false
@@ -254,7 +268,12 @@ public struct Resetter: Sendable {
             case .recover: try recover(&journal)
             case .disable: try disable(&journal)
             case .purge:
-                journal.purge = purgeFolders.map { purgeReport($0, dryRun: false) }
+                var reports: [PurgeReport] = []
+                for folder in purgeFolders {
+                    if !reports.isEmpty { try checkpoint(.midPurge) }
+                    reports.append(purgeReport(folder, dryRun: false))
+                }
+                journal.purge = reports
                 let removed = journal.purge!.map { "\($0.folder): \($0.files) files, \($0.directories) dirs, \($0.links) links, \($0.bytes) bytes, \($0.failureCount) failures" }
                 try store.save(&journal, note: "purged " + removed.joined(separator: "; "))
             case .restore: byteIdentical = try restore(journal)

@@ -89,6 +89,13 @@ public enum ServiceConfiguration {
         return result
     }
 
+    /// `Control\Session Manager\Power\HiberbootEnabled` (Fast Startup) in the current control set, if present.
+    public static func hiberbootEnabled(in hive: Hive) throws(HiveError) -> UInt32? {
+        guard let current = try controlSets(in: hive).first,
+              let power = try hive.node(at: current + "\\Control\\Session Manager\\Power") else { return nil }
+        return try hive.value(named: "HiberbootEnabled", in: power)?.dwordValue
+    }
+
     /// Sets `Start` of `wuauserv` in the given control sets (in memory; commit separately).
     public static func setStart(_ values: [(controlSet: String, start: UInt32)], in hive: Hive) throws(HiveError) {
         for (controlSet, start) in values {

@@ -11,6 +11,12 @@ public struct StatusReport: Sendable, Equatable, Codable {
     /// The service's start mode per chosen control set, or nil with `startsError`.
     public var starts: [ServiceStart]?
     public var startsError: String?
+    /// Fast Startup setting of the current control set (`HiberbootEnabled`), when present.
+    public var hiberbootEnabled: UInt32?
+    /// What ROOT is (mount point, file system, options).
+    public var volume: Volume?
+    /// Why the volume is unsafe to change (hibernated, read-only), if it is.
+    public var volumeProblem: String?
     /// What DataStore and Download hold (counted, nothing removed).
     public var folders: [PurgeReport]
     public var missingFolders: [String]
@@ -23,6 +29,13 @@ public struct StatusReport: Sendable, Equatable, Codable {
     public init(install: WindowsInstall) {
         let resetter = Resetter(install: install, toolVersion: "")
         self.install = install
+        volume = Volume.describe(root: install.root, windows: install.path(install.windows))
+        do {
+            try VolumeCheck.checkNotHibernated(root: install.root)
+            try VolumeCheck.checkWritable(root: install.root)
+        } catch {
+            volumeProblem = error.description
+        }
         do { hive = try HiveStatus(path: install.systemHive, file: resetter.hiveFile) } catch { hiveError = "\(error)" }
         hiveState = hive.map { $0.isDirty ? "dirty" : "clean" }
         do {
@@ -31,12 +44,19 @@ public struct StatusReport: Sendable, Equatable, Codable {
                 recovery = analysis
                 hiveState = analysis.state
                 if let recovered = analysis.recovered {
-                    starts = try resetter.withTemporaryHive(recovered) { try resetter.readStarts(at: $0, checkEditable: false) }
+                    (starts, hiberbootEnabled) = try resetter.withTemporaryHive(recovered) { path in
+                        let hive = try Hive(path: path)
+                        defer { hive.close() }
+                        return (try resetter.readStarts(at: path, checkEditable: false), try ServiceConfiguration.hiberbootEnabled(in: hive))
+                    }
                 } else {
                     startsError = "not read: the hive is dirty and its logs cannot be replayed (\(analysis.refusal ?? "?"))"
                 }
             } else {
                 starts = try resetter.readStarts(checkEditable: false)
+                let hive = try Hive(path: resetter.hiveFile)
+                defer { hive.close() }
+                hiberbootEnabled = try ServiceConfiguration.hiberbootEnabled(in: hive)
             }
         } catch {
             startsError = "\(error)"

@@ -1,0 +1,2 @@
+/* Header-only module: this file exists so SwiftPM builds the target. */
+#include "posix_shims.h"

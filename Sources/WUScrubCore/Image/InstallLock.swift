@@ -1,0 +1,37 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SystemPackage
+
+/// An exclusive lock on an installation (`flock` on `<Windows>/Logs/wuscrub/lock`), held until
+/// released or until the process ends, so two wuscrub runs never work on one install at once.
+public final class InstallLock: @unchecked Sendable {
+    private var descriptor: Int32
+
+    /// Takes the lock without waiting.
+    ///
+    /// - Parameters:
+    ///   - install: The installation.
+    /// - Throws: `ImageError.locked` when another process holds it; `FileIOError` when the lock
+    ///   file cannot be created.
+    public init(install: WindowsInstall) throws {
+        try FileIO.makeDirectories(install.stateDirectory, under: install.root)
+        let path = install.path(install.stateDirectory + "/lock")
+        descriptor = try FileIO.open(path, flags: O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode: 0o644, operation: "open lock file")
+        if case .failure(let errno) = nothingOrErrno({ flock(descriptor, LOCK_EX | LOCK_NB) }) {
+            close(descriptor)
+            if errno == .wouldBlock { throw ImageError.locked(path: install.stateDirectory + "/lock") }
+            throw FileIOError(operation: "lock", path: path, errno: errno)
+        }
+    }
+
+    /// Releases the lock (also done when the object goes away).
+    public func release() {
+        if descriptor >= 0 {
+            close(descriptor)
+            descriptor = -1
+        }
+    }
+
+    deinit { release() }
+}

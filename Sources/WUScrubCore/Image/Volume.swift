@@ -1,0 +1,136 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SystemPackage
+
+/// What ROOT is: the mount that holds it, its file-system type and options (from /proc/self/mountinfo).
+public struct Volume: Sendable, Equatable, Codable {
+    /// The mount point that holds ROOT.
+    public var mountPoint: String
+    /// Whether ROOT itself is that mount point.
+    public var rootIsMountPoint: Bool
+    /// The file-system type (`fuseblk` for ntfs-3g, `ntfs3`, `ext4`, `tmpfs`, …).
+    public var fileSystem: String
+    /// A short description: "ntfs-3g (fuseblk)", "ntfs3", or "other (ext4)".
+    public var kind: String
+    /// The device or source named in the mount table.
+    public var source: String
+    /// The mount options (per-mount and per-superblock).
+    public var options: [String]
+    /// Whether the Windows folder is on another device than ROOT.
+    public var windowsOnOtherDevice: Bool
+
+    /// Reads the mount table entry that holds `root`.
+    ///
+    /// - Parameters:
+    ///   - root: The mount root as given.
+    ///   - windows: The Windows folder's path (to compare devices).
+    /// - Returns: nil when /proc/self/mountinfo cannot be read.
+    public static func describe(root: String, windows: String) -> Volume? {
+        guard let resolved = realpath(root, nil) else { return nil }
+        let path = String(cString: resolved)
+        free(resolved)
+        guard let table = try? FileIO.read("/proc/self/mountinfo") else { return nil }
+        var best: (point: String, fields: [Substring], extra: [Substring])?
+        for line in String(decoding: table, as: UTF8.self).split(separator: "\n") {
+            let parts = line.split(separator: " - ", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            let fields = parts[0].split(separator: " ")
+            let extra = parts[1].split(separator: " ")
+            guard fields.count >= 6, extra.count >= 3 else { continue }
+            let point = unescape(String(fields[4]))
+            let contains = point == "/" || path == point || path.hasPrefix(point + "/")
+            if contains, point.count >= (best?.point.count ?? -1) { best = (point, fields, extra) }
+        }
+        guard let best else { return nil }
+        let type = String(best.extra[0])
+        let kind: String
+        switch type {
+        case "fuseblk", "fuse.ntfs-3g", "fuse": kind = "ntfs-3g (\(type))"
+        case "ntfs3", "ntfs": kind = type
+        default: kind = "other (\(type))"
+        }
+        var rootInfo = stat(), windowsInfo = stat()
+        let otherDevice = lstat(root, &rootInfo) == 0 && lstat(windows, &windowsInfo) == 0 && rootInfo.st_dev != windowsInfo.st_dev
+        let options = (best.fields[5].split(separator: ",") + best.extra[2].split(separator: ",")).map(String.init)
+        return Volume(mountPoint: best.point, rootIsMountPoint: best.point == path, fileSystem: type, kind: kind,
+                      source: unescape(String(best.extra[1])), options: Array(uniqued(options)), windowsOnOtherDevice: otherDevice)
+    }
+
+    /// Whether the mount is read-only by its options.
+    public var isReadOnly: Bool { options.contains("ro") }
+
+    static func unescape(_ text: String) -> String {
+        // mountinfo escapes space, tab, newline and backslash as \ooo.
+        var result = ""
+        var iterator = Array(text.utf8)[...]
+        var bytes: [UInt8] = []
+        while let byte = iterator.first {
+            iterator = iterator.dropFirst()
+            if byte == UInt8(ascii: "\\"), iterator.count >= 3,
+               let value = UInt8(String(decoding: iterator.prefix(3), as: UTF8.self), radix: 8) {
+                bytes.append(value)
+                iterator = iterator.dropFirst(3)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        result = String(decoding: bytes, as: UTF8.self)
+        return result
+    }
+}
+
+/// Keeps the first occurrence of each element, in order.
+func uniqued(_ items: [String]) -> [String] {
+    var seen = Set<String>()
+    return items.filter { seen.insert($0).inserted }
+}
+
+/// Checks that refuse a volume Windows may still own.
+public enum VolumeCheck {
+    /// Refuses a hibernated or Fast Startup volume: `hiberfil.sys` at the root (any case) whose
+    /// first four bytes read `hibr` (any case), or that is too short (under 4096 bytes) to tell.
+    ///
+    /// ntfs3, or ntfs-3g with `remove_hiberfile`, mount such volumes without complaint, so this is
+    /// checked whatever the mount said.
+    /// - Throws: `ImageError.hibernated`.
+    public static func checkNotHibernated(root: String) throws(ImageError) {
+        guard let name = try WindowsInstall.entries(of: root).first(where: { $0.lowercased() == "hiberfil.sys" }) else { return }
+        let path = (root.hasSuffix("/") ? root : root + "/") + name
+        var info = stat()
+        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return }
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw .hibernated(path: path, reason: "it cannot be read (\(Errno(rawValue: errno).description)) to rule hibernation out") }
+        defer { close(fd) }
+        var header = [UInt8](repeating: 0, count: 4)
+        let count = header.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 4, 0) }
+        if info.st_size < 4096 || count < 4 {
+            throw .hibernated(path: path, reason: "it is only \(info.st_size) bytes, too short to tell whether Windows is hibernated")
+        }
+        if String(decoding: header, as: UTF8.self).lowercased() == "hibr" {
+            throw .hibernated(path: path, reason: "it starts with '\(String(decoding: header, as: UTF8.self))': Windows is hibernated or shut down with Fast Startup")
+        }
+    }
+
+    /// Refuses a read-only file system: `statvfs` first, then (when `probeDirectory` is given) a
+    /// write probe there — ntfs-3g silently falls back to read-only.
+    ///
+    /// - Parameters:
+    ///   - root: The mount root.
+    ///   - probeDirectory: A directory to create and remove a probe file in (wuscrub's own folder).
+    /// - Throws: `ImageError.readOnly`.
+    public static func checkWritable(root: String, probeDirectory: String? = nil) throws(ImageError) {
+        var info = statvfs()
+        if statvfs(root, &info) == 0, info.f_flag & UInt(ST_RDONLY) != 0 { throw .readOnly(root: root) }
+        guard let probeDirectory else { return }
+        let probe = probeDirectory + "/.wuscrub-write-probe-\(getpid())"
+        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        if fd < 0 {
+            let code = Errno(rawValue: errno)
+            if code == .readOnlyFileSystem || code == .permissionDenied || code == .notPermitted { throw .readOnly(root: root) }
+            return
+        }
+        close(fd)
+        unlink(probe)
+    }
+}
