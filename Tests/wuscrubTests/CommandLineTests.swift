@@ -150,7 +150,7 @@ struct LogLine: Equatable {
 // MARK: - Absent purge folders
 
 extension CommandLineTests {
-    @Test("an absent Download folder is reported, not created, and the reset still runs")
+    @Test("an absent Download folder is reported, and created empty after the purge, as Windows expects")
     func absentDownloadFolder() throws {
         let scratch = try Scratch("e2e-no-download")
         defer { scratch.remove() }
@@ -173,7 +173,8 @@ extension CommandLineTests {
         let purge = try run.document()["result"]["journal"]["purge"]
         #expect(purge.array?.count == 1, "only DataStore is purged: \(purge)")
         #expect(purge.report(for: tree.dataStore).folderCount == tree.expectedContents(of: tree.dataStore))
-        #expect(!FileManager.default.fileExists(atPath: tree.path(tree.download)), "wuscrub must not create Download")
+        #expect(tree.snapshot().under(tree.download) == [tree.download: "dir"], "Download is created empty")
+        #expect(try run.document()["result"]["journal"]["createdFolders"].array?.compactMap(\.string) == [tree.download])
         #expect(tree.snapshot().under(tree.dataStore) == [tree.dataStore: "dir"])
         #expect(try tree.hiveSHA256() == originalHive)
     }

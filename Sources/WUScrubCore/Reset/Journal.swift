@@ -39,6 +39,8 @@ public struct Journal: Sendable, Equatable, Codable {
     public var backupPath: String
     /// The purge results, once the purge has run.
     public var purge: [PurgeReport]?
+    /// Purge folders that were absent and were created empty after the purge.
+    public var createdFolders: [String]?
     /// For a dirty hive: the logs replayed (or discarded) before the edit.
     public var recovery: RecoveryAnalysis?
     /// Backups of the hive's transaction logs, relative to the mount root.

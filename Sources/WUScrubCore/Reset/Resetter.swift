@@ -274,6 +274,9 @@ public struct Resetter: Sendable {
                     reports.append(purgeReport(folder, dryRun: false))
                 }
                 journal.purge = reports
+                let missing = missingFolders()
+                for folder in missing { try FileIO.makeDirectories(folder, under: install.root) }
+                if !missing.isEmpty { journal.createdFolders = missing }
                 let removed = journal.purge!.map { "\($0.folder): \($0.files) files, \($0.directories) dirs, \($0.links) links, \($0.bytes) bytes, \($0.failureCount) failures" }
                 try store.save(&journal, note: "purged " + removed.joined(separator: "; "))
             case .restore: byteIdentical = try restore(journal)
