@@ -64,6 +64,7 @@ enum ExitStatus: Int32, CaseIterable {
             if case .io = error { self = .ioError } else { self = .hiveError }
         case is FileIOError: self = .ioError
         case is Cancelled: self = .cancelled
+        case is ValidationError: self = .usage
         default: self = .internalError
         }
     }

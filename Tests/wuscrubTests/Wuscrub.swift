@@ -16,6 +16,7 @@ enum Exit: Int32, CaseIterable, Sendable {
     case purgeIncomplete = 6
     case unfinishedJournal = 7
     case ioError = 8
+    case locked = 9
     case usage = 64
     case internalError = 70
 }

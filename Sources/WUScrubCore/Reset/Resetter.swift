@@ -224,7 +224,9 @@ public struct Resetter: Sendable {
         if journal.phase > .backup {
             byteIdentical = try restore(journal)
         }
-        let finalStarts = try verify(journal)
+        // A hive still exactly as found was never edited (it may be dirty, waiting for recovery).
+        let untouched = try FileIO.sha256(ofFile: hiveFile) == journal.originalHiveSHA256
+        let finalStarts = untouched ? journal.originalStarts : try verify(journal)
         journal.phase = .rolledBack
         try store.save(&journal, note: "rolled back: original start values restored")
         return ResetOutcome(journal: journal, restoredByteIdentical: byteIdentical,
@@ -337,7 +339,8 @@ public struct Resetter: Sendable {
             throw ResetError.hiveChanged(path: install.systemHive, detail: "it is neither the dirty original nor the recovered hive")
         }
         let analysis = try analyzeRecovery()
-        guard analysis.applied == planned.applied, analysis.outcome == planned.outcome else {
+        guard analysis.applied.map(\.sequences) == planned.applied.map(\.sequences),
+              analysis.applied.map(\.format) == planned.applied.map(\.format), analysis.outcome == planned.outcome else {
             throw ResetError.hiveChanged(path: install.systemHive, detail: "its logs changed since the plan was made")
         }
         let floor = analysis.finalSequence ?? 0
