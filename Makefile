@@ -8,7 +8,7 @@ DEMO       := .build/demo
 APT_PKGS   := libhivex-dev libhivex-bin pkg-config reglookup libregf-utils xz-utils ntfs-3g
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test demo bench fixtures release man lint clean
+.PHONY: all deps build test demo bench fuzz fixtures release man lint clean
 
 all: build
 
@@ -43,6 +43,22 @@ demo: build
 bench: deps
 	$(SWIFT) build -c release --product wuscrub-bench
 	.build/release/wuscrub-bench 1000 10000 100000
+
+## fuzz: seeded mutation fuzzing of TransactionLog, HiveRecovery.analyze and HiveLayout.validate
+## (release build; seeds from ../shared/corpus). A crash prints its iteration: rerun it alone with
+## .build/release/wuscrub-fuzz --seed $(FUZZ_SEED) --replay-iteration I $(FUZZ_SEEDS)
+FUZZ_CORPUS     := ../shared/corpus/yarp
+FUZZ_SEEDS      := $(FUZZ_CORPUS)/NewDirtyHive1/NewDirtyHive $(FUZZ_CORPUS)/NewDirtyHive1/NewDirtyHive.LOG1 \
+                   $(FUZZ_CORPUS)/NewDirtyHive1/NewDirtyHive.LOG2 $(FUZZ_CORPUS)/OldDirtyHive/OldDirtyHive \
+                   $(FUZZ_CORPUS)/OldDirtyHive/OldDirtyHive.LOG1 $(FUZZ_CORPUS)/BadLogHive3/BadLogHive.LOG1 \
+                   $(FUZZ_CORPUS)/TruncatedDirtyHive $(FUZZ_CORPUS)/EmptyHive
+FUZZ_ITERATIONS ?= 100000
+FUZZ_SECONDS    ?= 600
+FUZZ_SEED       ?= 20251125
+fuzz: deps
+	@for f in $(FUZZ_SEEDS); do [ -f "$$f" ] || { echo "error: make fuzz needs the seed corpus in ../shared/corpus (beside the repository): '$$f' is missing" >&2; exit 1; }; done
+	$(SWIFT) build -c release --product wuscrub-fuzz
+	.build/release/wuscrub-fuzz --seed $(FUZZ_SEED) --iterations $(FUZZ_ITERATIONS) --seconds $(FUZZ_SECONDS) $(FUZZ_SEEDS)
 
 ## fixtures: regenerate Fixtures/hives from Fixtures/specs (a test checks they are current)
 fixtures: deps

@@ -57,6 +57,10 @@ let package = Package(
             name: "wuscrub-bench",
             dependencies: ["WUScrubCore"]
         ),
+        .executableTarget(
+            name: "wuscrub-fuzz",
+            dependencies: ["WUScrubCore"]
+        ),
         .testTarget(
             name: "WUScrubCoreTests",
             dependencies: ["WUScrubCore", "WUScrubFixtures", "WUScrubTestSupport"]

@@ -232,3 +232,48 @@ extension Array where Element == UInt8 {
         (0..<4).reduce(UInt32(0)) { $0 | UInt32(self[index + $1]) << (8 * $1) }
     }
 }
+
+// MARK: - Hostile logs (found by `make fuzz`)
+
+extension RecoveryTests {
+    @Test func anEntryDeclaringHugeHiveBinsIsRefusedBeforeAnyAllocation() throws {
+        let scratch = try Scratch("huge-bins")
+        defer { scratch.remove() }
+        let hive = try copy("yarp/NewDirtyHive1", primary: "NewDirtyHive", into: scratch)
+        var log1 = try FileIO.read(hive + ".LOG1")
+        for byte in 0..<4 { log1[512 + 16 + byte] = UInt8(truncatingIfNeeded: UInt32(0xFFFF_F000) >> (8 * UInt32(byte))) }
+        rehash(&log1, entryAt: 512)
+        try FileManager.default.removeItem(atPath: hive + ".LOG1")
+        try FileIO.createDurably(log1, at: hive + ".LOG1")
+        #expect(TransactionLog(path: "LOG1", bytes: log1).entries.first?.hiveBinsSize == 0xFFFF_F000, "the crafted entry itself is valid")
+        let analysis = try HiveRecovery.analyze(hiveAt: hive)
+        #expect(analysis.outcome == .refused)
+        #expect(analysis.refusal?.contains("declares 4294963200 bytes of hive bins") == true, "\(analysis.refusal ?? "")")
+        #expect(analysis.finalSequence == nil && analysis.finalHiveBinsSize == nil, "a refusal reports no recovered hive")
+    }
+
+    @Test func overlappingEntryHeadersCannotMakeTheScanQuadratic() throws {
+        // An HvLE header at every 512-byte boundary, each claiming to run to the end of the file,
+        // with a valid header hash and a wrong data hash.
+        let size = 1 << 20
+        var log = [UInt8](repeating: 0, count: size)
+        var header = HiveTemplate.emptyHive()[0..<512].map { $0 }
+        header[28] = 6
+        BaseBlock.updateChecksum(&header)
+        log.replaceSubrange(0..<512, with: header)
+        for offset in stride(from: 512, to: size - 512, by: 512) {
+            log.replaceSubrange(offset..<offset + 4, with: "HvLE".utf8)
+            let entrySize = UInt32(size - offset)
+            for byte in 0..<4 {
+                log[offset + 4 + byte] = UInt8(truncatingIfNeeded: entrySize >> (8 * UInt32(byte)))
+                log[offset + 16 + byte] = UInt8(truncatingIfNeeded: UInt32(4096) >> (8 * UInt32(byte)))
+            }
+            log[offset + 20] = 1
+            let hash2 = Marvin32.hash(log[offset..<offset + 32])
+            for byte in 0..<8 { log[offset + 32 + byte] = UInt8(truncatingIfNeeded: hash2 >> (8 * UInt64(byte))) }
+        }
+        let parsed = TransactionLog(path: "crafted.LOG1", bytes: log)
+        #expect(parsed.remnantScanIncomplete, "the scan stops at its work bound")
+        #expect(parsed.entries.isEmpty)
+    }
+}

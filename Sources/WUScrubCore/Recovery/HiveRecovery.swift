@@ -106,6 +106,15 @@ public enum HiveRecovery {
             guard let base = log.baseBlock?.primarySequence else { return false }
             return !Serial.isAfter(primary.secondarySequence, base)
         }.sorted { Serial.isAfter($1.baseBlock!.primarySequence, $0.baseBlock!.primarySequence) }
+        // The hive bins can only grow as far as the primary and the logged pages reach: a larger
+        // declared size would be zero-filled (and is refused before any memory is spent on it).
+        let reach = eligible.flatMap(\.entries).flatMap(\.pages).reduce(UInt64(max(primary.hiveBinsSize, UInt32(hive.count - BaseBlock.size)))) {
+            max($0, UInt64($1.offset) + UInt64($1.size))
+        }
+        if let entry = eligible.flatMap(\.entries).first(where: { UInt64($0.hiveBinsSize) > reach }) {
+            analysis.refuse("entry \(entry.sequence) declares \(entry.hiveBinsSize) bytes of hive bins, more than the primary and the logged pages hold (\(reach))")
+            return
+        }
         var bytes = hive
         var hiveBinsSize = primary.hiveBinsSize
         var flags = primary.flags
@@ -131,6 +140,10 @@ public enum HiveRecovery {
             analysis.refuse("the hive is dirty and no log entry can be applied: " + logs.map { log in
                 "\(log.path) starts at \(log.baseBlock?.primarySequence ?? 0) (the primary needs \(primary.secondarySequence) or later; \(log.chainEnd))"
             }.joined(separator: "; "))
+            return
+        }
+        if let log = all.first(where: { $0.remnantScanIncomplete }) {
+            analysis.refuse("\(log.path) holds too many overlapping entries to check what lies beyond its chain")
             return
         }
         // S: the highest sequence number present anywhere in the logs.
@@ -162,6 +175,11 @@ public enum HiveRecovery {
         guard let log = applicable.first, let block = log.baseBlock else {
             analysis.refuse("the hive is dirty and no old-format log matches its timestamp: " +
                             logs.map { "\($0.path) written at \($0.baseBlock?.lastWritten ?? 0), the primary at \(primary.lastWritten)" }.joined(separator: "; "))
+            return
+        }
+        let reach = max(UInt64(primary.hiveBinsSize), UInt64(hive.count - BaseBlock.size), UInt64((log.dirtyPages.last ?? 0) + 1) * 512)
+        guard UInt64(block.hiveBinsSize) <= reach else {
+            analysis.refuse("\(log.path) declares \(block.hiveBinsSize) bytes of hive bins, more than the primary and its dirty pages hold (\(reach))")
             return
         }
         var bytes = hive

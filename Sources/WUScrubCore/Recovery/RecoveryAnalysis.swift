@@ -41,6 +41,8 @@ public struct RecoveryAnalysis: Sendable, Equatable, Codable {
         outcome = .refused
         refusal = reason
         recovered = nil
+        finalSequence = nil
+        finalHiveBinsSize = nil
     }
 
     /// The state `status` shows: clean, dirty-recoverable (with entry counts), dirty-refused.

@@ -46,6 +46,9 @@ public struct TransactionLog: Sendable {
     /// New format: the highest sequence number of any entry whose hashes are valid, anywhere in
     /// the file (including remnants after the chain).
     public let highestSequence: UInt32?
+    /// New format: the scan for entries after the chain stopped at its work bound (a crafted file
+    /// with an entry header at every boundary); what lies beyond is then unknown.
+    public let remnantScanIncomplete: Bool
     /// Old format: indices of the dirty 512-byte pages of the hive bins, in bitmap order.
     public let dirtyPages: [Int]
     /// Old format: where the packed dirty pages start in the file.
@@ -63,6 +66,7 @@ public struct TransactionLog: Sendable {
         var entries: [LogEntry] = []
         var chainEnd = "no entries"
         var highest: UInt32?
+        var incomplete = false
         var dirtyPages: [Int] = []
         var pagesStart = 0
         let block = bytes.count >= 512 ? BaseBlock(bytes[0..<512]) : nil
@@ -72,7 +76,7 @@ public struct TransactionLog: Sendable {
             if block.fileType == 6 {
                 format = .new
                 (entries, chainEnd) = TransactionLog.chain(bytes, first: block.primarySequence)
-                highest = TransactionLog.highestValidSequence(bytes)
+                (highest, incomplete) = TransactionLog.highestValidSequence(bytes)
             } else {
                 switch TransactionLog.dirtyVector(bytes, hiveBinsSize: Int(block.hiveBinsSize)) {
                 case .success(let vector):
@@ -90,6 +94,7 @@ public struct TransactionLog: Sendable {
         self.entries = entries
         self.chainEnd = chainEnd
         self.highestSequence = highest
+        self.remnantScanIncomplete = incomplete
         self.dirtyPages = dirtyPages
         self.pagesStart = pagesStart
     }
@@ -194,11 +199,18 @@ public struct TransactionLog: Sendable {
         }
     }
 
-    /// The highest sequence number of any hash-valid entry at any 512-byte boundary after the base block.
-    static func highestValidSequence(_ bytes: [UInt8]) -> UInt32? {
+    /// The highest sequence number of any hash-valid entry at any 512-byte boundary after the base
+    /// block, and whether the scan gave up (it hashes at most 4 × the file size plus 1 MiB, so a
+    /// crafted file cannot make it quadratic).
+    static func highestValidSequence(_ bytes: [UInt8]) -> (UInt32?, Bool) {
         var highest: UInt32?
         var offset = 512
+        var budget = 4 * bytes.count + (1 << 20)
         while offset + 40 <= bytes.count {
+            if bytes[offset] == UInt8(ascii: "H"), bytes[offset..<offset + 4].elementsEqual("HvLE".utf8) {
+                budget -= Int(bytes.loadLE(UInt32.self, at: offset + 4))
+                if budget < 0 { return (highest, true) }
+            }
             if bytes[offset] == UInt8(ascii: "H"), case .success(let entry) = entry(bytes, at: offset) {
                 if highest.map({ Serial.isAfter(entry.sequence, $0) }) ?? true { highest = entry.sequence }
                 offset += entry.size
@@ -206,7 +218,7 @@ public struct TransactionLog: Sendable {
                 offset += 512
             }
         }
-        return highest
+        return (highest, false)
     }
 
     // MARK: - Old format
