@@ -10,7 +10,14 @@ extension WUScrub {
             discussion: "Refuses a dirty SYSTEM hive, a read-only mount and an unfinished earlier run, changing nothing."
         )
 
-        @OptionGroup var options: CommonOptions
+        @Argument(help: "The mount point of the Windows partition (the folder that holds Windows).")
+        var root: String?
+
+        @Option(help: "Instead of ROOT: an NTFS partition or image file to mount with ntfs-3g in a private directory, reset, and unmount.")
+        var device: String?
+
+        @Flag(help: "Print one JSON document on standard output (schema: README, 'JSON output').")
+        var json = false
 
         @Flag(help: "Print the plan (hive, control sets, what would be removed); write nothing, not even the journal.")
         var dryRun = false
@@ -21,10 +28,23 @@ extension WUScrub {
         @Flag(help: "With a dirty hive whose logs cannot be replayed: edit the hive as it is, discarding the pending changes (listed in the report).")
         var discardUnreconciled = false
 
+        func validate() throws {
+            guard (root == nil) != (device == nil) else {
+                throw ValidationError("give either ROOT or --device DEVICE, not both and not neither")
+            }
+        }
+
         func run() throws {
-            let runner = Runner(options: options, command: "reset")
+            let runner = Runner(json: json, subject: root ?? device ?? "", command: "reset")
             try runner.run(dryRun: dryRun) { document, runner in
-                let install = try WindowsInstall.locate(root: options.root)
+                var mount: DeviceMount?
+                defer { mount?.unmount() }
+                if let device {
+                    mount = try DeviceMount(device: device)
+                    document.device = DeviceReport(device: device, mountPoint: mount!.mountPoint)
+                }
+                let root = mount?.mountPoint ?? self.root!
+                let install = try WindowsInstall.locate(root: root)
                 document.install = install
                 let resetter = WUScrub.resetter(install, discardUnreconciled: discardUnreconciled)
                 let plan = try resetter.preflight()
@@ -33,7 +53,7 @@ extension WUScrub {
                     document.outcome = "planned"
                     return .success
                 }
-                try runner.confirm("Reset Windows Update on '\(options.root)'?", showing: document, yes: yes)
+                try runner.confirm("Reset Windows Update on '\(root)'?", showing: document, yes: yes)
                 let outcome = try resetter.run(plan)
                 document.result = outcome
                 return outcome.purgeComplete ? .success : .purgeIncomplete

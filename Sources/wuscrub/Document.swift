@@ -29,6 +29,15 @@ struct Document: Encodable {
     var check: RecoveryAnalysis?
     /// `hive recover`: where the recovered hive was written.
     var output: String?
+    /// `reset --device`: what was mounted where (unmounted again at the end).
+    var device: DeviceReport?
+}
+
+/// The device `reset --device` mounted.
+struct DeviceReport: Encodable {
+    var device: String
+    var mountPoint: String
+    var unmounted = true
 }
 
 /// Runs a subcommand's body and turns its document or error into output and an exit code.

@@ -8,6 +8,9 @@ struct TextReport {
 
     func render() -> String {
         var lines: [String] = []
+        if let device = document.device {
+            lines.append("Device: \(device.device), mounted with ntfs-3g at \(device.mountPoint) for this run and unmounted at the end")
+        }
         if let install = document.install {
             lines.append("Windows installation: \(install.root) (\(install.windows))")
         }

@@ -202,6 +202,48 @@ struct NTFSTests {
         #expect(!FileIO.exists(state + "/journal.json"))
     }
 
+    // MARK: - --device
+
+    @Test("reset --device mounts an NTFS image itself, resets it, and unmounts it")
+    func resetDevice() throws {
+        let volume = try Volume("device")
+        defer { volume.close() }
+        let siblings = volume.snapshot().filter { !$0.key.contains("DataStore") && !$0.key.contains("Download") }
+        volume.ntfs.unmount()
+        let run = try volume.run(["reset", "--yes", "--json", "--device", volume.ntfs.image])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let document = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        let mountPoint = try #require((document?["device"] as? [String: Any])?["mountPoint"] as? String)
+        #expect(!FileManager.default.fileExists(atPath: mountPoint), "the private mount point is gone")
+        #expect(try !String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8).contains(mountPoint), "nothing left mounted")
+        #expect(try !String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8).contains(volume.ntfs.image), "the image is not mounted")
+        try volume.ntfs.mount()
+        #expect(try FileIO.sha256(ofFile: volume.hive) == volume.originalHive)
+        #expect(volume.emptied())
+        #expect(volume.snapshot().filter { !$0.key.contains("DataStore") && !$0.key.contains("Download") } == siblings)
+    }
+
+    @Test("reset --device refuses BitLocker (with the dislocker advice) and non-NTFS input, changing nothing")
+    func deviceRefusals() throws {
+        let scratch = try Scratch("device-refusals")
+        defer { scratch.remove() }
+        var sector = [UInt8](repeating: 0, count: 1 << 20)
+        sector.replaceSubrange(3..<11, with: "-FVE-FS-".utf8)
+        let locked = scratch.sub("bitlocker.img")
+        try Data(sector).write(to: URL(fileURLWithPath: locked))
+        let run = try Shell.capture(Repository.binary, ["reset", "--yes", "--device", locked])
+        #expect(run.status == 3, "\(run.stderr)")
+        #expect(run.stderr.contains("BitLocker") && run.stderr.contains("dislocker"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: locked)) == Data(sector))
+        let zeros = scratch.sub("zeros.img")
+        try Data(count: 1 << 20).write(to: URL(fileURLWithPath: zeros))
+        let other = try Shell.capture(Repository.binary, ["reset", "--yes", "--device", zeros])
+        #expect(other.status == 2, "\(other.stderr)")
+        #expect(other.stderr.contains("not an NTFS volume"))
+        let both = try Shell.capture(Repository.binary, ["reset", "--yes", "--device", zeros, scratch.path])
+        #expect(both.status == 64)
+    }
+
     // MARK: - Crashes at every step
 
     static let crashPoints = Resetter.Checkpoint.all.filter { $0 != .beforeRecoveredHiveRename }.map(\.description)

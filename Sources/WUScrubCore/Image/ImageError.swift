@@ -20,6 +20,12 @@ public enum ImageError: Error, Sendable, Equatable, CustomStringConvertible {
     case hibernated(path: String, reason: String)
     /// Another wuscrub is working on this installation.
     case locked(path: String)
+    /// `--device` names something without an NTFS boot sector.
+    case notNTFS(device: String, found: String)
+    /// `--device` names a BitLocker-encrypted volume.
+    case bitLocker(device: String)
+    /// ntfs-3g could not mount the device.
+    case mountFailed(device: String, reason: String)
 
     public var description: String {
         switch self {
@@ -39,6 +45,12 @@ public enum ImageError: Error, Sendable, Equatable, CustomStringConvertible {
             return "'\(root)' is mounted read-only (or refused a write); nothing was changed. ntfs-3g falls back to read-only when Windows is hibernated or its NTFS journal is dirty: boot Windows and shut it down fully (shutdown /s /t 0), then remount read-write (umount, then ntfs-3g DEVICE \(root), or mount -o remount,rw \(root))."
         case let .hibernated(path, reason):
             return "'\(path)' shows that Windows is hibernated: \(reason). Changes made offline are lost or corrupt the volume when Windows resumes; nothing was changed. Boot Windows and choose Restart (or run shutdown /s /t 0), or turn Fast Startup off (powercfg /h off), then run wuscrub again."
+        case let .notNTFS(device, found):
+            return "'\(device)' is not an NTFS volume (its boot sector names '\(found)', not 'NTFS'). Pass the Windows partition, for example /dev/sdb3, not the whole disk."
+        case let .bitLocker(device):
+            return "'\(device)' is encrypted with BitLocker; nothing was changed. Unlock it first (for example with dislocker, using the recovery key), then run wuscrub on the unlocked volume."
+        case let .mountFailed(device, reason):
+            return "cannot mount '\(device)': \(reason); nothing was changed."
         case let .locked(path):
             return "another wuscrub is working on this installation (lock '\(path)' is held); nothing was changed. Wait for it to finish, then run again."
         }
