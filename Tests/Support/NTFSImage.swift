@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WUScrubCore
 
 /// A real NTFS file system for tests: an image file made by `mkntfs -F -Q` and mounted with
 /// `ntfs-3g` (FUSE, needs root). Call `unmount()` in a `defer`: it detaches whatever happens.
@@ -39,29 +40,11 @@ public final class NTFSImage: @unchecked Sendable {
         // The FUSE daemon forks away from the process we start; Foundation's Process does not
         // always notice the parent's exit then, so spawn and reap it directly.
         let arguments = [ntfs3g] + (readOnly ? ["-o", "ro"] : []) + [image, mountPoint]
-        let status = try NTFSImage.spawnAndWait(arguments)
-        guard status == 0 else {
-            throw Shell.Failed(command: arguments.joined(separator: " "), status: status, output: "")
+        let status = Spawn.run(arguments)
+        guard case .success(0) = status else {
+            throw Shell.Failed(command: arguments.joined(separator: " "), status: (try? status.get()) ?? -1, output: "\(status)")
         }
         mounted = true
-    }
-
-    /// Runs a program with /dev/null as its standard streams and returns its exit status.
-    static func spawnAndWait(_ arguments: [String]) throws -> Int32 {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        for descriptor: Int32 in 0...2 {
-            posix_spawn_file_actions_addopen(&actions, descriptor, "/dev/null", descriptor == 0 ? O_RDONLY : O_WRONLY, 0)
-        }
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid = pid_t()
-        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, &argv, environ)
-        guard spawned == 0 else { throw Shell.Failed(command: arguments[0], status: spawned, output: "posix_spawn failed") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
     }
 
     private var ntfs3g: String {

@@ -7,12 +7,12 @@ import SystemPackage
 ///
 /// `posix_spawn` and `waitpid` directly: a FUSE daemon forks away from the process started, and
 /// the parent must be reaped as soon as it exits.
-enum Spawn {
+public enum Spawn {
     /// Runs a program and waits for it.
     ///
     /// - Parameter arguments: The program's path, then its arguments.
     /// - Returns: Its exit status (128 + signal when killed).
-    static func run(_ arguments: [String]) -> Result<Int32, Errno> {
+    public static func run(_ arguments: [String]) -> Result<Int32, Errno> {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -30,7 +30,7 @@ enum Spawn {
     }
 
     /// The first of `candidates` that is an executable file.
-    static func find(_ candidates: [String]) -> String? {
+    public static func find(_ candidates: [String]) -> String? {
         candidates.first { access($0, X_OK) == 0 }
     }
 }
