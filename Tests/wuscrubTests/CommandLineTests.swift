@@ -395,7 +395,9 @@ extension CommandLineTests {
     func subcommandHelp(_ subcommand: String) throws {
         let run = try Wuscrub.run(subcommand, "--help")
         #expect(run.status == Exit.success.rawValue, "\(run)")
-        #expect(run.stdout.contains("USAGE: wuscrub \(subcommand) <root>"), "\(run.stdout)")
+        // reset's ROOT is optional (--device stands in for it), so it shows as [<root>].
+        let usage = subcommand == "reset" ? "USAGE: wuscrub reset [<root>] [--device <device>]" : "USAGE: wuscrub \(subcommand) <root>"
+        #expect(run.stdout.contains(usage), "\(run.stdout)")
         let viaHelp = try Wuscrub.run("help", subcommand)
         #expect(viaHelp.status == Exit.success.rawValue, "\(viaHelp)")
         #expect(viaHelp.stdout.contains("USAGE: wuscrub \(subcommand)"))
