@@ -200,3 +200,44 @@ struct Crash: Error {}
 final class Box<Value>: @unchecked Sendable {
     var value: Value?
 }
+
+// MARK: - Special-case checksums
+
+extension ResetterTests {
+    /// hivex rejects a hive whose correct checksum is one of the §1.2 special cases (it wants the
+    /// plain XOR); wuscrub writes the correct value, so it must still read and re-edit such a hive.
+    @Test func aDisabledHiveWithASpecialCaseChecksumIsReadAndRestored() throws {
+        let setup = try Setup("win10")
+        defer { setup.scratch.remove() }
+        // Learn the header hivex will write for the disable step, then set the flags field (copied
+        // unchanged by hivex) so that header's plain XOR is exactly 0: its correct checksum is 1.
+        let probe = setup.scratch.sub("probe")
+        let hive = try Hive(path: setup.hive, writable: true)
+        try ServiceConfiguration.setStart([(controlSet: "ControlSet001", start: 4)], in: hive)
+        try hive.commit(to: probe)
+        hive.close()
+        let written = try FileIO.read(probe)
+        var original = try FileIO.read(setup.hive)
+        let flags = original[144..<148].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * $1.offset) }
+        original.storeLittleEndian(flags ^ BaseBlock.rawChecksum(written[0..<512]), at: 144)
+        BaseBlock.updateChecksum(&original)
+        try FileIO.replaceAtomically(setup.hive, with: original)
+        let originalHash = try FileIO.sha256(ofFile: setup.hive)
+
+        var resetter = setup.resetter()
+        let seen = Box<(checksum: UInt32, starts: [UInt32])>()
+        let path = setup.hive
+        resetter.checkpoint = { point in
+            guard point == .phaseStarted(.purge) else { return }
+            let block = try #require(BaseBlock(try FileIO.read(path)[0..<512]))
+            let opened = try Hive(path: path)
+            defer { opened.close() }
+            seen.value = (block.storedChecksum, try ServiceConfiguration.read(opened).map(\.start))
+        }
+        let outcome = try resetter.run(try resetter.preflight())
+        #expect(seen.value?.checksum == 1, "the disabled hive carries the special-case checksum")
+        #expect(seen.value?.starts == [4], "and is still readable through hivex")
+        #expect(outcome.restoredByteIdentical)
+        #expect(try FileIO.sha256(ofFile: setup.hive) == originalHash)
+    }
+}

@@ -57,15 +57,23 @@ public struct BaseBlock: Sendable, Equatable {
     ///
     /// - Parameter bytes: At least 508 bytes starting at the base block.
     public static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        switch rawChecksum(bytes) {
+        case 0xFFFF_FFFF: return 0xFFFF_FFFE
+        case 0: return 1
+        case let sum: return sum
+        }
+    }
+
+    /// The plain XOR of the 127 little-endian dwords at 0..<508, without the special cases: what
+    /// hivex computes and requires.
+    ///
+    /// - Parameter bytes: At least 508 bytes starting at the base block.
+    public static func rawChecksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
         var sum: UInt32 = 0
         for offset in stride(from: 0, to: 508, by: 4) {
             sum ^= bytes.loadLE(UInt32.self, at: bytes.startIndex + offset)
         }
-        switch sum {
-        case 0xFFFF_FFFF: return 0xFFFF_FFFE
-        case 0: return 1
-        default: return sum
-        }
+        return sum
     }
 
     /// Writes a fresh checksum (with the special cases) into a buffer holding a base block.

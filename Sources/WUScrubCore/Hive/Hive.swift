@@ -37,8 +37,13 @@ public final class Hive {
             do { bytes = try FileIO.read(path) } catch { throw .io(error) }
             try HiveLayout.validate(bytes, path: path)
         }
+        // A spec-correct checksum of 1 or 0xFFFFFFFE (§1.2) is refused by hivex: open a copy that
+        // carries hivex's plain XOR instead. A commit recomputes the correct checksum again.
+        let copy: String?
+        do { copy = try HiveFile.hivexCompatibleCopy(of: path) } catch { throw .io(error) }
+        defer { if let copy { unlink(copy) } }
         chivex_clear_errno()
-        guard let opened = hivex_open(path, writable ? HIVEX_OPEN_WRITE : 0) else {
+        guard let opened = hivex_open(copy ?? path, writable ? HIVEX_OPEN_WRITE : 0) else {
             throw .cannotOpen(path: path, errno: Errno(rawValue: chivex_errno()))
         }
         handle = opened

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import SystemPackage
+import Foundation
 
 /// File-level operations on hives that bypass hivex.
 public enum HiveFile {
@@ -12,15 +13,7 @@ public enum HiveFile {
     public static func fixChecksum(at path: String) throws(FileIOError) {
         let fd = try FileIO.open(path, flags: O_RDWR | O_NOFOLLOW | O_CLOEXEC, operation: "open")
         defer { Glibc.close(fd) }
-        var header = [UInt8](repeating: 0, count: 512)
-        let read = header.withUnsafeMutableBytes { buffer in
-            valueOrErrno { pread(fd, buffer.baseAddress, 512, 0) }
-        }
-        switch read {
-        case .success(512): break
-        case .success: throw FileIOError(operation: "read the base block of", path: path, errno: .ioError)
-        case .failure(let errno): throw FileIOError(operation: "read", path: path, errno: errno)
-        }
+        let header = try baseBlock(fd, path: path)
         let stored = header.loadLE(UInt32.self, at: 508)
         let correct = BaseBlock.checksum(header[0..<512])
         if stored != correct {
@@ -32,5 +25,41 @@ public enum HiveFile {
             if case .failure(let errno) = written { throw FileIOError(operation: "write the checksum of", path: path, errno: errno) }
         }
         try FileIO.fsync(fd, path: path)
+    }
+
+    /// A private copy of a hive that hivex can open, when the hive's checksum is one of the two
+    /// special cases (§1.2) that hivex rejects although they are correct; nil otherwise.
+    ///
+    /// The copy goes into the system's temporary folder (never the Windows volume) and carries the
+    /// plain XOR that hivex expects; the caller removes it.
+    /// - Parameter path: A hive file.
+    /// - Returns: The copy's path, or nil when hivex can open the file as it is.
+    /// - Throws: `FileIOError` when the file cannot be read or the copy written.
+    static func hivexCompatibleCopy(of path: String) throws(FileIOError) -> String? {
+        // A file that cannot be opened or is too short for a base block: hivex's own error says so.
+        guard let fd = try? FileIO.open(path, flags: O_RDONLY | O_CLOEXEC, operation: "open") else { return nil }
+        defer { Glibc.close(fd) }
+        guard let header = try? baseBlock(fd, path: path) else { return nil }
+        let stored = header.loadLE(UInt32.self, at: 508)
+        let raw = BaseBlock.rawChecksum(header[0..<512])
+        guard stored != raw, stored == BaseBlock.checksum(header[0..<512]) else { return nil }
+        var bytes = try FileIO.read(path)
+        bytes.storeLE(raw, at: 508)
+        let copy = FileIO.temporaryName(beside: NSTemporaryDirectory() + "wuscrub-hivex")
+        try FileIO.createDurably(bytes, at: copy, mode: 0o600)
+        return copy
+    }
+
+    /// The first 512 bytes of an open hive file.
+    private static func baseBlock(_ fd: CInt, path: String) throws(FileIOError) -> [UInt8] {
+        var header = [UInt8](repeating: 0, count: 512)
+        let read = header.withUnsafeMutableBytes { buffer in
+            valueOrErrno { pread(fd, buffer.baseAddress, 512, 0) }
+        }
+        switch read {
+        case .success(512): return header
+        case .success: throw FileIOError(operation: "read the base block of", path: path, errno: .ioError)
+        case .failure(let errno): throw FileIOError(operation: "read", path: path, errno: errno)
+        }
     }
 }

@@ -95,8 +95,14 @@ public enum VolumeCheck {
     /// checked whatever the mount said.
     /// - Throws: `ImageError.hibernated`.
     public static func checkNotHibernated(root: String) throws(ImageError) {
-        guard let name = try WindowsInstall.entries(of: root).first(where: { $0.lowercased() == "hiberfil.sys" }) else { return }
-        let path = (root.hasSuffix("/") ? root : root + "/") + name
+        // NTFS mounted on Linux can hold `hiberfil.sys` and `HIBERFIL.SYS` side by side: check every one.
+        for name in try WindowsInstall.entries(of: root) where name.lowercased() == "hiberfil.sys" {
+            try checkHibernationFile((root.hasSuffix("/") ? root : root + "/") + name)
+        }
+    }
+
+    /// Refuses one hibernation file that says Windows is hibernated or is too short to tell.
+    private static func checkHibernationFile(_ path: String) throws(ImageError) {
         var info = stat()
         guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return }
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)

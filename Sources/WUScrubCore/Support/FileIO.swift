@@ -134,8 +134,13 @@ public enum FileIO {
         var current = base.isEmpty ? (relative.hasPrefix("/") ? "" : ".") : (base.hasSuffix("/") ? String(base.dropLast()) : base)
         for component in relative.split(separator: "/") {
             current += "/" + component
-            if case .failure(let errno) = nothingOrErrno({ mkdir(current, 0o755) }), errno != .fileExists {
-                throw FileIOError(operation: "create directory", path: current, errno: errno)
+            switch nothingOrErrno({ mkdir(current, 0o755) }) {
+            case .success:
+                // A new directory entry is durable only once its parent is synced (journal and
+                // backups go into folders this creates).
+                try fsyncDirectory(containing: current)
+            case .failure(let errno) where errno == .fileExists: break
+            case .failure(let errno): throw FileIOError(operation: "create directory", path: current, errno: errno)
             }
             var info = stat()
             if lstat(current, &info) != 0 || (info.st_mode & S_IFMT) != S_IFDIR {
