@@ -687,3 +687,21 @@ private enum Privileges {
         return refused
     }()
 }
+
+// MARK: - Stopping part-way
+
+extension PurgeTests {
+    @Test func aRemovalLimitStopsTheWalkAndALaterWalkFinishesIt() throws {
+        let tree = try WindowsTree("limit")
+        defer { tree.remove() }
+        for index in 0..<5 { try tree.file("\(Self.downloadPath)/sub/f\(index)", "data") }
+        try tree.file("\(Self.downloadPath)/top", "x")
+
+        let partial = try Purger(removalLimit: 2).purgeContents(under: tree.root, components: Self.download)
+        #expect(partial.removals == 2)
+        #expect(partial.isComplete)
+        let rest = try Purger().purgeContents(under: tree.root, components: Self.download)
+        #expect(partial.removals + rest.removals == 7, "6 files and the sub directory, each removed once")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tree.root + "/" + Self.downloadPath).isEmpty)
+    }
+}

@@ -125,12 +125,17 @@ struct Crash: Error {}
         var backups: [String] = []
         for _ in 0..<5 {
             let resetter = setup.resetter()
+            // Runs within the same second (names carry the time to the second and a random run
+            // id): the order must still be the order of the runs.
             backups.append(try resetter.run(try resetter.preflight()).journal.backupPath)
-            Thread.sleep(forTimeInterval: 1.05)  // backup names carry a timestamp to the second
         }
+        // Something else the technician put there is not a backup and stays.
         let directory = setup.install.path(setup.install.stateDirectory + "/backup")
+        try FileManager.default.createDirectory(atPath: directory + "/SYSTEM-notes", withIntermediateDirectories: false)
+        let resetter = setup.resetter()
+        backups.append(try resetter.run(try resetter.preflight()).journal.backupPath)
         let kept = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
-        #expect(kept == backups.suffix(3).map { String($0.split(separator: "/").last!) }.sorted())
+        #expect(kept == (backups.suffix(3).map { String($0.split(separator: "/").last!) } + ["SYSTEM-notes"]).sorted())
     }
 
     // MARK: - Refusals change nothing
@@ -239,5 +244,34 @@ extension ResetterTests {
         #expect(seen.value?.starts == [4], "and is still readable through hivex")
         #expect(outcome.restoredByteIdentical)
         #expect(try FileIO.sha256(ofFile: setup.hive) == originalHash)
+    }
+}
+
+// MARK: - A crash in the middle of the purge
+
+extension ResetterTests {
+    @Test func theMidPurgePointLeavesAFolderPartlyEmptiedAndResumeFinishesIt() throws {
+        let setup = try Setup("win10")
+        defer { setup.scratch.remove() }
+        let dataStore = try #require(setup.install.dataStore)
+        let before = setup.before.under(dataStore)
+        _ = #expect(throws: Crash.self) { try setup.resetter(crashingAt: .midPurge).run(try setup.resetter().preflight()) }
+        let during = TreeSnapshot(setup.root).under(dataStore)
+        #expect(during.count == before.count - 1, "exactly one entry of DataStore removed when the crash hits:\n\(during)")
+        #expect(TreeSnapshot(setup.root).under(try #require(setup.install.download)) == setup.before.under(try #require(setup.install.download)))
+        let outcome = try setup.resetter().resume()
+        try setup.expectFinished(outcome)
+        let report = try #require(outcome.journal.purge?.first)
+        // `before` holds the folder itself and its entries; one entry went before the crash.
+        #expect(report.removals == before.count - 2, "the resumed purge reports what remained")
+    }
+
+    @Test func anUninterruptedPurgeReportsEverythingOnceThoughItPausesAfterTheFirstRemoval() throws {
+        let setup = try Setup("win10")
+        defer { setup.scratch.remove() }
+        let resetter = setup.resetter()
+        let plan = try resetter.preflight()
+        let outcome = try resetter.run(plan)
+        #expect(outcome.journal.purge == plan.purge.map { var real = $0; real.dryRun = false; return real })
     }
 }

@@ -123,6 +123,18 @@ public struct PurgeReport: Sendable, Codable, Equatable {
     /// How many failures and other-filesystem paths a report lists at most.
     public static let listLimit = 20
 
+    /// Files, directories and links removed.
+    public var removals: Int { files + directories + links }
+
+    /// Adds what an earlier walk over the same folder removed (its failures are met again by a
+    /// later walk, so they are not added).
+    public mutating func add(removalsOf earlier: PurgeReport) {
+        files += earlier.files
+        directories += earlier.directories
+        links += earlier.links
+        bytes += earlier.bytes
+    }
+
     /// Whether everything inside the folder was removed (or, in a dry run, would be attempted
     /// without a failure already known).
     public var isComplete: Bool { failureCount == 0 }

@@ -37,6 +37,10 @@ public struct Purger: Sendable {
     /// Whether to only count what would be removed.
     public var dryRun: Bool
 
+    /// Stop after this many entries were removed (or counted), leaving the rest as it is; nil for
+    /// no limit. A later walk carries on where this one stopped.
+    public var removalLimit: Int?
+
     /// How many directory levels below the purged folder are entered at most.
     public static let maximumDepth = 512
 
@@ -45,9 +49,12 @@ public struct Purger: Sendable {
 
     /// Creates a purger.
     ///
-    /// - Parameter dryRun: Whether to only count what would be removed.
-    public init(dryRun: Bool = false) {
+    /// - Parameters:
+    ///   - dryRun: Whether to only count what would be removed.
+    ///   - removalLimit: Stop after this many removals; nil for no limit.
+    public init(dryRun: Bool = false, removalLimit: Int? = nil) {
         self.dryRun = dryRun
+        self.removalLimit = removalLimit
     }
 
     /// Removes everything inside `root/components...`, keeping that folder itself.
@@ -61,7 +68,7 @@ public struct Purger: Sendable {
     public func purgeContents(under root: String, components: [String]) throws(PurgeError) -> PurgeReport {
         let folder = try PurgeFolder.open(root: root, components: components)
         let name = components.joined(separator: "/")
-        var walk = PurgeWalk(dryRun: dryRun, device: folder.device, mountID: folder.mountID, folder: name)
+        var walk = PurgeWalk(dryRun: dryRun, device: folder.device, mountID: folder.mountID, folder: name, removalLimit: removalLimit)
         walk.run(folderDescriptor: folder.descriptor)
         return walk.report
     }
@@ -200,6 +207,10 @@ struct PurgeWalk {
     let dryRun: Bool
     let device: dev_t
     let mountID: Int?
+    /// Stop once this many entries were removed; nil for no limit.
+    let removalLimit: Int?
+    /// Entries removed so far (or counted, in a dry run).
+    private var removals = 0
     private(set) var report: PurgeReport
     /// The current directory's path relative to the mount root, as raw bytes.
     private var path: [UInt8]
@@ -212,10 +223,12 @@ struct PurgeWalk {
     ///   - device: The mount root's device; directories on another one are not entered.
     ///   - mountID: The mount root's mount id, or nil to rely on `device` alone.
     ///   - folder: The purged folder relative to the mount root, for the report and its paths.
-    init(dryRun: Bool, device: dev_t, mountID: Int?, folder: String) {
+    ///   - removalLimit: Stop once this many entries were removed; nil for no limit.
+    init(dryRun: Bool, device: dev_t, mountID: Int?, folder: String, removalLimit: Int? = nil) {
         self.dryRun = dryRun
         self.device = device
         self.mountID = mountID
+        self.removalLimit = removalLimit
         self.report = PurgeReport(folder: folder, dryRun: dryRun)
         self.path = Array(folder.utf8)
     }
@@ -235,6 +248,10 @@ struct PurgeWalk {
             return
         }
         while let top = stack.indices.last {
+            if let removalLimit, removals >= removalLimit {
+                stop()
+                return
+            }
             switch PurgeSyscall.readEntry(stack[top].stream) {
             case .success(let name?):
                 if !PurgeSyscall.isDotOrDotDot(name) { visit(name) }
@@ -354,6 +371,13 @@ struct PurgeWalk {
         leaveDirectory()
     }
 
+    /// Closes every open directory without removing any: the walk ends where it is.
+    private mutating func stop() {
+        while let frame = stack.popLast() {
+            PurgeSyscall.closeStream(frame.stream)
+        }
+    }
+
     /// Closes the current directory and removes it unless a failure inside it keeps it.
     ///
     /// A directory that holds an entry which failed is not removed and not reported again:
@@ -385,6 +409,7 @@ struct PurgeWalk {
             }
         }
         stack[level].removedInPass += 1
+        removals += 1
         return true
     }
 

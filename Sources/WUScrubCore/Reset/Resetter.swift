@@ -27,7 +27,7 @@ public struct Resetter: Sendable {
         case beforeHiveRename
         /// The disabled hive replaced the original; the journal has not moved on yet.
         case afterHiveRename
-        /// The first purge folder is emptied, the second not yet.
+        /// The purge has removed its first entry and no other: a folder is partly emptied.
         case midPurge
         /// The original bytes are back; the journal has not moved on yet.
         case afterRestore
@@ -150,9 +150,9 @@ public struct Resetter: Sendable {
 
     /// Walks one purge folder (counting only, with `dryRun`); a folder that cannot be opened
     /// becomes a report with one failure, so the run goes on to restore the service.
-    func purgeReport(_ folder: String, dryRun: Bool) -> PurgeReport {
+    func purgeReport(_ folder: String, dryRun: Bool = false, removalLimit: Int? = nil) -> PurgeReport {
         do {
-            return try Purger(dryRun: dryRun).purgeContents(under: install.root, components: folder.split(separator: "/").map(String.init))
+            return try Purger(dryRun: dryRun, removalLimit: removalLimit).purgeContents(under: install.root, components: folder.split(separator: "/").map(String.init))
         } catch {
             var report = PurgeReport(folder: folder)
             report.failureCount = 1
@@ -188,7 +188,7 @@ public struct Resetter: Sendable {
             toolVersion: toolVersion, runID: runID, startedAt: now, updatedAt: now, phase: .journal,
             hivePath: install.systemHive, originalHiveSHA256: plan.hive.sha256, originalHiveSize: plan.hive.size,
             originalStarts: plan.starts,
-            backupPath: backupDirectory + "/SYSTEM-\(stamp)-\(runID.prefix(8))"
+            backupPath: backupDirectory + "/" + newBackupName(stamp: stamp, runID: runID)
         )
         journal.recovery = plan.recovery
         guard try FileIO.sha256(ofFile: hiveFile) == plan.hive.sha256 else {
@@ -270,12 +270,7 @@ public struct Resetter: Sendable {
             case .recover: try recover(&journal)
             case .disable: try disable(&journal)
             case .purge:
-                var reports: [PurgeReport] = []
-                for folder in purgeFolders {
-                    if !reports.isEmpty { try checkpoint(.midPurge) }
-                    reports.append(purgeReport(folder, dryRun: false))
-                }
-                journal.purge = reports
+                journal.purge = try purge()
                 let missing = missingFolders()
                 for folder in missing { try FileIO.makeDirectories(folder, under: install.root) }
                 if !missing.isEmpty { journal.createdFolders = missing }
@@ -370,17 +365,33 @@ public struct Resetter: Sendable {
         journal = pending
     }
 
-    /// Keeps the backups of the newest runs (a run's hive, logs and recovered hive share a name prefix).
+    /// Keeps the backups of the newest runs, by serial (a run's hive, logs and recovered hive share
+    /// it); files that are not wuscrub backups are left alone.
     func pruneBackups(keeping current: String) throws {
         let directory = install.path(backupDirectory)
-        let currentRun = String(current.split(separator: "/").last ?? "")
-        func run(of name: String) -> String { String(name.prefix { $0 != "." }).replacingOccurrences(of: "-recovered", with: "") }
-        let names = try FileIO.names(in: directory).filter { $0.hasPrefix("SYSTEM-") }
-        let others = Set(names.map(run)).subtracting([currentRun]).sorted(by: >)
-        let kept = Set(others.prefix(Resetter.backupsKept - 1)).union([currentRun])
-        for name in names where !kept.contains(run(of: name)) {
+        let currentSerial = Resetter.backupSerial(of: String(current.split(separator: "/").last ?? ""))
+        let backups = try FileIO.names(in: directory).compactMap { name in Resetter.backupSerial(of: name).map { (name, $0) } }
+        let others = Set(backups.map(\.1)).subtracting([currentSerial].compactMap { $0 }).sorted(by: >)
+        let kept = Set(others.prefix(Resetter.backupsKept - 1)).union([currentSerial].compactMap { $0 })
+        for (name, serial) in backups where !kept.contains(serial) {
             try FileIO.remove(directory + "/" + name)
         }
+    }
+
+    /// The backup name of a new run: `SYSTEM-<serial>-<time>-<run>`, where the serial is one more
+    /// than the highest already in the backup folder, so runs are ordered even when the clock is not.
+    func newBackupName(stamp: String, runID: String) -> String {
+        let names = (try? FileIO.names(in: install.path(backupDirectory))) ?? []
+        let serial = (names.compactMap(Resetter.backupSerial).max() ?? 0) + 1
+        let digits = String(serial)
+        return "SYSTEM-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits + "-\(stamp)-\(runID.prefix(8))"
+    }
+
+    /// The serial of a wuscrub backup file name (`SYSTEM-000042-…`), or nil for any other name.
+    static func backupSerial(of name: String) -> Int? {
+        let parts = name.split(separator: "-", maxSplits: 2)
+        guard parts.count == 3, parts[0] == "SYSTEM", parts[1].count >= 6, parts[1].allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return Int(parts[1])
     }
 
     /// Sets Start = 4 in every chosen control set (skipped when the hive already is the disabled one).
@@ -412,18 +423,28 @@ public struct Resetter: Sendable {
         try checkpoint(.afterHiveRename)
     }
 
-    /// Empties DataStore and Download; failures are recorded, never thrown.
-    func purge() -> [PurgeReport] {
-        purgeFolders.map { folder in
-            do {
-                return try Purger().purgeContents(under: install.root, components: folder.split(separator: "/").map(String.init))
-            } catch {
-                var report = PurgeReport(folder: folder)
-                report.failureCount = 1
-                report.failures = [PurgeFailure(path: folder, operation: "open", errno: 0, message: "\(error)")]
-                return report
+    /// Empties DataStore and Download; failures are recorded, never thrown (only a checkpoint throws).
+    ///
+    /// The walk first stops after one removal, passes the `midPurge` checkpoint there (a folder
+    /// partly emptied, the state a crash during the purge leaves), then carries on.
+    func purge() throws -> [PurgeReport] {
+        var reports: [PurgeReport] = []
+        var pending = true
+        for folder in purgeFolders {
+            var first: PurgeReport?
+            if pending {
+                let partial = purgeReport(folder, removalLimit: 1)
+                if partial.removals > 0 {
+                    pending = false
+                    try checkpoint(.midPurge)
+                    first = partial
+                }
             }
+            var report = purgeReport(folder, dryRun: false)
+            if let first { report.add(removalsOf: first) }
+            reports.append(report)
         }
+        return reports
     }
 
     /// Puts the original start values back: byte for byte from the backup when the hive is still
