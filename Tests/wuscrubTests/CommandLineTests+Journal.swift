@@ -71,6 +71,30 @@ extension CommandLineTests {
         #expect(tree.snapshot() == before)
     }
 
+    @Test("a run still in progress (its lock held, its journal open) makes reset, resume and rollback exit 9, not 7")
+    func aRunInProgressIsBusyNotUnfinished() throws {
+        let scratch = try Scratch("e2e-busy")
+        defer { scratch.remove() }
+        let setup = try FinishedRun("win10", in: scratch)
+        let tree = setup.tree
+        try setup.interruptAfterDisable(phase: "purge")
+        // The other run holds the lock (flock is per open file description: take it in a child).
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        holder.arguments = [tree.path(tree.stateDirectory + "/lock"), "-c", "sleep 5"]
+        try holder.run()
+        defer { holder.terminate(); holder.waitUntilExit() }
+        usleep(300_000)
+        let before = tree.snapshot()
+        for arguments in [["reset", "--yes", tree.root], ["reset", "--dry-run", tree.root],
+                          ["resume", "--yes", tree.root], ["rollback", "--yes", tree.root]] {
+            let run = try Wuscrub.run(arguments)
+            #expect(run.status == Exit.locked.rawValue, "\(arguments): \(run)")
+            #expect(run.stderr.contains("another wuscrub"), "\(run.stderr)")
+            #expect(tree.snapshot() == before, "\(arguments) changed nothing")
+        }
+    }
+
     @Test("resume and rollback without --yes and without a terminal are cancelled, nothing changed",
           arguments: ["resume", "rollback"])
     func resumeWithoutConfirmation(_ subcommand: String) throws {

@@ -172,6 +172,23 @@ extension CommandLineTests {
         #expect(tree.snapshot() == before, "a refused reset must change nothing")
     }
 
+    @Test("status still reports Fast Startup (HiberbootEnabled) when Start cannot be used")
+    func statusShowsHiberbootDespiteABadStart() throws {
+        let scratch = try Scratch("e2e-hiberboot")
+        defer { scratch.remove() }
+        let tree = try Installation(text: #"""
+            dword Select\Current 1
+            dword Select\Default 1
+            sz ControlSet001\Services\wuauserv\Start 3
+            dword "ControlSet001\Control\Session Manager\Power\HiberbootEnabled" 1
+            """# + "\n" + BrokenHive.files, in: scratch)
+        let run = try Wuscrub.run("status", "--json", tree.root)
+        #expect(run.status == Exit.success.rawValue, "\(run)")
+        let status = try run.document()["status"]
+        #expect(status["hiberbootEnabled"].int == 1, "\(run.stdout)")
+        #expect(status["startsError"].string?.contains("Start") == true, "\(run.stdout)")
+    }
+
     @Test("a value of exactly 16,344 bytes on the wuauserv key is accepted")
     func largestSingleCellValue() throws {
         let scratch = try Scratch("e2e-16344")

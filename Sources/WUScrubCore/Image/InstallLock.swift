@@ -25,6 +25,20 @@ public final class InstallLock: @unchecked Sendable {
         }
     }
 
+    /// Refuses when another process holds the lock, without creating or writing anything (a dry
+    /// run and the checks before a run use it; the run itself takes the lock).
+    ///
+    /// - Parameter install: The installation.
+    /// - Throws: `ImageError.locked` when another process holds the lock.
+    public static func checkNotHeld(install: WindowsInstall) throws(ImageError) {
+        let fd = open(install.path(install.stateDirectory + "/lock"), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return }  // no lock file: nobody has ever locked this install
+        defer { close(fd) }
+        if flock(fd, LOCK_SH | LOCK_NB) != 0, errno == EWOULDBLOCK {
+            throw .locked(path: install.stateDirectory + "/lock")
+        }
+    }
+
     /// Releases the lock (also done when the object goes away).
     public func release() {
         if descriptor >= 0 {

@@ -84,6 +84,8 @@ public struct Resetter: Sendable {
     public func preflight() throws -> ResetPlan {
         try VolumeCheck.checkNotHibernated(root: install.root)
         try VolumeCheck.checkWritable(root: install.root)
+        // A journal another run is still writing is not an unfinished run: say it is busy.
+        try InstallLock.checkNotHeld(install: install)
         if let journal = try store.load(), !journal.phase.isClosed {
             throw ResetError.unfinishedJournal(path: install.stateDirectory + "/journal.json", phase: journal.phase)
         }
@@ -127,6 +129,10 @@ public struct Resetter: Sendable {
     func prepareToWrite() throws -> InstallLock {
         try VolumeCheck.checkNotHibernated(root: install.root)
         try VolumeCheck.checkWritable(root: install.root)
+        // Probe before the lock creates wuscrub's folders, so a refused write is reported as such.
+        var existing = install.path(install.stateDirectory)
+        while !FileIO.exists(existing), existing != install.path(install.windows) { existing = FileIO.parent(of: existing) }
+        try VolumeCheck.checkWritable(root: install.root, probeDirectory: existing)
         let lock = try InstallLock(install: install)
         try VolumeCheck.checkWritable(root: install.root, probeDirectory: install.path(install.stateDirectory))
         return lock

@@ -38,31 +38,44 @@ public struct StatusReport: Sendable, Equatable, Codable {
         }
         do { hive = try HiveStatus(path: install.systemHive, file: resetter.hiveFile) } catch { hiveError = "\(error)" }
         hiveState = hive.map { $0.isDirty ? "dirty" : "clean" }
-        do {
-            if hive?.isDirty == true {
+        if hive?.isDirty == true {
+            do {
                 let analysis = try HiveRecovery.analyze(hiveAt: resetter.hiveFile)
                 recovery = analysis
                 hiveState = analysis.state
                 if let recovered = analysis.recovered {
-                    (starts, hiberbootEnabled) = try resetter.withTemporaryHive(recovered) { path in
-                        let hive = try Hive(path: path)
-                        defer { hive.close() }
-                        return (try resetter.readStarts(at: path, checkEditable: false), try ServiceConfiguration.hiberbootEnabled(in: hive))
+                    (starts, startsError, hiberbootEnabled) = try resetter.withTemporaryHive(recovered) { path in
+                        StatusReport.readService(resetter, hive: path)
                     }
                 } else {
                     startsError = "not read: the hive is dirty and its logs cannot be replayed (\(analysis.refusal ?? "?"))"
                 }
-            } else {
-                starts = try resetter.readStarts(checkEditable: false)
-                let hive = try Hive(path: resetter.hiveFile)
-                defer { hive.close() }
-                hiberbootEnabled = try ServiceConfiguration.hiberbootEnabled(in: hive)
+            } catch {
+                startsError = "\(error)"
             }
-        } catch {
-            startsError = "\(error)"
+        } else {
+            (starts, startsError, hiberbootEnabled) = StatusReport.readService(resetter, hive: resetter.hiveFile)
         }
         folders = resetter.purgeFolders.map { resetter.purgeReport($0, dryRun: true) }
         missingFolders = resetter.missingFolders()
         do { journal = try resetter.store.load() } catch { journalError = "\(error)" }
+    }
+
+    /// Reads wuauserv's start values and `HiberbootEnabled` from a hive file, each on its own: a
+    /// `Start` wuscrub cannot use must not hide that Fast Startup is on.
+    private static func readService(_ resetter: Resetter, hive path: String) -> (starts: [ServiceStart]?, error: String?, hiberboot: UInt32?) {
+        let hiberboot: UInt32?
+        do {
+            let hive = try Hive(path: path)
+            defer { hive.close() }
+            hiberboot = try ServiceConfiguration.hiberbootEnabled(in: hive)
+        } catch {
+            hiberboot = nil  // the same hive problem is reported with the start values
+        }
+        do {
+            return (try resetter.readStarts(at: path, checkEditable: false), nil, hiberboot)
+        } catch {
+            return (nil, "\(error)", hiberboot)
+        }
     }
 }
