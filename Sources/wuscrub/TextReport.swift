@@ -32,8 +32,12 @@ struct TextReport {
         lines += startLines(plan.starts, heading: "Windows Update service (wuauserv), current start mode:")
         let verb = document.dryRun == true ? "Would remove" : "Will remove"
         lines.append("\(verb):")
-        lines += plan.purge.map { "  " + countLine($0) }
-        lines += plan.missingFolders.map { "  \($0): absent, nothing to remove" }
+        for report in plan.purge {
+            lines.append("  " + countLine(report))
+            lines += failureLines(report).map { "  " + $0 }
+        }
+        let create = document.dryRun == true ? "would be created" : "will be created"
+        lines += plan.missingFolders.map { "  \($0): absent, nothing to remove; \(create) empty after the purge, as Windows expects" }
         lines.append("Journal: \(plan.journalPath); hive backup in \(plan.backupDirectory)/")
         lines.append("Steps: back up the hive, set Start=4, empty the folders, put the original start mode back, verify.")
         if document.dryRun == true { lines.append("Dry run: nothing was written.") }
@@ -133,7 +137,7 @@ struct TextReport {
 
     func countLine(_ report: PurgeReport) -> String {
         var line = "\(report.folder): \(report.files) files, \(report.directories) directories, \(report.links) links, \(report.bytes) bytes"
-        if report.failureCount > 0 { line += ", \(report.failureCount) problems" }
+        if report.failureCount > 0 { line += ", \(report.failureCount) problem" + (report.failureCount == 1 ? "" : "s") }
         return line
     }
 

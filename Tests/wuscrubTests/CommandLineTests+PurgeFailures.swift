@@ -87,6 +87,11 @@ extension CommandLineTests {
         let mountedBefore = TreeSnapshot(tree.path(mountPoint))
         let originalHive = try tree.hiveSHA256()
 
+        // The plan says so first, naming the mount point.
+        let plan = try Wuscrub.run("reset", "--dry-run", tree.root)
+        #expect(plan.status == Exit.success.rawValue, "\(plan)")
+        #expect(plan.stdout.contains("1 problem") && plan.stdout.contains("not entered (other filesystem) '\(mountPoint)'"), "\(plan.stdout)")
+
         let run = try Wuscrub.run("reset", "--yes", "--json", tree.root)
         #expect(run.status == Exit.purgeIncomplete.rawValue, "\(run)")
         let report = try run.document()["result"]["journal"]["purge"].report(for: tree.download)

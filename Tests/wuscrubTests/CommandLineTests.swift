@@ -167,6 +167,8 @@ extension CommandLineTests {
         let plan = try Wuscrub.run("reset", "--dry-run", "--json", tree.root)
         #expect(plan.status == Exit.success.rawValue, "\(plan)")
         #expect(try plan.document()["plan"]["missingFolders"].array?.compactMap(\.string) == [tree.download])
+        let text = try Wuscrub.run("reset", "--dry-run", tree.root)
+        #expect(text.stdout.contains("\(tree.download): absent, nothing to remove; would be created empty"), "\(text.stdout)")
 
         let run = try Wuscrub.run("reset", "--yes", "--json", tree.root)
         #expect(run.status == Exit.success.rawValue, "\(run)")
