@@ -275,3 +275,19 @@ extension ResetterTests {
         #expect(outcome.journal.purge == plan.purge.map { var real = $0; real.dryRun = false; return real })
     }
 }
+
+// MARK: - Leftovers of a crash
+
+extension ResetterTests {
+    @Test(arguments: ["resume", "rollback"])
+    func temporaryFilesACrashLeftBesideTheHiveAndTheJournalAreRemoved(_ command: String) throws {
+        let setup = try Setup("win10")
+        defer { setup.scratch.remove() }
+        _ = #expect(throws: Crash.self) { try setup.resetter(crashingAt: .phaseStarted(.purge)).run(try setup.resetter().preflight()) }
+        let leftovers = [FileIO.temporaryName(beside: setup.hive),
+                         FileIO.temporaryName(beside: setup.install.path(setup.install.stateDirectory + "/journal.json"))]
+        for path in leftovers { try FileIO.createDurably([1, 2, 3], at: path) }
+        _ = command == "resume" ? try setup.resetter().resume() : try setup.resetter().rollback()
+        for path in leftovers { #expect(!FileIO.exists(path), "\(path) removed") }
+    }
+}

@@ -172,6 +172,25 @@ extension CommandLineTests {
         #expect(tree.snapshot() == before, "a refused reset must change nothing")
     }
 
+    @Test("a folder wuscrub cannot write in (statvfs says writable) is refused by the write probe: exit 3, nothing changed",
+          .enabled(if: Probe.immutableFiles, "needs root, chattr and an ext4/xfs temporary directory to make a folder refuse writes"))
+    func writeProbeRefusesAnUnwritableFolder() throws {
+        let scratch = try Scratch("e2e-write-probe")
+        let tree = try Installation("win10", in: scratch)
+        let logs = tree.path(tree.windows + "/Logs")
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        try Shell.run("/usr/bin/chattr", ["+i", logs])
+        defer {
+            _ = try? Shell.run("/usr/bin/chattr", ["-i", logs])
+            scratch.remove()
+        }
+        let before = tree.snapshot()
+        let run = try Wuscrub.run("reset", "--yes", tree.root)
+        #expect(run.status == Exit.unsafeState.rawValue, "\(run)")
+        #expect(run.stderr.contains("read-only"), "\(run.stderr)")
+        #expect(tree.snapshot() == before)
+    }
+
     @Test("status still reports Fast Startup (HiberbootEnabled) when Start cannot be used")
     func statusShowsHiberbootDespiteABadStart() throws {
         let scratch = try Scratch("e2e-hiberboot")

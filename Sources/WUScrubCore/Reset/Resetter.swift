@@ -239,13 +239,16 @@ public struct Resetter: Sendable {
                             finalHiveSHA256: try FileIO.sha256(ofFile: hiveFile), finalStarts: finalStarts)
     }
 
-    /// Removes temporary hive files a crashed run left beside the hive (`.SYSTEM.wuscrub-*.tmp`).
+    /// Removes temporary files a crashed run left: beside the hive (`.SYSTEM.wuscrub-*.tmp`) and
+    /// beside the journal (`.journal.json.wuscrub-*.tmp`).
     func removeStaleTemporaryFiles() throws {
-        let directory = install.path(install.configDirectory)
         let hiveName = install.systemHive.split(separator: "/").last.map(String.init) ?? "SYSTEM"
-        for name in try FileIO.names(in: directory) where name.hasPrefix(".\(hiveName).wuscrub-") && name.hasSuffix(".tmp") {
-            try FileIO.remove(directory + "/" + name)
-            try store.appendLog("removed a temporary file left by an interrupted run: \(install.configDirectory)/\(name)")
+        for (folder, prefix) in [(install.configDirectory, ".\(hiveName).wuscrub-"), (install.stateDirectory, ".journal.json.wuscrub-")] {
+            let directory = install.path(folder)
+            for name in try FileIO.names(in: directory) where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
+                try FileIO.remove(directory + "/" + name)
+                try store.appendLog("removed a temporary file left by an interrupted run: \(folder)/\(name)")
+            }
         }
     }
 

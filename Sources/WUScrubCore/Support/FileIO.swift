@@ -241,6 +241,11 @@ extension FileIO {
         for name in ntfsAttributes {
             try copyAttribute(name, from: original, to: target)
         }
+        // Owner, mode and attributes are metadata of the new file: make them durable before it
+        // replaces the original.
+        let fd = try open(target, flags: O_RDONLY | O_NOFOLLOW | O_CLOEXEC, operation: "open")
+        defer { close(fd) }
+        try fsync(fd, path: target)
     }
 
     /// The extended attributes through which ntfs-3g exposes what NTFS keeps on a file:
