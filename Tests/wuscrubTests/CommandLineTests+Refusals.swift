@@ -34,6 +34,22 @@ struct BrokenHive: Sendable, CustomTestStringConvertible {
             dword Select\Default 1
             dword ControlSet001\Services\wuauserv\Start 3
             """#, mentions: ["ControlSet005", #"Select\Current"#]),
+        BrokenHive(label: "Select\\Default names a control set that does not exist", spec: #"""
+            dword Select\Current 1
+            dword Select\Default 2
+            dword ControlSet001\Services\wuauserv\Start 3
+            """#, mentions: ["ControlSet002", #"Select\Default"#]),
+        BrokenHive(label: "Select\\Current out of range (1000 and 0)", spec: #"""
+            dword Select\Current 1000
+            dword Select\Default 0
+            dword ControlSet001\Services\wuauserv\Start 3
+            """#, mentions: [#"Select\Current"#]),
+        BrokenHive(label: "wuauserv in one of the two chosen control sets only", spec: #"""
+            dword Select\Current 1
+            dword Select\Default 2
+            dword ControlSet001\Services\wuauserv\Start 3
+            dword ControlSet002\Services\BITS\Start 3
+            """#, mentions: [#"ControlSet002\Services\wuauserv"#]),
         BrokenHive(label: "Start is REG_SZ", spec: #"""
             dword Select\Current 1
             dword Select\Default 1

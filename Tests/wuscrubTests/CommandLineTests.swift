@@ -417,6 +417,22 @@ extension CommandLineTests {
         }
     }
 
+    @Test("README's exit-code table lists exactly the codes the binary documents in --help")
+    func readmeExitTable() throws {
+        let readme = try String(contentsOfFile: Repository.root + "/README.md", encoding: .utf8)
+        let section = try #require(readme.components(separatedBy: "## Exit codes").dropFirst().first?.components(separatedBy: "\n## ").first)
+        let documented = section.split(separator: "\n").compactMap { line -> Int32? in
+            let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            return cells.first.flatMap { Int32($0) }
+        }
+        #expect(documented == Exit.allCases.map(\.rawValue), "README table: \(documented)")
+        let help = try Wuscrub.run("--help").stdout
+        let listed = help.split(separator: "\n").compactMap { line -> Int32? in
+            line.hasPrefix("  ") && line.contains("\t") ? Int32(line.split(separator: "\t")[0].trimmingCharacters(in: .whitespaces)) : nil
+        }
+        #expect(listed == documented, "--help lists \(listed)")
+    }
+
     @Test("wuscrub --version prints the version the JSON documents and journals record")
     func version() throws {
         let scratch = try Scratch("e2e-version")
