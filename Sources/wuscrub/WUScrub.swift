@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import SystemPackage
 import WUScrubCore
 
 /// The wuscrub command: repairs Windows Update error 0x80070002 on an offline Windows installation.
@@ -21,6 +23,34 @@ struct WUScrub: ParsableCommand {
         version: version,
         subcommands: [Reset.self, Status.self, Resume.self, Rollback.self, HiveGroup.self]
     )
+
+    /// Parses and runs like `ParsableCommand.main()`, except that a usage error under `--json`
+    /// also prints the one JSON document (outcome `usage`), so scripts always get one.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        var command: any ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            // Only parsing errors here: a command's own failures already printed their document.
+            let code = exitCode(for: error)
+            if arguments.contains("--json"), code == .validationFailure {
+                let words = arguments.prefix { !$0.hasPrefix("-") }
+                var document = Document(command: words.prefix(2).joined(separator: " "), root: "")
+                document.outcome = "usage"
+                document.exitCode = code.rawValue
+                document.error = .init(kind: "usage", message: message(for: error))
+                let data = (try? JSONEncoder.journal.encode(document)) ?? Data("{}".utf8)
+                _ = try? FileDescriptor.standardOutput.writeAll(Array(data) + [0x0A])
+            }
+            exit(withError: error)
+        }
+        do {
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options every subcommand takes.

@@ -454,5 +454,18 @@ extension CommandLineTests {
         let run = try Wuscrub.run(arguments)
         #expect(run.status == Exit.usage.rawValue, "\(run)")
         #expect(!run.stderr.isEmpty)
+        #expect(run.stdout.isEmpty, "without --json the usage goes to standard error only")
+    }
+
+    @Test("a usage error under --json still prints the one JSON document, outcome 'usage'",
+          arguments: [["reset", "--json"], ["reset", "--json", "--frobnicate", "/"], ["status", "--json"], ["hive", "check", "--json"]])
+    func usageErrorsInJSON(_ arguments: [String]) throws {
+        let run = try Wuscrub.run(arguments)
+        #expect(run.status == Exit.usage.rawValue, "\(run)")
+        let document = try run.document()
+        #expect(document["outcome"].string == "usage")
+        #expect(document["exitCode"].int == Int(Exit.usage.rawValue))
+        #expect(document["command"].string == arguments.prefix { !$0.hasPrefix("-") }.joined(separator: " "))
+        #expect(document["error"]["message"].string?.isEmpty == false)
     }
 }
