@@ -76,11 +76,14 @@ public enum HiveRecovery {
         if !newLogs.isEmpty {
             replayNew(primary: primary, hive: hive, logs: newLogs, all: logs, into: &analysis)
         } else if !oldLogs.isEmpty {
-            replayOld(primary: primary, hive: hive, logs: oldLogs, into: &analysis)
+            replayOld(primary: primary, hive: hive, logs: oldLogs, all: logs, into: &analysis)
         } else {
             analysis.refuse(logs.isEmpty
                 ? dirty + " and no transaction log was found beside it"
-                : dirty + " and none of its logs is usable (" + logs.map { "\($0.path): \($0.problem ?? "?")" }.joined(separator: "; ") + ")")
+                : dirty + " and none of its logs is usable (" + logs.map { log in
+                    "\(log.path): \(log.problem ?? "?")" + (log.hashValidSequences.isEmpty ? "" :
+                        ", though it holds hash-valid " + Serial.entries(log.hashValidSequences, around: primary.secondarySequence))
+                }.joined(separator: "; ") + ")")
         }
         if analysis.outcome == .refused, discardUnreconciled {
             discard(primary: primary, hive: hive, logs: logs, into: &analysis)
@@ -115,28 +118,15 @@ public enum HiveRecovery {
             analysis.refuse("entry \(entry.sequence) declares \(entry.hiveBinsSize) bytes of hive bins, more than the primary and the logged pages hold (\(reach))")
             return
         }
-        var bytes = hive
-        var hiveBinsSize = primary.hiveBinsSize
-        var flags = primary.flags
-        var last: UInt32?
+        // The plan: the earliest log's chain, then each next log's when it starts right after.
+        var plan: [(log: TransactionLog, entries: [LogEntry])] = []
         var expected = eligible.first?.baseBlock?.primarySequence
         for log in eligible where log.baseBlock?.primarySequence == expected {
-            guard !log.entries.isEmpty else { break }
-            for entry in log.entries {
-                let end = BaseBlock.size + Int(entry.hiveBinsSize)
-                if bytes.count < end { bytes += [UInt8](repeating: 0, count: end - bytes.count) }
-                for page in entry.pages {
-                    let target = BaseBlock.size + Int(page.offset)
-                    bytes.replaceSubrange(target..<target + Int(page.size), with: log.bytesView(page))
-                }
-                hiveBinsSize = entry.hiveBinsSize
-                flags = (flags & ~1) | (entry.flags & 1)
-                last = entry.sequence
-            }
-            analysis.applied.append(AppliedLog(path: log.path, format: .new, sequences: log.entries.map(\.sequence), pages: log.entries.reduce(0) { $0 + $1.pages.count }))
-            expected = last! &+ 1
+            guard let last = log.entries.last else { break }
+            plan.append((log, log.entries))
+            expected = last.sequence &+ 1
         }
-        guard let last else {
+        guard let last = plan.last?.entries.last?.sequence else {
             analysis.refuse("the hive is dirty and no log entry can be applied: " + logs.map { log in
                 "\(log.path) starts at \(log.baseBlock?.primarySequence ?? 0) (the primary needs \(primary.secondarySequence) or later; \(log.chainEnd))"
             }.joined(separator: "; "))
@@ -146,35 +136,87 @@ public enum HiveRecovery {
             analysis.refuse("\(log.path) holds too many overlapping entries to check what lies beyond its chain")
             return
         }
-        // S: the highest sequence number present anywhere in the logs.
-        var highest = last
-        for log in all {
-            for candidate in [log.isValid ? log.baseBlock?.primarySequence : nil, log.highestSequence].compactMap({ $0 })
-            where Serial.isAfter(candidate, highest) {
-                highest = candidate
+        // Nothing any log holds may come after `last` (§4.1): a hash-valid entry anywhere, in any
+        // log, even one whose base block is invalid, or a valid log's base-block sequence number.
+        // Applying part of the logs would lose it; S is then `last`, above every number left.
+        let beyond = all.compactMap { log -> String? in
+            let later = sequences(in: log).filter { Serial.isAfter($0, last) }
+            guard !later.isEmpty else { return nil }
+            let held = log.hashValidSequences.filter { Serial.isAfter($0, last) }
+            let what = held.isEmpty
+                ? "\(log.path)'s base block says sequence \(log.baseBlock!.primarySequence)"
+                : "\(log.path) holds hash-valid " + Serial.entries(held, around: last)
+            let why: String
+            if let problem = log.problem {
+                why = "its base block is unusable: \(problem)"
+            } else if log.format == .old {
+                why = "it is an old-format log, which is not replayed with new-format ones"
+            } else if plan.contains(where: { $0.log.path == log.path }) {
+                why = "its chain stops before: \(log.chainEnd)"
+            } else {
+                why = "it starts at \(log.baseBlock!.primarySequence), so it does not continue the replay at \(last &+ 1)"
             }
+            return what + " (" + why + ")"
         }
-        if Serial.isAfter(highest, last) {
-            analysis.applied = []
-            analysis.refuse("the logs hold entries up to sequence \(highest), but replay can only reach \(last) (" +
-                            logs.map { "\($0.path): \($0.chainEnd)" }.joined(separator: "; ") + "); applying part of them would lose the rest")
+        if !beyond.isEmpty {
+            let highest = Serial.highest(all.flatMap(sequences(in:)), above: last)!
+            analysis.refuse("the logs hold entries up to sequence \(highest), but replay can only reach \(last): " +
+                            beyond.joined(separator: "; ") + "; applying part of them would lose the rest")
             return
         }
-        finish(&bytes, sequence: highest, hiveBinsSize: hiveBinsSize, flags: flags)
+        var bytes = hive
+        var hiveBinsSize = primary.hiveBinsSize
+        var flags = primary.flags
+        for (log, entries) in plan {
+            for entry in entries {
+                let end = BaseBlock.size + Int(entry.hiveBinsSize)
+                if bytes.count < end { bytes += [UInt8](repeating: 0, count: end - bytes.count) }
+                for page in entry.pages {
+                    let target = BaseBlock.size + Int(page.offset)
+                    bytes.replaceSubrange(target..<target + Int(page.size), with: log.bytesView(page))
+                }
+                hiveBinsSize = entry.hiveBinsSize
+                flags = (flags & ~1) | (entry.flags & 1)
+            }
+            analysis.applied.append(AppliedLog(path: log.path, format: .new, sequences: entries.map(\.sequence), pages: entries.reduce(0) { $0 + $1.pages.count }))
+        }
+        finish(&bytes, sequence: last, hiveBinsSize: hiveBinsSize, flags: flags)
         analysis.recovered = bytes
-        analysis.finalSequence = highest
+        analysis.finalSequence = last
         analysis.finalHiveBinsSize = hiveBinsSize
         analysis.outcome = .recovered
     }
 
+    /// Every sequence number a log vouches for: its hash-valid entries, and its base block's when
+    /// the log is valid (an invalid base block's number is not trusted).
+    static func sequences(in log: TransactionLog) -> [UInt32] {
+        log.hashValidSequences + (log.isValid ? log.baseBlock.map { [$0.primarySequence] } ?? [] : [])
+    }
+
     // MARK: - Old format
 
-    static func replayOld(primary: BaseBlock, hive: [UInt8], logs: [TransactionLog], into analysis: inout RecoveryAnalysis) {
+    static func replayOld(primary: BaseBlock, hive: [UInt8], logs: [TransactionLog], all: [TransactionLog],
+                          into analysis: inout RecoveryAnalysis) {
         // Applicable: the log's timestamp equals the primary's (§2). LOG1 before LOG2 on a tie.
         let applicable = logs.filter { $0.baseBlock?.lastWritten == primary.lastWritten }
         guard let log = applicable.first, let block = log.baseBlock else {
             analysis.refuse("the hive is dirty and no old-format log matches its timestamp: " +
                             logs.map { "\($0.path) written at \($0.baseBlock?.lastWritten ?? 0), the primary at \(primary.lastWritten)" }.joined(separator: "; "))
+            return
+        }
+        if let other = all.first(where: { $0.remnantScanIncomplete }) {
+            analysis.refuse("\(other.path) holds too many overlapping entries to check what it holds")
+            return
+        }
+        // New-format entries not older than the primary (in any log, whatever its base block)
+        // would be lost by an old-format replay.
+        let pending = all.compactMap { other -> String? in
+            let later = other.hashValidSequences.filter { !Serial.isAfter(primary.secondarySequence, $0) }
+            return later.isEmpty ? nil : "\(other.path) holds hash-valid new-format " + Serial.entries(later, around: primary.secondarySequence)
+        }
+        if !pending.isEmpty {
+            analysis.refuse("the old-format log \(log.path) applies, but " + pending.joined(separator: "; ") +
+                            ", not older than the primary (sequence \(primary.secondarySequence)); an old-format replay would lose them")
             return
         }
         let reach = max(UInt64(primary.hiveBinsSize), UInt64(hive.count - BaseBlock.size), UInt64((log.dirtyPages.last ?? 0) + 1) * 512)
@@ -195,10 +237,12 @@ public enum HiveRecovery {
             let source = log.pagesStart + 512 * index
             bytes.replaceSubrange(target..<target + 512, with: data[source..<source + 512])
         }
+        // S: the primary's sequence number (the log's, on Vista and later), or any higher one a log holds.
+        let sequence = Serial.highest(all.flatMap(sequences(in:)), above: primary.primarySequence)!
         analysis.applied = [AppliedLog(path: log.path, format: .old, sequences: [block.primarySequence], pages: log.dirtyPages.count)]
-        finish(&bytes, sequence: primary.primarySequence, hiveBinsSize: block.hiveBinsSize, flags: primary.flags)
+        finish(&bytes, sequence: sequence, hiveBinsSize: block.hiveBinsSize, flags: primary.flags)
         analysis.recovered = bytes
-        analysis.finalSequence = primary.primarySequence
+        analysis.finalSequence = sequence
         analysis.finalHiveBinsSize = block.hiveBinsSize
         analysis.outcome = .recovered
     }

@@ -43,11 +43,14 @@ public struct TransactionLog: Sendable {
     public let entries: [LogEntry]
     /// New format: why the chain ended ("end of the file", or the first failed check).
     public let chainEnd: String
-    /// New format: the highest sequence number of any entry whose hashes are valid, anywhere in
-    /// the file (including remnants after the chain).
+    /// The sequence number of every entry whose hashes are valid, anywhere in the file (the chain,
+    /// remnants after it), in file order, **whatever the base block says**: a log whose base block
+    /// is invalid is scanned too, so that its entries are never lost silently (registry-logs.md §4.1).
+    public let hashValidSequences: [UInt32]
+    /// The highest of `hashValidSequences` (serial arithmetic), if any.
     public let highestSequence: UInt32?
-    /// New format: the scan for entries after the chain stopped at its work bound (a crafted file
-    /// with an entry header at every boundary); what lies beyond is then unknown.
+    /// The scan for hash-valid entries stopped at its work bound (a crafted file with an entry
+    /// header at every boundary); what lies beyond is then unknown.
     public let remnantScanIncomplete: Bool
     /// Old format: indices of the dirty 512-byte pages of the hive bins, in bitmap order.
     public let dirtyPages: [Int]
@@ -65,18 +68,17 @@ public struct TransactionLog: Sendable {
         size = bytes.count
         var entries: [LogEntry] = []
         var chainEnd = "no entries"
-        var highest: UInt32?
-        var incomplete = false
         var dirtyPages: [Int] = []
         var pagesStart = 0
         let block = bytes.count >= 512 ? BaseBlock(bytes[0..<512]) : nil
         baseBlock = block
+        // Every file that can hold one entry is scanned, valid base block or not.
+        let (sequences, incomplete) = TransactionLog.hashValidSequences(bytes)
         var problem = TransactionLog.check(block, size: bytes.count)
         if problem == nil, let block {
             if block.fileType == 6 {
                 format = .new
                 (entries, chainEnd) = TransactionLog.chain(bytes, first: block.primarySequence)
-                (highest, incomplete) = TransactionLog.highestValidSequence(bytes)
             } else {
                 switch TransactionLog.dirtyVector(bytes, hiveBinsSize: Int(block.hiveBinsSize)) {
                 case .success(let vector):
@@ -93,7 +95,8 @@ public struct TransactionLog: Sendable {
         self.problem = problem
         self.entries = entries
         self.chainEnd = chainEnd
-        self.highestSequence = highest
+        hashValidSequences = sequences
+        highestSequence = Serial.highest(sequences)
         self.remnantScanIncomplete = incomplete
         self.dirtyPages = dirtyPages
         self.pagesStart = pagesStart
@@ -199,26 +202,28 @@ public struct TransactionLog: Sendable {
         }
     }
 
-    /// The highest sequence number of any hash-valid entry at any 512-byte boundary after the base
-    /// block, and whether the scan gave up (it hashes at most 4 × the file size plus 1 MiB, so a
-    /// crafted file cannot make it quadratic).
-    static func highestValidSequence(_ bytes: [UInt8]) -> (UInt32?, Bool) {
-        var highest: UInt32?
+    /// The sequence numbers of the hash-valid entries at the 512-byte boundaries after the base block
+    /// (in file order), and whether the scan gave up: it hashes at most 4 × the file size plus 1 MiB,
+    /// so a crafted file cannot make it quadratic.
+    static func hashValidSequences(_ bytes: [UInt8]) -> ([UInt32], Bool) {
+        var sequences: [UInt32] = []
         var offset = 512
         var budget = 4 * bytes.count + (1 << 20)
         while offset + 40 <= bytes.count {
-            if bytes[offset] == UInt8(ascii: "H"), bytes[offset..<offset + 4].elementsEqual("HvLE".utf8) {
-                budget -= Int(bytes.loadLE(UInt32.self, at: offset + 4))
-                if budget < 0 { return (highest, true) }
+            guard bytes[offset] == UInt8(ascii: "H"), bytes[offset..<offset + 4].elementsEqual("HvLE".utf8) else {
+                offset += 512
+                continue
             }
-            if bytes[offset] == UInt8(ascii: "H"), case .success(let entry) = entry(bytes, at: offset) {
-                if highest.map({ Serial.isAfter(entry.sequence, $0) }) ?? true { highest = entry.sequence }
+            budget -= Int(bytes.loadLE(UInt32.self, at: offset + 4))
+            if budget < 0 { return (sequences, true) }
+            if case .success(let entry) = entry(bytes, at: offset) {
+                sequences.append(entry.sequence)
                 offset += entry.size
             } else {
                 offset += 512
             }
         }
-        return (highest, false)
+        return (sequences, false)
     }
 
     // MARK: - Old format
@@ -260,5 +265,36 @@ public enum Serial {
     public static func isAfter(_ a: UInt32, _ b: UInt32) -> Bool {
         let difference = a &- b
         return difference != 0 && difference <= 0x7FFF_FFFF
+    }
+
+    /// The highest of `sequences` in serial order (each one replaces the current highest when it
+    /// comes after it), starting from `floor` when given.
+    public static func highest(_ sequences: [UInt32], above floor: UInt32? = nil) -> UInt32? {
+        var highest = floor
+        for sequence in sequences where highest.map({ isAfter(sequence, $0) }) ?? true {
+            highest = sequence
+        }
+        return highest
+    }
+
+    /// `sequences` without repeats, in serial order around `reference` (from 2^31 before it to
+    /// 2^31 − 1 after it), written with ranges: "2107…2130", "3, 5", "2, 4…6".
+    public static func describe(_ sequences: [UInt32], around reference: UInt32) -> String {
+        let origin = reference &- 0x8000_0000
+        let sorted = Set(sequences).sorted { $0 &- origin < $1 &- origin }
+        var runs: [(first: UInt32, last: UInt32)] = []
+        for sequence in sorted {
+            if let run = runs.last, run.last &+ 1 == sequence {
+                runs[runs.count - 1].last = sequence
+            } else {
+                runs.append((sequence, sequence))
+            }
+        }
+        return runs.map { $0.first == $0.last ? "\($0.first)" : "\($0.first)…\($0.last)" }.joined(separator: ", ")
+    }
+
+    /// "entry 5" or "entries 3, 5": `describe` with the noun in the right number.
+    public static func entries(_ sequences: [UInt32], around reference: UInt32) -> String {
+        (Set(sequences).count == 1 ? "entry " : "entries ") + describe(sequences, around: reference)
     }
 }
