@@ -81,6 +81,54 @@ extension RecoveryTests {
         #expect(analysis.refusal?.contains("OldDirtyHive.LOG2 holds hash-valid new-format entries 4…5") == true, "\(analysis.refusal ?? "")")
         #expect(try hashes(scratch) == before)
     }
+
+    // MARK: - What --discard-unreconciled discards
+
+    @Test func discardingBadLogHive3ListsEveryEntryAndEndsAboveThem() throws {
+        let scratch = try Scratch("discard-bad-log-3")
+        defer { scratch.remove() }
+        let hive = try copy("yarp/BadLogHive3", primary: "BadLogHive", into: scratch)
+        let analysis = try HiveRecovery.analyze(hiveAt: hive, discardUnreconciled: true)
+        #expect(analysis.outcome == .discarded)
+        #expect(analysis.discarded == [
+            hive + ".LOG1: entry 2 discarded (the log is unusable: its base-block checksum is wrong)",
+            hive + ".LOG2: entries 3…5 discarded (the log is unusable: its base-block checksum is wrong)",
+        ])
+        #expect(analysis.finalSequence == 5, "LOG2 holds hash-valid entries up to 5")
+        let block = try HiveLayout.validate(try #require(analysis.recovered), path: "discarded")
+        #expect(block.primarySequence == 5 && block.secondarySequence == 5)
+    }
+
+    @Test func discardingSystemBWithBothLogsBrokenEndsAtTheirLastEntry() throws {
+        let scratch = try Scratch("discard-system-b")
+        defer { scratch.remove() }
+        let hive = try systemB(in: scratch)
+        try breakChecksum(hive + ".LOG1")
+        try breakChecksum(hive + ".LOG2")
+        let analysis = try HiveRecovery.analyze(hiveAt: hive, discardUnreconciled: true)
+        #expect(analysis.outcome == .discarded)
+        #expect(analysis.finalSequence == 2130)
+        #expect(analysis.discarded.count == 2)
+        #expect(analysis.discarded.first?.contains("2107…2110 discarded") == true, "\(analysis.discarded)")
+        #expect(analysis.discarded.last == hive + ".LOG2: entries 2111…2130 discarded (the log is unusable: its base-block checksum is wrong)")
+    }
+
+    @Test func discardingAfterAFlippedHashListsTheEntriesBeyondTheBreak() throws {
+        let scratch = try Scratch("discard-flipped")
+        defer { scratch.remove() }
+        let hive = try copy("yarp/NewDirtyHive1", primary: "NewDirtyHive", into: scratch)
+        var log2 = try FileIO.read(hive + ".LOG2")
+        let second = 512 + Int(log2.loadLittleEndian(at: 512 + 4))   // entry 4
+        log2[second + 24] ^= 0x01
+        try replace(hive + ".LOG2", with: log2)
+        let analysis = try HiveRecovery.analyze(hiveAt: hive, discardUnreconciled: true)
+        #expect(analysis.outcome == .discarded)
+        #expect(analysis.finalSequence == 5)
+        #expect(analysis.discarded == [
+            hive + ".LOG1: entry 2 discarded",
+            hive + ".LOG2: entries 3, 5 discarded; discarded unread: the entry at offset \(second) (claiming sequence 4) fails its header hash (Hash-2)",
+        ])
+    }
 }
 
 extension Array where Element == UInt8 {

@@ -250,27 +250,44 @@ public enum HiveRecovery {
     // MARK: - Discarding
 
     /// Keeps the primary's content, marks it clean with a sequence number above every one in the
-    /// logs, and lists what is thrown away.
+    /// logs (hash-valid entries of every log, whatever its base block, and valid logs' base blocks),
+    /// and lists what is thrown away.
     static func discard(primary: BaseBlock, hive: [UInt8], logs: [TransactionLog], into analysis: inout RecoveryAnalysis) {
         guard primary.isChecksumValid, hive.count >= BaseBlock.size + Int(primary.hiveBinsSize) else { return }
-        var highest = primary.primarySequence
-        for log in logs {
-            for candidate in [log.baseBlock?.primarySequence, log.highestSequence].compactMap({ $0 }) where Serial.isAfter(candidate, highest) {
-                highest = candidate
-            }
+        if let log = logs.first(where: { $0.remnantScanIncomplete }) {
+            analysis.refuse("\(log.path) holds too many overlapping entries to find every sequence number in it, so not even discarding can choose one above them all")
+            return
         }
+        let highest = Serial.highest(logs.flatMap(sequences(in:)), above: primary.primarySequence)!
         var bytes = hive
         finish(&bytes, sequence: highest, hiveBinsSize: primary.hiveBinsSize, flags: primary.flags)
-        analysis.discarded = logs.map { log in
-            let sequences = log.entries.map(\.sequence)
-            let what = sequences.isEmpty ? (log.problem ?? log.chainEnd) : "entries \(sequences.first!)…\(sequences.last!)"
-            return "\(log.path): \(what)"
-        }
+        analysis.discarded = logs.map { discarded(in: $0, primary: primary) }
         analysis.applied = []
         analysis.recovered = bytes
         analysis.finalSequence = highest
         analysis.finalHiveBinsSize = primary.hiveBinsSize
         analysis.outcome = .discarded
+    }
+
+    /// What discarding throws away from one log, exactly: the sequence numbers of its hash-valid
+    /// entries not older than the primary (its secondary sequence number), a damaged entry that ends
+    /// its chain, an old-format log's dirty pages; and what is left aside as older than the primary.
+    static func discarded(in log: TransactionLog, primary: BaseBlock) -> String {
+        let reference = primary.secondarySequence
+        let pending = log.hashValidSequences.filter { !Serial.isAfter(reference, $0) }
+        let older = log.hashValidSequences.filter { Serial.isAfter(reference, $0) }
+        var parts: [String] = []
+        if log.format == .old, let block = log.baseBlock {
+            parts.append("old-format log of sequence \(block.primarySequence), \(log.dirtyPages.count) dirty pages discarded")
+        }
+        if !pending.isEmpty { parts.append(Serial.entries(pending, around: reference) + " discarded") }
+        if log.chainEndsAtDamagedEntry { parts.append("discarded unread: the \(log.chainEnd)") }
+        if !older.isEmpty {
+            parts.append(Serial.entries(older, around: reference) + " left aside, older than the primary (sequence \(reference))")
+        }
+        var text = "\(log.path): " + (parts.isEmpty ? "nothing to discard" : parts.joined(separator: "; "))
+        if let problem = log.problem { text += " (the log is unusable: \(problem))" }
+        return text
     }
 
     /// Sets the recovered base block: both sequence numbers, hive-bins size, flags, file type 0, checksum (§4.1).

@@ -43,6 +43,9 @@ public struct TransactionLog: Sendable {
     public let entries: [LogEntry]
     /// New format: why the chain ended ("end of the file", or the first failed check).
     public let chainEnd: String
+    /// New format: the chain ended at an `HvLE` header that fails a check (a hash, a size, a page
+    /// reference), not at the end of the entries; `chainEnd` says which.
+    public let chainEndsAtDamagedEntry: Bool
     /// The sequence number of every entry whose hashes are valid, anywhere in the file (the chain,
     /// remnants after it), in file order, **whatever the base block says**: a log whose base block
     /// is invalid is scanned too, so that its entries are never lost silently (registry-logs.md §4.1).
@@ -68,6 +71,7 @@ public struct TransactionLog: Sendable {
         size = bytes.count
         var entries: [LogEntry] = []
         var chainEnd = "no entries"
+        var damaged = false
         var dirtyPages: [Int] = []
         var pagesStart = 0
         let block = bytes.count >= 512 ? BaseBlock(bytes[0..<512]) : nil
@@ -78,7 +82,7 @@ public struct TransactionLog: Sendable {
         if problem == nil, let block {
             if block.fileType == 6 {
                 format = .new
-                (entries, chainEnd) = TransactionLog.chain(bytes, first: block.primarySequence)
+                (entries, chainEnd, damaged) = TransactionLog.chain(bytes, first: block.primarySequence)
             } else {
                 switch TransactionLog.dirtyVector(bytes, hiveBinsSize: Int(block.hiveBinsSize)) {
                 case .success(let vector):
@@ -95,6 +99,7 @@ public struct TransactionLog: Sendable {
         self.problem = problem
         self.entries = entries
         self.chainEnd = chainEnd
+        chainEndsAtDamagedEntry = damaged
         hashValidSequences = sequences
         highestSequence = Serial.highest(sequences)
         self.remnantScanIncomplete = incomplete
@@ -141,25 +146,27 @@ public struct TransactionLog: Sendable {
         guard bytes[offset..<offset + 4].elementsEqual("HvLE".utf8) else {
             return .failure(Invalid("no 'HvLE' signature at offset \(offset)"))
         }
+        // From here on there is an entry header, and what fails makes the entry damaged.
+        let named = "entry at offset \(offset) (claiming sequence \(bytes.loadLE(UInt32.self, at: offset + 12)))"
         let size = Int(bytes.loadLE(UInt32.self, at: offset + 4))
         guard size >= 512, size % 512 == 0, size <= bytes.count - offset else {
-            return .failure(Invalid("entry at offset \(offset) has an invalid size \(size)"))
+            return .failure(Invalid(damaged: "\(named) has an invalid size \(size)"))
         }
         let hiveBinsSize = bytes.loadLE(UInt32.self, at: offset + 16)
         guard hiveBinsSize >= 4096, hiveBinsSize % 4096 == 0 else {
-            return .failure(Invalid("entry at offset \(offset) has an invalid hive-bins size \(hiveBinsSize)"))
+            return .failure(Invalid(damaged: "\(named) has an invalid hive-bins size \(hiveBinsSize)"))
         }
         let count = Int(bytes.loadLE(UInt32.self, at: offset + 20))
         guard count > 0, count <= (size - 40) / 8 else {
-            return .failure(Invalid("entry at offset \(offset) has an invalid page count \(count)"))
+            return .failure(Invalid(damaged: "\(named) has an invalid page count \(count)"))
         }
         let storedHash2 = bytes.loadLE(UInt64.self, at: offset + 32)
         guard Marvin32.hash(bytes[offset..<offset + 32]) == storedHash2 else {
-            return .failure(Invalid("entry at offset \(offset) fails its header hash (Hash-2)"))
+            return .failure(Invalid(damaged: "\(named) fails its header hash (Hash-2)"))
         }
         let storedHash1 = bytes.loadLE(UInt64.self, at: offset + 24)
         guard Marvin32.hash(bytes[offset + 40..<offset + size]) == storedHash1 else {
-            return .failure(Invalid("entry at offset \(offset) fails its data hash (Hash-1)"))
+            return .failure(Invalid(damaged: "\(named) fails its data hash (Hash-1)"))
         }
         var pages: [LogPage] = []
         var dataOffset = offset + 40 + 8 * count
@@ -171,7 +178,7 @@ public struct TransactionLog: Sendable {
                   UInt64(pageOffset) + UInt64(pageSize) <= UInt64(hiveBinsSize),
                   dataOffset + Int(pageSize) <= offset + size
             else {
-                return .failure(Invalid("entry at offset \(offset) has an invalid page reference \(index) (offset \(pageOffset), size \(pageSize))"))
+                return .failure(Invalid(damaged: "\(named) has an invalid page reference \(index) (offset \(pageOffset), size \(pageSize))"))
             }
             pages.append(LogPage(offset: pageOffset, size: pageSize, dataOffset: dataOffset))
             dataOffset += Int(pageSize)
@@ -183,17 +190,19 @@ public struct TransactionLog: Sendable {
     }
 
     /// The chain of entries from offset 512 whose sequence numbers run `first`, `first + 1`, …
-    static func chain(_ bytes: [UInt8], first: UInt32) -> ([LogEntry], String) {
+    ///
+    /// - Returns: The entries, why the chain ended, and whether it ended at a damaged entry header.
+    static func chain(_ bytes: [UInt8], first: UInt32) -> ([LogEntry], String, Bool) {
         var entries: [LogEntry] = []
         var offset = 512
         var expected = first
         while true {
             switch entry(bytes, at: offset) {
             case .failure(let reason):
-                return (entries, reason.message)
+                return (entries, reason.message, reason.damaged)
             case .success(let entry):
                 guard entry.sequence == expected else {
-                    return (entries, "entry at offset \(offset) has sequence number \(entry.sequence), expected \(expected)")
+                    return (entries, "entry at offset \(offset) has sequence number \(entry.sequence), expected \(expected)", false)
                 }
                 entries.append(entry)
                 offset += entry.size
@@ -255,7 +264,16 @@ public struct TransactionLog: Sendable {
     /// Why a structure is invalid.
     struct Invalid: Error {
         let message: String
-        init(_ message: String) { self.message = message }
+        /// An entry header is there but fails a check (as opposed to: no entry there at all).
+        let damaged: Bool
+        init(_ message: String) {
+            self.message = message
+            damaged = false
+        }
+        init(damaged message: String) {
+            self.message = message
+            damaged = true
+        }
     }
 }
 
