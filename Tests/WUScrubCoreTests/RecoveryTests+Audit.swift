@@ -129,6 +129,26 @@ extension RecoveryTests {
             hive + ".LOG2: entries 3, 5 discarded; discarded unread: the entry at offset \(second) (claiming sequence 4) fails its header hash (Hash-2)",
         ])
     }
+
+    // MARK: - Stray entry headers
+
+    @Test func aStrayEntryHeaderWithAHugeSizeInTheZeroTailChangesNothing() throws {
+        let scratch = try Scratch("stray-header")
+        defer { scratch.remove() }
+        let hive = try copy("yarp/NewDirtyHive1", primary: "NewDirtyHive", into: scratch)
+        var log2 = try FileIO.read(hive + ".LOG2")
+        #expect(log2[40960...].allSatisfy { $0 == 0 }, "LOG2's zero tail starts at 40960")
+        log2.replaceSubrange(45056..<45060, with: "HvLE".utf8)
+        log2.put32(0xFFFF_FE00, at: 45056 + 4)
+        try replace(hive + ".LOG2", with: log2)
+        let parsed = TransactionLog(path: "LOG2", bytes: log2)
+        let incomplete = parsed.remnantScanIncomplete, sequences = parsed.hashValidSequences
+        #expect(!incomplete, "one stray header does not exhaust the scan's budget")
+        #expect(sequences == [3, 4, 5])
+        let analysis = try HiveRecovery.analyze(hiveAt: hive)
+        #expect(analysis.outcome == .recovered, "\(analysis.refusal ?? "")")
+        #expect(analysis.applied.map(\.sequences) == [[2], [3, 4, 5]])
+    }
 }
 
 extension Array where Element == UInt8 {

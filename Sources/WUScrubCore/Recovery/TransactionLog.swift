@@ -213,7 +213,9 @@ public struct TransactionLog: Sendable {
 
     /// The sequence numbers of the hash-valid entries at the 512-byte boundaries after the base block
     /// (in file order), and whether the scan gave up: it hashes at most 4 × the file size plus 1 MiB,
-    /// so a crafted file cannot make it quadratic.
+    /// so a crafted file cannot make it quadratic. Only a header whose size fits in the file is
+    /// charged to that budget (any other is rejected before hashing), so one stray header with a
+    /// huge size cannot end the scan early.
     static func hashValidSequences(_ bytes: [UInt8]) -> ([UInt32], Bool) {
         var sequences: [UInt32] = []
         var offset = 512
@@ -223,8 +225,11 @@ public struct TransactionLog: Sendable {
                 offset += 512
                 continue
             }
-            budget -= Int(bytes.loadLE(UInt32.self, at: offset + 4))
-            if budget < 0 { return (sequences, true) }
+            let size = Int(bytes.loadLE(UInt32.self, at: offset + 4))
+            if size <= bytes.count - offset {
+                budget -= size
+                if budget < 0 { return (sequences, true) }
+            }
             if case .success(let entry) = entry(bytes, at: offset) {
                 sequences.append(entry.sequence)
                 offset += entry.size
