@@ -149,6 +149,138 @@ extension RecoveryTests {
         #expect(analysis.outcome == .recovered, "\(analysis.refusal ?? "")")
         #expect(analysis.applied.map(\.sequences) == [[2], [3, 4, 5]])
     }
+
+    // MARK: - Growth only over logged pages
+
+    /// A new-format entry: header, page references, page data, zero padding to a multiple of 512,
+    /// both hashes.
+    static func entry(sequence: UInt32, hiveBinsSize: UInt32, pages: [(offset: UInt32, data: [UInt8])]) -> [UInt8] {
+        let used = 40 + 8 * pages.count + pages.reduce(0) { $0 + $1.data.count }
+        var entry = [UInt8](repeating: 0, count: (used + 511) / 512 * 512)
+        entry.replaceSubrange(0..<4, with: "HvLE".utf8)
+        entry.put32(UInt32(entry.count), at: 4)
+        entry.put32(sequence, at: 12)
+        entry.put32(hiveBinsSize, at: 16)
+        entry.put32(UInt32(pages.count), at: 20)
+        var data = 40 + 8 * pages.count
+        for (index, page) in pages.enumerated() {
+            entry.put32(page.offset, at: 40 + 8 * index)
+            entry.put32(UInt32(page.data.count), at: 44 + 8 * index)
+            entry.replaceSubrange(data..<data + page.data.count, with: page.data)
+            data += page.data.count
+        }
+        entry.put64(Marvin32.hash(entry[40...]), at: 24)
+        entry.put64(Marvin32.hash(entry[0..<32]), at: 32)
+        return entry
+    }
+
+    /// An empty 4 KiB hive bin at `offset` (relative to the hive bins): header and one free cell.
+    static func emptyBin(at offset: UInt32) -> [UInt8] {
+        var bin = [UInt8](repeating: 0, count: 4096)
+        bin.replaceSubrange(0..<4, with: "hbin".utf8)
+        bin.put32(offset, at: 4)
+        bin.put32(4096, at: 8)
+        bin.put32(4096 - 32, at: 32)
+        return bin
+    }
+
+    /// Moves LOG1's entry 2 (one 20 KiB page, the whole hive) to the top of a larger hive-bins size.
+    func moveFirstPage(of hive: String, hiveBinsSize: UInt32) throws {
+        var log1 = try FileIO.read(hive + ".LOG1")
+        let pageSize = log1.loadLittleEndian(at: 512 + 44)
+        log1.put32(hiveBinsSize, at: 512 + 16)
+        log1.put32(hiveBinsSize - pageSize, at: 512 + 40)
+        rehash(&log1, entryAt: 512)
+        try replace(hive + ".LOG1", with: log1)
+    }
+
+    @Test(arguments: [UInt32(0x1000_0000), 0xFFFF_F000])
+    func aPageAtTheTopOfAHugeHiveBinsSizeIsRefused(hiveBinsSize: UInt32) throws {
+        let scratch = try Scratch("one-page-growth")
+        defer { scratch.remove() }
+        let hive = try copy("yarp/NewDirtyHive1", primary: "NewDirtyHive", into: scratch)
+        try moveFirstPage(of: hive, hiveBinsSize: hiveBinsSize)
+        let crafted = TransactionLog(path: "LOG1", bytes: try FileIO.read(hive + ".LOG1")).entries.first?.hiveBinsSize
+        #expect(crafted == hiveBinsSize, "the crafted entry itself is valid")
+        let analysis = try HiveRecovery.analyze(hiveAt: hive)
+        #expect(analysis.outcome == .refused && analysis.recovered == nil)
+        #expect(analysis.refusal?.contains("entry 2 declares \(hiveBinsSize) bytes of hive bins, but the primary holds 20480 and the applied entries write no further than 20480") == true,
+                "\(analysis.refusal ?? "")")
+    }
+
+    /// NewDirtyHive1 with its primary cut to its declared end (so growth must extend the file) and
+    /// an entry 6 appended to LOG2's chain.
+    func growingHive(in scratch: Scratch, entry6: [UInt8]) throws -> String {
+        let hive = try copy("yarp/NewDirtyHive1", primary: "NewDirtyHive", into: scratch)
+        try replace(hive, with: Array(try FileIO.read(hive)[0..<4096 + 20480]))
+        var log2 = try FileIO.read(hive + ".LOG2")
+        let end = TransactionLog(path: "LOG2", bytes: log2).entries.last.map { $0.fileOffset + $0.size } ?? 0
+        #expect(end == 40960)
+        log2.replaceSubrange(end..<end + entry6.count, with: entry6)
+        try replace(hive + ".LOG2", with: log2)
+        return hive
+    }
+
+    @Test func growthOverLoggedPagesExtendsTheFile() throws {
+        let scratch = try Scratch("growth")
+        defer { scratch.remove() }
+        let hive = try growingHive(in: scratch, entry6: Self.entry(sequence: 6, hiveBinsSize: 24576, pages: [(20480, Self.emptyBin(at: 20480))]))
+        let analysis = try HiveRecovery.analyze(hiveAt: hive)
+        #expect(analysis.outcome == .recovered, "\(analysis.refusal ?? "")")
+        #expect(analysis.applied.map(\.sequences) == [[2], [3, 4, 5, 6]])
+        #expect(analysis.finalSequence == 6 && analysis.finalHiveBinsSize == 24576)
+        let recovered = try #require(analysis.recovered)
+        #expect(recovered.count == 4096 + 24576, "the file grows to the new hive-bins end")
+        let block = try HiveLayout.validate(recovered, path: "recovered")
+        #expect(block.hiveBinsSize == 24576 && !block.isDirty)
+        try FileIO.createDurably(recovered, at: scratch.sub("recovered"))
+        let opened = try Hive(path: scratch.sub("recovered"))
+        opened.close()
+    }
+
+    @Test func growthOverAPageNoEntryWritesIsRefused() throws {
+        let scratch = try Scratch("growth-gap")
+        defer { scratch.remove() }
+        // 8 KiB of growth, but only the upper 4 KiB is logged: the lower one would be zeros.
+        let hive = try growingHive(in: scratch, entry6: Self.entry(sequence: 6, hiveBinsSize: 28672, pages: [(24576, Self.emptyBin(at: 24576))]))
+        let before = try hashes(scratch)
+        let analysis = try HiveRecovery.analyze(hiveAt: hive)
+        #expect(analysis.outcome == .refused)
+        #expect(analysis.refusal?.contains("entry 6 declares 28672 bytes of hive bins, but the primary holds 20480 and the applied entries write no further than 20480: the hive may only grow by pages its logs supply") == true,
+                "\(analysis.refusal ?? "")")
+        #expect(try hashes(scratch) == before)
+    }
+
+    @Test func anOldFormatLogGrowingTheHiveOverPagesItDoesNotMarkIsRefused() throws {
+        let scratch = try Scratch("old-growth")
+        defer { scratch.remove() }
+        let hive = try copy("yarp/OldDirtyHive", primary: "OldDirtyHive", into: scratch)
+        // 4 KiB more hive bins: the bitmap gains one byte (still zero), its pages still start at 1024.
+        var log1 = try FileIO.read(hive + ".LOG1")
+        #expect(log1.loadLittleEndian(at: 40) == 487_424 && log1[516 + 119] == 0)
+        log1.put32(487_424 + 4096, at: 40)
+        BaseBlock.updateChecksum(&log1)
+        try replace(hive + ".LOG1", with: log1)
+        let analysis = try HiveRecovery.analyze(hiveAt: hive)
+        #expect(analysis.outcome == .refused && analysis.recovered == nil)
+        #expect(analysis.refusal?.contains("OldDirtyHive.LOG1 declares 491520 bytes of hive bins, but the primary holds 487424 and its dirty pages write no further than 487424") == true,
+                "\(analysis.refusal ?? "")")
+    }
+
+    @Test func aPrimaryOf4GiBOrMoreIsRefusedWithoutBeingRead() throws {
+        let scratch = try Scratch("huge-primary")
+        defer { scratch.remove() }
+        let hive = try copy("yarp/NewDirtyHive1", primary: "NewDirtyHive", into: scratch)
+        // A sparse file: the dirty base block, then 4 GiB of hole.
+        let header = Array(try FileIO.read(hive)[0..<4096])
+        try replace(hive, with: header)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: hive))
+        try handle.truncate(atOffset: UInt64(HiveRecovery.maximumPrimarySize) + 4096)
+        try handle.close()
+        let analysis = try HiveRecovery.analyze(hiveAt: hive)
+        #expect(analysis.outcome == .refused && analysis.recovered == nil)
+        #expect(analysis.refusal?.contains("4 GiB or more") == true, "\(analysis.refusal ?? "")")
+    }
 }
 
 extension Array where Element == UInt8 {

@@ -5,6 +5,8 @@
 public enum HiveRecovery {
     /// Log file extensions, in the order they are reported.
     public static let logExtensions = ["LOG", "LOG1", "LOG2"]
+    /// A primary file must be smaller than 4 GiB: a hive's sizes and offsets are 32-bit.
+    public static let maximumPrimarySize = 1 << 32
 
     /// Finds the logs of a hive by listing its directory: `<name>.LOG`, `.LOG1`, `.LOG2`, matched
     /// without regard to case (so mixed-case sets are found on case-sensitive file systems).
@@ -30,11 +32,18 @@ public enum HiveRecovery {
 
     /// Reads a hive and the logs beside it and analyzes them (see `analyze(hivePath:hive:logs:discardUnreconciled:)`).
     ///
+    /// A file of 4 GiB or more is refused before it is read.
+    ///
     /// - Parameters:
     ///   - path: The primary hive file; nothing is written.
     ///   - discardUnreconciled: Proceed with the primary as it is when the logs cannot be applied.
     /// - Throws: `FileIOError` when a file cannot be read, `RecoveryError.ambiguousLog`.
     public static func analyze(hiveAt path: String, discardUnreconciled: Bool = false) throws -> RecoveryAnalysis {
+        if let size = FileIO.size(of: path), size >= maximumPrimarySize {
+            var analysis = RecoveryAnalysis(hivePath: path, logs: [])
+            analysis.refuse(tooLarge(size))
+            return analysis
+        }
         let hive = try FileIO.read(path)
         let logs = try discoverLogs(forHive: path).map { log in TransactionLog(path: log, bytes: try FileIO.read(log)) }
         return analyze(hivePath: path, hive: hive, logs: logs, discardUnreconciled: discardUnreconciled)
@@ -51,6 +60,10 @@ public enum HiveRecovery {
     public static func analyze(hivePath: String, hive: [UInt8], logs: [TransactionLog],
                                discardUnreconciled: Bool = false) -> RecoveryAnalysis {
         var analysis = RecoveryAnalysis(hivePath: hivePath, logs: logs.map(LogSummary.init))
+        guard hive.count < maximumPrimarySize else {
+            analysis.refuse(tooLarge(hive.count))
+            return analysis
+        }
         guard hive.count >= BaseBlock.size, let primary = BaseBlock(hive[0..<512]), primary.hasSignature else {
             analysis.refuse("the primary base block is missing or has no 'regf' signature")
             return analysis
@@ -100,6 +113,10 @@ public enum HiveRecovery {
         return analysis
     }
 
+    static func tooLarge(_ size: Int) -> String {
+        "the primary file has \(size) bytes, 4 GiB or more: a hive's sizes and offsets are 32-bit, so this is no hive that can be recovered"
+    }
+
     // MARK: - New format
 
     static func replayNew(primary: BaseBlock, hive: [UInt8], logs: [TransactionLog], all: [TransactionLog],
@@ -109,15 +126,6 @@ public enum HiveRecovery {
             guard let base = log.baseBlock?.primarySequence else { return false }
             return !Serial.isAfter(primary.secondarySequence, base)
         }.sorted { Serial.isAfter($1.baseBlock!.primarySequence, $0.baseBlock!.primarySequence) }
-        // The hive bins can only grow as far as the primary and the logged pages reach: a larger
-        // declared size would be zero-filled (and is refused before any memory is spent on it).
-        let reach = eligible.flatMap(\.entries).flatMap(\.pages).reduce(UInt64(max(primary.hiveBinsSize, UInt32(hive.count - BaseBlock.size)))) {
-            max($0, UInt64($1.offset) + UInt64($1.size))
-        }
-        if let entry = eligible.flatMap(\.entries).first(where: { UInt64($0.hiveBinsSize) > reach }) {
-            analysis.refuse("entry \(entry.sequence) declares \(entry.hiveBinsSize) bytes of hive bins, more than the primary and the logged pages hold (\(reach))")
-            return
-        }
         // The plan: the earliest log's chain, then each next log's when it starts right after.
         var plan: [(log: TransactionLog, entries: [LogEntry])] = []
         var expected = eligible.first?.baseBlock?.primarySequence
@@ -164,6 +172,16 @@ public enum HiveRecovery {
                             beyond.joined(separator: "; ") + "; applying part of them would lose the rest")
             return
         }
+        // The hive bins may only grow over pages the applied entries write (§4.2): never invent
+        // zero-filled bins, and never allocate more than the logs supply.
+        let entries = plan.flatMap(\.entries)
+        let written = writtenEnd(from: UInt64(primary.hiveBinsSize), pages: entries.flatMap(\.pages).map {
+            (UInt64($0.offset), UInt64($0.offset) + UInt64($0.size))
+        })
+        if let entry = entries.first(where: { UInt64($0.hiveBinsSize) > written }) {
+            analysis.refuse("entry \(entry.sequence) declares \(entry.hiveBinsSize) bytes of hive bins, but the primary holds \(primary.hiveBinsSize) and the applied entries write no further than \(written): the hive may only grow by pages its logs supply")
+            return
+        }
         var bytes = hive
         var hiveBinsSize = primary.hiveBinsSize
         var flags = primary.flags
@@ -193,6 +211,17 @@ public enum HiveRecovery {
         log.hashValidSequences + (log.isValid ? log.baseBlock.map { [$0.primarySequence] } ?? [] : [])
     }
 
+    /// How far, from `start`, the byte ranges `pages` (hive-bins offsets, end excluded) write
+    /// without a gap: `start` itself when none begins at or before it.
+    static func writtenEnd(from start: UInt64, pages: [(start: UInt64, end: UInt64)]) -> UInt64 {
+        var written = start
+        for page in pages.filter({ $0.end > start }).sorted(by: { $0.start < $1.start }) {
+            guard page.start <= written else { break }
+            written = max(written, page.end)
+        }
+        return written
+    }
+
     // MARK: - Old format
 
     static func replayOld(primary: BaseBlock, hive: [UInt8], logs: [TransactionLog], all: [TransactionLog],
@@ -219,9 +248,11 @@ public enum HiveRecovery {
                             ", not older than the primary (sequence \(primary.secondarySequence)); an old-format replay would lose them")
             return
         }
-        let reach = max(UInt64(primary.hiveBinsSize), UInt64(hive.count - BaseBlock.size), UInt64((log.dirtyPages.last ?? 0) + 1) * 512)
-        guard UInt64(block.hiveBinsSize) <= reach else {
-            analysis.refuse("\(log.path) declares \(block.hiveBinsSize) bytes of hive bins, more than the primary and its dirty pages hold (\(reach))")
+        let written = writtenEnd(from: UInt64(primary.hiveBinsSize), pages: log.dirtyPages.map {
+            (UInt64($0) * 512, UInt64($0) * 512 + 512)
+        })
+        guard UInt64(block.hiveBinsSize) <= written else {
+            analysis.refuse("\(log.path) declares \(block.hiveBinsSize) bytes of hive bins, but the primary holds \(primary.hiveBinsSize) and its dirty pages write no further than \(written): the hive may only grow by pages its log supplies")
             return
         }
         var bytes = hive
