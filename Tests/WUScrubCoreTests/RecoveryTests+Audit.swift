@@ -281,6 +281,34 @@ extension RecoveryTests {
         #expect(analysis.outcome == .refused && analysis.recovered == nil)
         #expect(analysis.refusal?.contains("4 GiB or more") == true, "\(analysis.refusal ?? "")")
     }
+
+    // MARK: - Old format: which log
+
+    @Test func oldFormatPrefersLog1ThenLog2OverDotLog() throws {
+        let scratch = try Scratch("old-preference")
+        defer { scratch.remove() }
+        let hive = try copy("yarp/OldDirtyHive", primary: "OldDirtyHive", into: scratch)
+        let log1 = try FileIO.read(hive + ".LOG1")
+        let reference = try #require(try HiveRecovery.analyze(hiveAt: hive).recovered)
+        // .LOG: LOG1 with a marker in its last dirty page, so the copy used can be told apart.
+        var marked = log1
+        let marker = Array("AUDITMARK".utf8)
+        marked.replaceSubrange(marked.count - 256..<marked.count - 256 + marker.count, with: marker)
+        try FileIO.createDurably(marked, at: hive + ".LOG")
+        func contains(_ bytes: [UInt8]) -> Bool { (0...bytes.count - marker.count).contains { bytes[$0..<$0 + marker.count].elementsEqual(marker) } }
+
+        let first = try HiveRecovery.analyze(hiveAt: hive)
+        #expect(first.applied.map { $0.path.hasSuffix(".LOG1") } == [true], "LOG1 before .LOG: \(first.applied.map(\.path))")
+        #expect(try #require(first.recovered) == reference)
+        #expect(!contains(try #require(first.recovered)))
+
+        // Without LOG1, LOG2 (a copy of it) still comes before .LOG.
+        try FileManager.default.removeItem(atPath: hive + ".LOG1")
+        try replace(hive + ".LOG2", with: log1)
+        let second = try HiveRecovery.analyze(hiveAt: hive)
+        #expect(second.applied.map { $0.path.hasSuffix(".LOG2") } == [true], "LOG2 before .LOG: \(second.applied.map(\.path))")
+        #expect(try #require(second.recovered) == reference)
+    }
 }
 
 extension Array where Element == UInt8 {

@@ -224,10 +224,23 @@ public enum HiveRecovery {
 
     // MARK: - Old format
 
+    /// The order old-format logs are tried in: LOG1, LOG2, then .LOG (yarp's; §2, §7: the boot
+    /// loader tries LOG1 first, and on Vista and later a lone .LOG is usually a dummy).
+    static func preference(_ path: String) -> Int {
+        let name = path.lowercased()
+        if name.hasSuffix(".log1") { return 0 }
+        if name.hasSuffix(".log2") { return 1 }
+        if name.hasSuffix(".log") { return 2 }
+        return 3
+    }
+
     static func replayOld(primary: BaseBlock, hive: [UInt8], logs: [TransactionLog], all: [TransactionLog],
                           into analysis: inout RecoveryAnalysis) {
-        // Applicable: the log's timestamp equals the primary's (§2). LOG1 before LOG2 on a tie.
-        let applicable = logs.filter { $0.baseBlock?.lastWritten == primary.lastWritten }
+        // Applicable: the log's timestamp equals the primary's (§2); then LOG1, LOG2, .LOG.
+        let applicable = logs.enumerated()
+            .filter { $0.element.baseBlock?.lastWritten == primary.lastWritten }
+            .sorted { (preference($0.element.path), $0.offset) < (preference($1.element.path), $1.offset) }
+            .map(\.element)
         guard let log = applicable.first, let block = log.baseBlock else {
             analysis.refuse("the hive is dirty and no old-format log matches its timestamp: " +
                             logs.map { "\($0.path) written at \($0.baseBlock?.lastWritten ?? 0), the primary at \(primary.lastWritten)" }.joined(separator: "; "))
