@@ -309,6 +309,25 @@ extension RecoveryTests {
         #expect(second.applied.map { $0.path.hasSuffix(".LOG2") } == [true], "LOG2 before .LOG: \(second.applied.map(\.path))")
         #expect(try #require(second.recovered) == reference)
     }
+
+    // MARK: - The primary's file type
+
+    @Test func aDirtyPrimaryWithALogsFileTypeIsRefused() throws {
+        let scratch = try Scratch("file-type")
+        defer { scratch.remove() }
+        let hive = try copy("yarp/NewDirtyHive1", primary: "NewDirtyHive", into: scratch)
+        var bytes = try FileIO.read(hive)
+        bytes.put32(6, at: 28)
+        BaseBlock.updateChecksum(&bytes)
+        try replace(hive, with: bytes)
+        let before = try hashes(scratch)
+        for discard in [false, true] {
+            let analysis = try HiveRecovery.analyze(hiveAt: hive, discardUnreconciled: discard)
+            #expect(analysis.outcome == .refused && analysis.recovered == nil, "discard: \(discard)")
+            #expect(analysis.refusal?.contains("file type 6, not 0") == true, "\(analysis.refusal ?? "")")
+        }
+        #expect(try hashes(scratch) == before)
+    }
 }
 
 extension Array where Element == UInt8 {

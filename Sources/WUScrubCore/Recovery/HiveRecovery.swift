@@ -78,6 +78,10 @@ public enum HiveRecovery {
             analysis.refuse("the primary base block's checksum is wrong, so none of its fields can be trusted; Windows would rebuild it from one log only, which may lose data")
             return analysis
         }
+        guard primary.fileType == 0 else {
+            analysis.refuse("the primary base block has file type \(primary.fileType), not 0: it is not a primary hive (1, 2 and 6 mark transaction logs)")
+            return analysis
+        }
         let declaredEnd = BaseBlock.size + Int(primary.hiveBinsSize)
         guard primary.hiveBinsSize % 4096 == 0, hive.count >= declaredEnd else {
             analysis.refuse("the primary is truncated: its base block declares \(declaredEnd) bytes, the file has \(hive.count)")
@@ -297,7 +301,7 @@ public enum HiveRecovery {
     /// logs (hash-valid entries of every log, whatever its base block, and valid logs' base blocks),
     /// and lists what is thrown away.
     static func discard(primary: BaseBlock, hive: [UInt8], logs: [TransactionLog], into analysis: inout RecoveryAnalysis) {
-        guard primary.isChecksumValid, hive.count >= BaseBlock.size + Int(primary.hiveBinsSize) else { return }
+        guard primary.isChecksumValid, primary.fileType == 0, hive.count >= BaseBlock.size + Int(primary.hiveBinsSize) else { return }
         if let log = logs.first(where: { $0.remnantScanIncomplete }) {
             analysis.refuse("\(log.path) holds too many overlapping entries to find every sequence number in it, so not even discarding can choose one above them all")
             return
