@@ -328,6 +328,77 @@ extension RecoveryTests {
         }
         #expect(try hashes(scratch) == before)
     }
+
+    // MARK: - Wrap-around
+
+    /// Adds `shift` (mod 2^32) to every sequence number of the primary, both base blocks and every
+    /// entry of NewDirtyHive1, then fixes the checksums and header hashes.
+    func shiftSequences(of hive: String, by shift: UInt32) throws {
+        var primary = try FileIO.read(hive)
+        primary.put32(primary.loadLittleEndian(at: 4) &+ shift, at: 4)
+        primary.put32(primary.loadLittleEndian(at: 8) &+ shift, at: 8)
+        BaseBlock.updateChecksum(&primary)
+        try replace(hive, with: primary)
+        for name in [".LOG1", ".LOG2"] {
+            var log = try FileIO.read(hive + name)
+            let base = log.loadLittleEndian(at: 4) &+ shift
+            log.put32(base, at: 4)
+            log.put32(base, at: 8)
+            BaseBlock.updateChecksum(&log)
+            var offset = 512
+            while offset + 40 <= log.count, log[offset..<offset + 4].elementsEqual("HvLE".utf8) {
+                log.put32(log.loadLittleEndian(at: offset + 12) &+ shift, at: offset + 12)
+                log.put64(Marvin32.hash(log[offset..<offset + 32]), at: offset + 32)   // Hash-1 does not cover the header
+                offset += Int(log.loadLittleEndian(at: offset + 4))
+            }
+            try replace(hive + name, with: log)
+        }
+    }
+
+    /// Shifts that put LOG1's entry at 0xFFFFFFFF (LOG2 then 0, 1, 2), wrap inside LOG2's chain
+    /// (0xFFFFFFFF, 0, 1), or move everything half the number space away.
+    @Test(arguments: [UInt32(0xFFFF_FFFD), 0xFFFF_FFFC, 0x8000_0000])
+    func sequenceNumbersWrapAroundInSerialOrder(shift: UInt32) throws {
+        let scratch = try Scratch("wrap")
+        defer { scratch.remove() }
+        let hive = try copy("yarp/NewDirtyHive1", primary: "NewDirtyHive", into: scratch)
+        try shiftSequences(of: hive, by: shift)
+        let analysis = try HiveRecovery.analyze(hiveAt: hive)
+        #expect(analysis.outcome == .recovered, "\(analysis.refusal ?? "")")
+        #expect(analysis.applied.map(\.sequences) == [[2 &+ shift], [3 &+ shift, 4 &+ shift, 5 &+ shift]])
+        #expect(analysis.applied.first?.path.hasSuffix(".LOG1") == true)
+        #expect(analysis.finalSequence == 5 &+ shift)
+        let windows = try FileIO.read(scratch.sub("RecoveredHive_Windows10"))
+        #expect(try #require(analysis.recovered)[4096...] == windows[4096...])
+    }
+
+    // MARK: - Hash-1 of a real entry (registry-logs.md §5)
+
+    @Test func hash1OfARealEntry() throws {
+        let log1 = try FileIO.read(Corpus.directory + "/yarp/NewDirtyHive1/NewDirtyHive.LOG1")
+        #expect(log1.count == 24576)
+        #expect(Marvin32.hash(log1[552..<24576]) == 0x6786_6C66_1807_E431)
+        let stored = (0..<8).reduce(UInt64(0)) { $0 | UInt64(log1[512 + 24 + $1]) << (8 * UInt64($1)) }
+        #expect(stored == 0x6786_6C66_1807_E431, "the value stored at entry offset 24")
+    }
+
+    // MARK: - status
+
+    @Test func statusShowsADirtyHiveWithoutLogsAsDirtyRefused() throws {
+        let scratch = try Scratch("status-system-2")
+        defer { scratch.remove() }
+        let root = try FixtureTree.install(text: "file SoftwareDistribution/Download/abc/update.cab 100", in: scratch)
+        let hive = root + "/Windows/System32/config/SYSTEM"
+        try FileManager.default.removeItem(atPath: hive)
+        try FileManager.default.moveItem(atPath: try Corpus.copy("regipy/SYSTEM_2.xz", into: scratch), toPath: hive)
+        let before = TreeSnapshot(root)
+        let status = StatusReport(install: try WindowsInstall.locate(root: root))
+        #expect(status.hiveState == "dirty-refused")
+        #expect(status.recovery?.outcome == .refused)
+        #expect(status.recovery?.refusal?.contains("no transaction log was found") == true)
+        #expect(status.starts == nil && status.startsError?.contains("cannot be replayed") == true)
+        #expect(TreeSnapshot(root) == before)
+    }
 }
 
 extension Array where Element == UInt8 {
