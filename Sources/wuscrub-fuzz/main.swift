@@ -1031,7 +1031,8 @@ struct Options {
                             [--trace] [--replay-iteration I [--dump DIR]] SEED-FILE...
           --iterations N        inputs to run (default 100000)
           --seed S              the run's seed (default 20251125); input I depends only on (S, I)
-          --seconds T           stop after T seconds of wall time, and say so
+          --seconds T           stop after T seconds of wall time; if fewer than N inputs ran by then,
+                                say so and exit 1 (the run did not do what was asked)
           --start I             first iteration index (default 0), to rerun a window of a run
           --max-hive-bytes B    skip the replay of inputs whose logs would grow the hive past B bytes
                                 (default 67108864; 0 = no limit); they are counted and reported
@@ -1201,3 +1202,8 @@ if let firstOversize {
     emit("fuzz: note: \(counts[.oversize] ?? 0) inputs had a valid log that would grow the hive past \(options.maxHiveBytes) bytes; their replay was skipped (first: --replay-iteration \(firstOversize))")
 }
 emit("fuzz: \(done) inputs, 0 crashes, \(counts[.recovered] ?? 0) recovered, \(counts[.refused] ?? 0) refused (seed \(options.seed))")
+if timedOut {
+    emit("wuscrub-fuzz: FAILED: the --seconds \(options.seconds!) bound stopped the run after \(done) of the \(options.iterations) inputs asked for; "
+         + "allow more time (make fuzz FUZZ_SECONDS=...) or ask for fewer inputs (FUZZ_ITERATIONS=...)", to: 2)
+    exit(1)
+}
