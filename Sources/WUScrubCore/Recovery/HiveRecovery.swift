@@ -164,7 +164,7 @@ public enum HiveRecovery {
             } else if log.format == .old {
                 why = "it is an old-format log, which is not replayed with new-format ones"
             } else if plan.contains(where: { $0.log.path == log.path }) {
-                why = "its chain stops before: \(log.chainEnd)"
+                why = "its chain ends earlier: \(log.chainEnd)"
             } else {
                 why = "it starts at \(log.baseBlock!.primarySequence), so it does not continue the replay at \(last &+ 1)"
             }
