@@ -45,7 +45,8 @@ bench: deps
 	.build/release/wuscrub-bench 1000 10000 100000
 
 ## fuzz: seeded mutation fuzzing of TransactionLog, HiveRecovery.analyze and HiveLayout.validate
-## (release build; seeds from ../shared/corpus). A crash prints its iteration: rerun it alone with
+## (release build; seeds from ../shared/corpus). It fails when FUZZ_SECONDS runs out before
+## FUZZ_ITERATIONS inputs have run. A crash prints its iteration: rerun it alone with
 ## .build/release/wuscrub-fuzz --seed $(FUZZ_SEED) --replay-iteration I $(FUZZ_SEEDS)
 FUZZ_CORPUS     := ../shared/corpus/yarp
 FUZZ_SEEDS      := $(FUZZ_CORPUS)/NewDirtyHive1/NewDirtyHive $(FUZZ_CORPUS)/NewDirtyHive1/NewDirtyHive.LOG1 \
@@ -53,7 +54,7 @@ FUZZ_SEEDS      := $(FUZZ_CORPUS)/NewDirtyHive1/NewDirtyHive $(FUZZ_CORPUS)/NewD
                    $(FUZZ_CORPUS)/OldDirtyHive/OldDirtyHive.LOG1 $(FUZZ_CORPUS)/BadLogHive3/BadLogHive.LOG1 \
                    $(FUZZ_CORPUS)/TruncatedDirtyHive $(FUZZ_CORPUS)/EmptyHive
 FUZZ_ITERATIONS ?= 100000
-FUZZ_SECONDS    ?= 600
+FUZZ_SECONDS    ?= 1800
 FUZZ_SEED       ?= 20251125
 fuzz: deps
 	@for f in $(FUZZ_SEEDS); do [ -f "$$f" ] || { echo "error: make fuzz needs the seed corpus in ../shared/corpus (beside the repository): '$$f' is missing" >&2; exit 1; }; done

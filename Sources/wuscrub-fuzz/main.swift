@@ -2,19 +2,20 @@
 /// (`TransactionLog`), log replay (`HiveRecovery.analyze`) and hive layout checks
 /// (`HiveLayout.validate`); registry-logs.md §2–3.
 ///
-///     wuscrub-fuzz [--iterations N] [--seed S] [--seconds T] [--start I] [--max-hive-bytes B]
+///     wuscrub-fuzz [--iterations N] [--seed S] [--seconds T] [--start I]
 ///                  [--trace] [--replay-iteration I [--dump DIR]] SEED-FILE...
 ///
 /// Every input is a pure function of (seed, iteration index): iteration I draws from its own
 /// random stream and never from earlier inputs, so `--replay-iteration I` regenerates exactly the
 /// input that iteration I ran. A Swift trap in WUScrubCore (index out of range, overflow) kills the
-/// process; that is a finding. A signal handler prints the iteration before the runtime's own crash
+/// process; that is a finding, and so is a recovered hive larger than its primary plus all of its
+/// logs (replay may grow a hive only over pages the logs supply). A signal handler prints the iteration before the runtime's own crash
 /// report, so the reproduction is `--seed S --replay-iteration I`.
 ///
 /// Seed files are primaries and logs. A log (`*.LOG`, `*.LOG1`, `*.LOG2`) is matched to the primary
 /// beside it, and a primary's logs are found with `HiveRecovery.discoverLogs`; those companions are
 /// loaded even when not named. Nothing is kept from one input to the next (memory is bounded by the
-/// seeds, one mutated input and `--max-hive-bytes`).
+/// seeds, one mutated input and its replay, which that growth check bounds).
 import WUScrubCore
 #if canImport(Glibc)
 import Glibc
@@ -862,22 +863,19 @@ struct FuzzCase {
 enum Outcome: String {
     case recovered, refused, clean, discarded
     case parsedOnly = "parsed only (no primary)"
-    case oversize = "skipped (replay would exceed --max-hive-bytes)"
 }
 
 struct Fuzzer {
     let seeds: [Seed]
     let seed: UInt64
-    let maxHiveBytes: Int
     let logIndices: [Int]
     let primaryIndices: [Int]
     let maximumSize: Int
 
-    init(seeds: [Seed], seed: UInt64, maxHiveBytes: Int) {
+    init(seeds: [Seed], seed: UInt64) {
         self.seeds = seeds
         maximumSize = max(2 << 20, (seeds.map(\.bytes.count).max() ?? 0) + (1 << 20))
         self.seed = seed
-        self.maxHiveBytes = maxHiveBytes
         logIndices = seeds.indices.filter { seeds[$0].isLog }
         primaryIndices = seeds.indices.filter { !seeds[$0].isLog }
     }
@@ -945,38 +943,11 @@ struct Fuzzer {
         return fuzzCase
     }
 
-    /// How large the replay of these logs would grow the hive: 4096 + the largest hive-bins size of
-    /// the entries `HiveRecovery.replayNew` would apply, or of the old-format log `replayOld` would
-    /// use. This mirrors the selection in HiveRecovery.swift (eligibility, order, chaining) only to
-    /// decide whether to skip an input; it is not a check of the library.
-    static func replayFootprint(hive: [UInt8], logs: [TransactionLog]) -> Int {
-        guard hive.count >= 4096, let primary = BaseBlock(hive[0..<512]), primary.hasSignature, primary.isDirty,
-              primary.isChecksumValid, primary.hiveBinsSize % 4096 == 0,
-              hive.count >= 4096 + Int(primary.hiveBinsSize) else { return hive.count }
-        var largest = 0
-        let newLogs = logs.filter { $0.format == .new }
-        if !newLogs.isEmpty {
-            let eligible = newLogs.filter { log in
-                guard let base = log.baseBlock?.primarySequence else { return false }
-                return !Serial.isAfter(primary.secondarySequence, base)
-            }.sorted { Serial.isAfter($1.baseBlock!.primarySequence, $0.baseBlock!.primarySequence) }
-            var expected = eligible.first?.baseBlock?.primarySequence
-            for log in eligible where log.baseBlock?.primarySequence == expected {
-                guard let last = log.entries.last else { break }
-                largest = max(largest, log.entries.map { Int($0.hiveBinsSize) }.max() ?? 0)
-                expected = last.sequence &+ 1
-            }
-        } else if let log = logs.first(where: { $0.format == .old && $0.baseBlock?.lastWritten == primary.lastWritten }) {
-            largest = max(largest, Int(log.baseBlock?.hiveBinsSize ?? 0))
-        }
-        return max(hive.count, 4096 + largest)
-    }
-
     /// Runs one input through the parser, the replay and the layout checks.
     ///
     /// - Returns: The outcome, a digest of what was computed (keeps the optimizer honest and makes
     ///   runs comparable), and the analysis when there was one.
-    func execute(_ fuzzCase: FuzzCase, enforceLimit: Bool = true) -> (Outcome, UInt64, RecoveryAnalysis?) {
+    func execute(_ fuzzCase: FuzzCase) -> (Outcome, UInt64, RecoveryAnalysis?) {
         var digest: UInt64 = 0xCBF2_9CE4_8422_2325
         func fold(_ value: Int) { digest = (digest ^ UInt64(bitPattern: Int64(value))) &* 0x100_0000_01B3 }
         var logs = fuzzCase.otherLogs.compactMap { seeds[$0].parsed }
@@ -993,12 +964,16 @@ struct Fuzzer {
         if fuzzCase.primaryMutated {
             do { fold(Int(try HiveLayout.validate(hive, path: hivePath).hiveBinsSize)) } catch { fold(-1) }
         }
-        if enforceLimit, maxHiveBytes > 0, Fuzzer.replayFootprint(hive: hive, logs: logs) > maxHiveBytes { return (.oversize, digest, nil) }
         let analysis = HiveRecovery.analyze(hivePath: hivePath, hive: hive, logs: logs,
                                             discardUnreconciled: fuzzCase.discardUnreconciled)
         fold(analysis.applied.count)
         fold(Int(analysis.finalSequence ?? 0))
         if let recovered = analysis.recovered {
+            // Replay grows a hive only over pages its logs supply (HiveRecovery.writtenEnd).
+            let bound = hive.count + logs.reduce(0) { $0 + $1.size }
+            if recovered.count > bound {
+                fatalError("the recovered hive has \(recovered.count) bytes, more than the primary and its logs hold together (\(bound))")
+            }
             fold(recovered.count)
             do { fold(Int(try HiveLayout.validate(recovered, path: hivePath + " (recovered)").hiveBinsSize)) } catch { fold(-2) }
         }
@@ -1023,20 +998,18 @@ struct Options {
     var replay: Int?
     var dump: String?
     var trace = false
-    var maxHiveBytes = 64 << 20
     var files: [String] = []
 
     static let usage = """
-        usage: wuscrub-fuzz [--iterations N] [--seed S] [--seconds T] [--start I] [--max-hive-bytes B]
+        usage: wuscrub-fuzz [--iterations N] [--seed S] [--seconds T] [--start I]
                             [--trace] [--replay-iteration I [--dump DIR]] SEED-FILE...
           --iterations N        inputs to run (default 100000)
           --seed S              the run's seed (default 20251125); input I depends only on (S, I)
-          --seconds T           stop after T seconds of wall time, and say so
+          --seconds T           stop after T seconds of wall time; if fewer than N inputs ran by then,
+                                say so and exit 1 (the run did not do what was asked)
           --start I             first iteration index (default 0), to rerun a window of a run
-          --max-hive-bytes B    skip the replay of inputs whose logs would grow the hive past B bytes
-                                (default 67108864; 0 = no limit); they are counted and reported
           --trace               print each input's mutations and outcome
-          --replay-iteration I  regenerate input I and run only it (ignores --max-hive-bytes), verbosely
+          --replay-iteration I  regenerate input I and run only it, verbosely
           --dump DIR            with --replay-iteration: write the input's files into DIR
         """
 
@@ -1066,7 +1039,6 @@ struct Options {
                 guard let t = Double(text), t > 0 else { fail("--seconds: '\(text)' is not a positive number") }
                 options.seconds = t
             case "--start": options.start = integer(argument)
-            case "--max-hive-bytes": options.maxHiveBytes = integer(argument)
             case "--replay-iteration": options.replay = integer(argument)
             case "--dump": options.dump = value(argument)
             case "--trace": options.trace = true
@@ -1112,7 +1084,7 @@ func writeFile(_ bytes: [UInt8], _ path: String) {
 
 let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
 let seeds = SeedSet.load(options.files)
-let fuzzer = Fuzzer(seeds: seeds, seed: options.seed, maxHiveBytes: options.maxHiveBytes)
+let fuzzer = Fuzzer(seeds: seeds, seed: options.seed)
 CrashNote.install(seed: options.seed)
 
 if let iteration = options.replay {
@@ -1136,7 +1108,7 @@ if let iteration = options.replay {
         }
     }
     let started = monotonicSeconds()
-    let (outcome, digest, analysis) = fuzzer.execute(fuzzCase, enforceLimit: false)
+    let (outcome, digest, analysis) = fuzzer.execute(fuzzCase)
     CrashNote.iteration = -1
     for line in describe(analysis) { emit("  " + line) }
     emit("fuzz: iteration \(iteration): \(outcome.rawValue), digest \(hex16(digest)), "
@@ -1155,7 +1127,6 @@ if fuzzer.primaryIndices.isEmpty && fuzzer.logIndices.isEmpty { fail("no usable 
 let started = monotonicSeconds()
 let deadline = options.seconds.map { started + $0 }
 var counts: [Outcome: Int] = [:]
-var firstOversize: Int?
 var slowest: (iteration: Int, seconds: Double) = (-1, 0)
 var runDigest: UInt64 = 0
 var done = 0
@@ -1177,12 +1148,11 @@ for iteration in options.start..<(options.start + options.iterations) {
         for line in fuzzCase.trace + describe(analysis) { emit("  " + line) }
     }
     counts[outcome, default: 0] += 1
-    if outcome == .oversize, firstOversize == nil { firstOversize = iteration }
     runDigest = SplitMix64.mix(runDigest ^ digest)
     done += 1
     if done % 10_000 == 0 {
         emit("fuzz: \(done) inputs (\(counts[.recovered] ?? 0) recovered, \(counts[.refused] ?? 0) refused, "
-             + "\(counts[.clean] ?? 0) clean, \(counts[.discarded] ?? 0) discarded, \(counts[.oversize] ?? 0) skipped), "
+             + "\(counts[.clean] ?? 0) clean, \(counts[.discarded] ?? 0) discarded), "
              + "\(fixed(monotonicSeconds() - started, 1)) s, peak RSS \(fixed(peakResidentMiB(), 1)) MiB")
     }
 }
@@ -1191,13 +1161,15 @@ if timedOut {
     emit("fuzz: stopped early: the --seconds \(options.seconds!) bound was reached after \(done) of \(options.iterations) inputs (iterations \(options.start)..<\(options.start + done))")
 }
 emit("fuzz: breakdown: \(counts[.recovered] ?? 0) recovered, \(counts[.refused] ?? 0) refused, \(counts[.clean] ?? 0) clean, "
-     + "\(counts[.discarded] ?? 0) discarded (--discard-unreconciled), \(counts[.parsedOnly] ?? 0) parsed only, "
-     + "\(counts[.oversize] ?? 0) skipped as oversize; \(fixed(elapsed, 1)) s, \(fixed(Double(done) / max(elapsed, 1e-9), 0)) inputs/s, "
+     + "\(counts[.discarded] ?? 0) discarded (--discard-unreconciled), \(counts[.parsedOnly] ?? 0) parsed only; "
+     + "\(fixed(elapsed, 1)) s, \(fixed(Double(done) / max(elapsed, 1e-9), 0)) inputs/s, "
      + "peak RSS \(fixed(peakResidentMiB(), 1)) MiB, run digest \(hex16(runDigest))")
 if slowest.iteration >= 0 {
     emit("fuzz: slowest input: iteration \(slowest.iteration), \(fixed(slowest.seconds * 1000, 1)) ms")
 }
-if let firstOversize {
-    emit("fuzz: note: \(counts[.oversize] ?? 0) inputs had a valid log that would grow the hive past \(options.maxHiveBytes) bytes; their replay was skipped (first: --replay-iteration \(firstOversize))")
-}
 emit("fuzz: \(done) inputs, 0 crashes, \(counts[.recovered] ?? 0) recovered, \(counts[.refused] ?? 0) refused (seed \(options.seed))")
+if timedOut {
+    emit("wuscrub-fuzz: FAILED: the --seconds \(options.seconds!) bound stopped the run after \(done) of the \(options.iterations) inputs asked for; "
+         + "allow more time (make fuzz FUZZ_SECONDS=...) or ask for fewer inputs (FUZZ_ITERATIONS=...)", to: 2)
+    exit(1)
+}

@@ -5,6 +5,8 @@
 public enum HiveRecovery {
     /// Log file extensions, in the order they are reported.
     public static let logExtensions = ["LOG", "LOG1", "LOG2"]
+    /// A primary file must be smaller than 4 GiB: a hive's sizes and offsets are 32-bit.
+    public static let maximumPrimarySize = 1 << 32
 
     /// Finds the logs of a hive by listing its directory: `<name>.LOG`, `.LOG1`, `.LOG2`, matched
     /// without regard to case (so mixed-case sets are found on case-sensitive file systems).
@@ -30,11 +32,18 @@ public enum HiveRecovery {
 
     /// Reads a hive and the logs beside it and analyzes them (see `analyze(hivePath:hive:logs:discardUnreconciled:)`).
     ///
+    /// A file of 4 GiB or more is refused before it is read.
+    ///
     /// - Parameters:
     ///   - path: The primary hive file; nothing is written.
     ///   - discardUnreconciled: Proceed with the primary as it is when the logs cannot be applied.
     /// - Throws: `FileIOError` when a file cannot be read, `RecoveryError.ambiguousLog`.
     public static func analyze(hiveAt path: String, discardUnreconciled: Bool = false) throws -> RecoveryAnalysis {
+        if let size = FileIO.size(of: path), size >= maximumPrimarySize {
+            var analysis = RecoveryAnalysis(hivePath: path, logs: [])
+            analysis.refuse(tooLarge(size))
+            return analysis
+        }
         let hive = try FileIO.read(path)
         let logs = try discoverLogs(forHive: path).map { log in TransactionLog(path: log, bytes: try FileIO.read(log)) }
         return analyze(hivePath: path, hive: hive, logs: logs, discardUnreconciled: discardUnreconciled)
@@ -51,6 +60,10 @@ public enum HiveRecovery {
     public static func analyze(hivePath: String, hive: [UInt8], logs: [TransactionLog],
                                discardUnreconciled: Bool = false) -> RecoveryAnalysis {
         var analysis = RecoveryAnalysis(hivePath: hivePath, logs: logs.map(LogSummary.init))
+        guard hive.count < maximumPrimarySize else {
+            analysis.refuse(tooLarge(hive.count))
+            return analysis
+        }
         guard hive.count >= BaseBlock.size, let primary = BaseBlock(hive[0..<512]), primary.hasSignature else {
             analysis.refuse("the primary base block is missing or has no 'regf' signature")
             return analysis
@@ -65,6 +78,10 @@ public enum HiveRecovery {
             analysis.refuse("the primary base block's checksum is wrong, so none of its fields can be trusted; Windows would rebuild it from one log only, which may lose data")
             return analysis
         }
+        guard primary.fileType == 0 else {
+            analysis.refuse("the primary base block has file type \(primary.fileType), not 0: it is not a primary hive (1, 2 and 6 mark transaction logs)")
+            return analysis
+        }
         let declaredEnd = BaseBlock.size + Int(primary.hiveBinsSize)
         guard primary.hiveBinsSize % 4096 == 0, hive.count >= declaredEnd else {
             analysis.refuse("the primary is truncated: its base block declares \(declaredEnd) bytes, the file has \(hive.count)")
@@ -76,11 +93,14 @@ public enum HiveRecovery {
         if !newLogs.isEmpty {
             replayNew(primary: primary, hive: hive, logs: newLogs, all: logs, into: &analysis)
         } else if !oldLogs.isEmpty {
-            replayOld(primary: primary, hive: hive, logs: oldLogs, into: &analysis)
+            replayOld(primary: primary, hive: hive, logs: oldLogs, all: logs, into: &analysis)
         } else {
             analysis.refuse(logs.isEmpty
                 ? dirty + " and no transaction log was found beside it"
-                : dirty + " and none of its logs is usable (" + logs.map { "\($0.path): \($0.problem ?? "?")" }.joined(separator: "; ") + ")")
+                : dirty + " and none of its logs is usable (" + logs.map { log in
+                    "\(log.path): \(log.problem ?? "?")" + (log.hashValidSequences.isEmpty ? "" :
+                        ", though it holds hash-valid " + Serial.entries(log.hashValidSequences, around: primary.secondarySequence))
+                }.joined(separator: "; ") + ")")
         }
         if analysis.outcome == .refused, discardUnreconciled {
             discard(primary: primary, hive: hive, logs: logs, into: &analysis)
@@ -97,6 +117,10 @@ public enum HiveRecovery {
         return analysis
     }
 
+    static func tooLarge(_ size: Int) -> String {
+        "the primary file has \(size) bytes, 4 GiB or more: a hive's sizes and offsets are 32-bit, so this is no hive that can be recovered"
+    }
+
     // MARK: - New format
 
     static func replayNew(primary: BaseBlock, hive: [UInt8], logs: [TransactionLog], all: [TransactionLog],
@@ -106,37 +130,15 @@ public enum HiveRecovery {
             guard let base = log.baseBlock?.primarySequence else { return false }
             return !Serial.isAfter(primary.secondarySequence, base)
         }.sorted { Serial.isAfter($1.baseBlock!.primarySequence, $0.baseBlock!.primarySequence) }
-        // The hive bins can only grow as far as the primary and the logged pages reach: a larger
-        // declared size would be zero-filled (and is refused before any memory is spent on it).
-        let reach = eligible.flatMap(\.entries).flatMap(\.pages).reduce(UInt64(max(primary.hiveBinsSize, UInt32(hive.count - BaseBlock.size)))) {
-            max($0, UInt64($1.offset) + UInt64($1.size))
-        }
-        if let entry = eligible.flatMap(\.entries).first(where: { UInt64($0.hiveBinsSize) > reach }) {
-            analysis.refuse("entry \(entry.sequence) declares \(entry.hiveBinsSize) bytes of hive bins, more than the primary and the logged pages hold (\(reach))")
-            return
-        }
-        var bytes = hive
-        var hiveBinsSize = primary.hiveBinsSize
-        var flags = primary.flags
-        var last: UInt32?
+        // The plan: the earliest log's chain, then each next log's when it starts right after.
+        var plan: [(log: TransactionLog, entries: [LogEntry])] = []
         var expected = eligible.first?.baseBlock?.primarySequence
         for log in eligible where log.baseBlock?.primarySequence == expected {
-            guard !log.entries.isEmpty else { break }
-            for entry in log.entries {
-                let end = BaseBlock.size + Int(entry.hiveBinsSize)
-                if bytes.count < end { bytes += [UInt8](repeating: 0, count: end - bytes.count) }
-                for page in entry.pages {
-                    let target = BaseBlock.size + Int(page.offset)
-                    bytes.replaceSubrange(target..<target + Int(page.size), with: log.bytesView(page))
-                }
-                hiveBinsSize = entry.hiveBinsSize
-                flags = (flags & ~1) | (entry.flags & 1)
-                last = entry.sequence
-            }
-            analysis.applied.append(AppliedLog(path: log.path, format: .new, sequences: log.entries.map(\.sequence), pages: log.entries.reduce(0) { $0 + $1.pages.count }))
-            expected = last! &+ 1
+            guard let last = log.entries.last else { break }
+            plan.append((log, log.entries))
+            expected = last.sequence &+ 1
         }
-        guard let last else {
+        guard let last = plan.last?.entries.last?.sequence else {
             analysis.refuse("the hive is dirty and no log entry can be applied: " + logs.map { log in
                 "\(log.path) starts at \(log.baseBlock?.primarySequence ?? 0) (the primary needs \(primary.secondarySequence) or later; \(log.chainEnd))"
             }.joined(separator: "; "))
@@ -146,40 +148,128 @@ public enum HiveRecovery {
             analysis.refuse("\(log.path) holds too many overlapping entries to check what lies beyond its chain")
             return
         }
-        // S: the highest sequence number present anywhere in the logs.
-        var highest = last
-        for log in all {
-            for candidate in [log.isValid ? log.baseBlock?.primarySequence : nil, log.highestSequence].compactMap({ $0 })
-            where Serial.isAfter(candidate, highest) {
-                highest = candidate
+        // Nothing any log holds may come after `last` (§4.1): a hash-valid entry anywhere, in any
+        // log, even one whose base block is invalid, or a valid log's base-block sequence number.
+        // Applying part of the logs would lose it; S is then `last`, above every number left.
+        let beyond = all.compactMap { log -> String? in
+            let later = sequences(in: log).filter { Serial.isAfter($0, last) }
+            guard !later.isEmpty else { return nil }
+            let held = log.hashValidSequences.filter { Serial.isAfter($0, last) }
+            let what = held.isEmpty
+                ? "\(log.path)'s base block says sequence \(log.baseBlock!.primarySequence)"
+                : "\(log.path) holds hash-valid " + Serial.entries(held, around: last)
+            let why: String
+            if let problem = log.problem {
+                why = "its base block is unusable: \(problem)"
+            } else if log.format == .old {
+                why = "it is an old-format log, which is not replayed with new-format ones"
+            } else if plan.contains(where: { $0.log.path == log.path }) {
+                why = "its chain ends earlier: \(log.chainEnd)"
+            } else {
+                why = "it starts at \(log.baseBlock!.primarySequence), so it does not continue the replay at \(last &+ 1)"
             }
+            return what + " (" + why + ")"
         }
-        if Serial.isAfter(highest, last) {
-            analysis.applied = []
-            analysis.refuse("the logs hold entries up to sequence \(highest), but replay can only reach \(last) (" +
-                            logs.map { "\($0.path): \($0.chainEnd)" }.joined(separator: "; ") + "); applying part of them would lose the rest")
+        if !beyond.isEmpty {
+            let highest = Serial.highest(all.flatMap(sequences(in:)), above: last)!
+            analysis.refuse("the logs hold entries up to sequence \(highest), but replay can only reach \(last): " +
+                            beyond.joined(separator: "; ") + "; applying part of them would lose the rest")
             return
         }
-        finish(&bytes, sequence: highest, hiveBinsSize: hiveBinsSize, flags: flags)
+        // The hive bins may only grow over pages the applied entries write (§4.2): never invent
+        // zero-filled bins, and never allocate more than the logs supply.
+        let entries = plan.flatMap(\.entries)
+        let written = writtenEnd(from: UInt64(primary.hiveBinsSize), pages: entries.flatMap(\.pages).map {
+            (UInt64($0.offset), UInt64($0.offset) + UInt64($0.size))
+        })
+        if let entry = entries.first(where: { UInt64($0.hiveBinsSize) > written }) {
+            analysis.refuse("entry \(entry.sequence) declares \(entry.hiveBinsSize) bytes of hive bins, but the primary holds \(primary.hiveBinsSize) and the applied entries write no further than \(written): the hive may only grow by pages its logs supply")
+            return
+        }
+        var bytes = hive
+        var hiveBinsSize = primary.hiveBinsSize
+        var flags = primary.flags
+        for (log, entries) in plan {
+            for entry in entries {
+                let end = BaseBlock.size + Int(entry.hiveBinsSize)
+                if bytes.count < end { bytes += [UInt8](repeating: 0, count: end - bytes.count) }
+                for page in entry.pages {
+                    let target = BaseBlock.size + Int(page.offset)
+                    bytes.replaceSubrange(target..<target + Int(page.size), with: log.bytesView(page))
+                }
+                hiveBinsSize = entry.hiveBinsSize
+                flags = (flags & ~1) | (entry.flags & 1)
+            }
+            analysis.applied.append(AppliedLog(path: log.path, format: .new, sequences: entries.map(\.sequence), pages: entries.reduce(0) { $0 + $1.pages.count }))
+        }
+        finish(&bytes, sequence: last, hiveBinsSize: hiveBinsSize, flags: flags)
         analysis.recovered = bytes
-        analysis.finalSequence = highest
+        analysis.finalSequence = last
         analysis.finalHiveBinsSize = hiveBinsSize
         analysis.outcome = .recovered
     }
 
+    /// Every sequence number a log vouches for: its hash-valid entries, and its base block's when
+    /// the log is valid (an invalid base block's number is not trusted).
+    static func sequences(in log: TransactionLog) -> [UInt32] {
+        log.hashValidSequences + (log.isValid ? log.baseBlock.map { [$0.primarySequence] } ?? [] : [])
+    }
+
+    /// How far, from `start`, the byte ranges `pages` (hive-bins offsets, end excluded) write
+    /// without a gap: `start` itself when none begins at or before it.
+    static func writtenEnd(from start: UInt64, pages: [(start: UInt64, end: UInt64)]) -> UInt64 {
+        var written = start
+        for page in pages.filter({ $0.end > start }).sorted(by: { $0.start < $1.start }) {
+            guard page.start <= written else { break }
+            written = max(written, page.end)
+        }
+        return written
+    }
+
     // MARK: - Old format
 
-    static func replayOld(primary: BaseBlock, hive: [UInt8], logs: [TransactionLog], into analysis: inout RecoveryAnalysis) {
-        // Applicable: the log's timestamp equals the primary's (§2). LOG1 before LOG2 on a tie.
-        let applicable = logs.filter { $0.baseBlock?.lastWritten == primary.lastWritten }
+    /// The order old-format logs are tried in: LOG1, LOG2, then .LOG (yarp's; §2, §7: the boot
+    /// loader tries LOG1 first, and on Vista and later a lone .LOG is usually a dummy).
+    static func preference(_ path: String) -> Int {
+        let name = path.lowercased()
+        if name.hasSuffix(".log1") { return 0 }
+        if name.hasSuffix(".log2") { return 1 }
+        if name.hasSuffix(".log") { return 2 }
+        return 3
+    }
+
+    static func replayOld(primary: BaseBlock, hive: [UInt8], logs: [TransactionLog], all: [TransactionLog],
+                          into analysis: inout RecoveryAnalysis) {
+        // Applicable: the log's timestamp equals the primary's (§2); then LOG1, LOG2, .LOG.
+        let applicable = logs.enumerated()
+            .filter { $0.element.baseBlock?.lastWritten == primary.lastWritten }
+            .sorted { (preference($0.element.path), $0.offset) < (preference($1.element.path), $1.offset) }
+            .map(\.element)
         guard let log = applicable.first, let block = log.baseBlock else {
             analysis.refuse("the hive is dirty and no old-format log matches its timestamp: " +
                             logs.map { "\($0.path) written at \($0.baseBlock?.lastWritten ?? 0), the primary at \(primary.lastWritten)" }.joined(separator: "; "))
             return
         }
-        let reach = max(UInt64(primary.hiveBinsSize), UInt64(hive.count - BaseBlock.size), UInt64((log.dirtyPages.last ?? 0) + 1) * 512)
-        guard UInt64(block.hiveBinsSize) <= reach else {
-            analysis.refuse("\(log.path) declares \(block.hiveBinsSize) bytes of hive bins, more than the primary and its dirty pages hold (\(reach))")
+        if let other = all.first(where: { $0.remnantScanIncomplete }) {
+            analysis.refuse("\(other.path) holds too many overlapping entries to check what it holds")
+            return
+        }
+        // New-format entries not older than the primary (in any log, whatever its base block)
+        // would be lost by an old-format replay.
+        let pending = all.compactMap { other -> String? in
+            let later = other.hashValidSequences.filter { !Serial.isAfter(primary.secondarySequence, $0) }
+            return later.isEmpty ? nil : "\(other.path) holds hash-valid new-format " + Serial.entries(later, around: primary.secondarySequence)
+        }
+        if !pending.isEmpty {
+            analysis.refuse("the old-format log \(log.path) applies, but " + pending.joined(separator: "; ") +
+                            ", not older than the primary (sequence \(primary.secondarySequence)); an old-format replay would lose them")
+            return
+        }
+        let written = writtenEnd(from: UInt64(primary.hiveBinsSize), pages: log.dirtyPages.map {
+            (UInt64($0) * 512, UInt64($0) * 512 + 512)
+        })
+        guard UInt64(block.hiveBinsSize) <= written else {
+            analysis.refuse("\(log.path) declares \(block.hiveBinsSize) bytes of hive bins, but the primary holds \(primary.hiveBinsSize) and its dirty pages write no further than \(written): the hive may only grow by pages its log supplies")
             return
         }
         var bytes = hive
@@ -195,10 +285,12 @@ public enum HiveRecovery {
             let source = log.pagesStart + 512 * index
             bytes.replaceSubrange(target..<target + 512, with: data[source..<source + 512])
         }
+        // S: the primary's sequence number (the log's, on Vista and later), or any higher one a log holds.
+        let sequence = Serial.highest(all.flatMap(sequences(in:)), above: primary.primarySequence)!
         analysis.applied = [AppliedLog(path: log.path, format: .old, sequences: [block.primarySequence], pages: log.dirtyPages.count)]
-        finish(&bytes, sequence: primary.primarySequence, hiveBinsSize: block.hiveBinsSize, flags: primary.flags)
+        finish(&bytes, sequence: sequence, hiveBinsSize: block.hiveBinsSize, flags: primary.flags)
         analysis.recovered = bytes
-        analysis.finalSequence = primary.primarySequence
+        analysis.finalSequence = sequence
         analysis.finalHiveBinsSize = block.hiveBinsSize
         analysis.outcome = .recovered
     }
@@ -206,27 +298,44 @@ public enum HiveRecovery {
     // MARK: - Discarding
 
     /// Keeps the primary's content, marks it clean with a sequence number above every one in the
-    /// logs, and lists what is thrown away.
+    /// logs (hash-valid entries of every log, whatever its base block, and valid logs' base blocks),
+    /// and lists what is thrown away.
     static func discard(primary: BaseBlock, hive: [UInt8], logs: [TransactionLog], into analysis: inout RecoveryAnalysis) {
-        guard primary.isChecksumValid, hive.count >= BaseBlock.size + Int(primary.hiveBinsSize) else { return }
-        var highest = primary.primarySequence
-        for log in logs {
-            for candidate in [log.baseBlock?.primarySequence, log.highestSequence].compactMap({ $0 }) where Serial.isAfter(candidate, highest) {
-                highest = candidate
-            }
+        guard primary.isChecksumValid, primary.fileType == 0, hive.count >= BaseBlock.size + Int(primary.hiveBinsSize) else { return }
+        if let log = logs.first(where: { $0.remnantScanIncomplete }) {
+            analysis.refuse("\(log.path) holds too many overlapping entries to find every sequence number in it, so not even discarding can choose one above them all")
+            return
         }
+        let highest = Serial.highest(logs.flatMap(sequences(in:)), above: primary.primarySequence)!
         var bytes = hive
         finish(&bytes, sequence: highest, hiveBinsSize: primary.hiveBinsSize, flags: primary.flags)
-        analysis.discarded = logs.map { log in
-            let sequences = log.entries.map(\.sequence)
-            let what = sequences.isEmpty ? (log.problem ?? log.chainEnd) : "entries \(sequences.first!)…\(sequences.last!)"
-            return "\(log.path): \(what)"
-        }
+        analysis.discarded = logs.map { discarded(in: $0, primary: primary) }
         analysis.applied = []
         analysis.recovered = bytes
         analysis.finalSequence = highest
         analysis.finalHiveBinsSize = primary.hiveBinsSize
         analysis.outcome = .discarded
+    }
+
+    /// What discarding throws away from one log, exactly: the sequence numbers of its hash-valid
+    /// entries not older than the primary (its secondary sequence number), a damaged entry that ends
+    /// its chain, an old-format log's dirty pages; and what is left aside as older than the primary.
+    static func discarded(in log: TransactionLog, primary: BaseBlock) -> String {
+        let reference = primary.secondarySequence
+        let pending = log.hashValidSequences.filter { !Serial.isAfter(reference, $0) }
+        let older = log.hashValidSequences.filter { Serial.isAfter(reference, $0) }
+        var parts: [String] = []
+        if log.format == .old, let block = log.baseBlock {
+            parts.append("old-format log of sequence \(block.primarySequence), \(log.dirtyPages.count) dirty pages discarded")
+        }
+        if !pending.isEmpty { parts.append(Serial.entries(pending, around: reference) + " discarded") }
+        if log.chainEndsAtDamagedEntry { parts.append("discarded unread: the \(log.chainEnd)") }
+        if !older.isEmpty {
+            parts.append(Serial.entries(older, around: reference) + " left aside, older than the primary (sequence \(reference))")
+        }
+        var text = "\(log.path): " + (parts.isEmpty ? "nothing to discard" : parts.joined(separator: "; "))
+        if let problem = log.problem { text += " (the log is unusable: \(problem))" }
+        return text
     }
 
     /// Sets the recovered base block: both sequence numbers, hive-bins size, flags, file type 0, checksum (§4.1).

@@ -66,6 +66,9 @@ public struct LogSummary: Sendable, Equatable, Codable {
     /// New format: the sequence numbers of the entry chain.
     public var entries: [UInt32]
     public var chainEnd: String?
+    /// Every hash-valid entry found anywhere in the file (chain and remnants), whatever its base
+    /// block. Optional so that journals written before it existed still decode.
+    public var hashValidEntries: [UInt32]?
     public var highestSequence: UInt32?
     /// Old format: the number of dirty 512-byte pages.
     public var dirtyPages: Int?
@@ -79,6 +82,7 @@ public struct LogSummary: Sendable, Equatable, Codable {
         baseSequence = log.baseBlock?.primarySequence
         entries = log.entries.map(\.sequence)
         chainEnd = log.format == .new ? log.chainEnd : nil
+        hashValidEntries = log.hashValidSequences
         highestSequence = log.highestSequence
         dirtyPages = log.format == .old ? log.dirtyPages.count : nil
     }

@@ -43,11 +43,17 @@ public struct TransactionLog: Sendable {
     public let entries: [LogEntry]
     /// New format: why the chain ended ("end of the file", or the first failed check).
     public let chainEnd: String
-    /// New format: the highest sequence number of any entry whose hashes are valid, anywhere in
-    /// the file (including remnants after the chain).
+    /// New format: the chain ended at an `HvLE` header that fails a check (a hash, a size, a page
+    /// reference), not at the end of the entries; `chainEnd` says which.
+    public let chainEndsAtDamagedEntry: Bool
+    /// The sequence number of every entry whose hashes are valid, anywhere in the file (the chain,
+    /// remnants after it), in file order, **whatever the base block says**: a log whose base block
+    /// is invalid is scanned too, so that its entries are never lost silently (registry-logs.md §4.1).
+    public let hashValidSequences: [UInt32]
+    /// The highest of `hashValidSequences` (serial arithmetic), if any.
     public let highestSequence: UInt32?
-    /// New format: the scan for entries after the chain stopped at its work bound (a crafted file
-    /// with an entry header at every boundary); what lies beyond is then unknown.
+    /// The scan for hash-valid entries stopped at its work bound (a crafted file with an entry
+    /// header at every boundary); what lies beyond is then unknown.
     public let remnantScanIncomplete: Bool
     /// Old format: indices of the dirty 512-byte pages of the hive bins, in bitmap order.
     public let dirtyPages: [Int]
@@ -65,18 +71,18 @@ public struct TransactionLog: Sendable {
         size = bytes.count
         var entries: [LogEntry] = []
         var chainEnd = "no entries"
-        var highest: UInt32?
-        var incomplete = false
+        var damaged = false
         var dirtyPages: [Int] = []
         var pagesStart = 0
         let block = bytes.count >= 512 ? BaseBlock(bytes[0..<512]) : nil
         baseBlock = block
+        // Every file that can hold one entry is scanned, valid base block or not.
+        let (sequences, incomplete) = TransactionLog.hashValidSequences(bytes)
         var problem = TransactionLog.check(block, size: bytes.count)
         if problem == nil, let block {
             if block.fileType == 6 {
                 format = .new
-                (entries, chainEnd) = TransactionLog.chain(bytes, first: block.primarySequence)
-                (highest, incomplete) = TransactionLog.highestValidSequence(bytes)
+                (entries, chainEnd, damaged) = TransactionLog.chain(bytes, first: block.primarySequence)
             } else {
                 switch TransactionLog.dirtyVector(bytes, hiveBinsSize: Int(block.hiveBinsSize)) {
                 case .success(let vector):
@@ -93,7 +99,9 @@ public struct TransactionLog: Sendable {
         self.problem = problem
         self.entries = entries
         self.chainEnd = chainEnd
-        self.highestSequence = highest
+        chainEndsAtDamagedEntry = damaged
+        hashValidSequences = sequences
+        highestSequence = Serial.highest(sequences)
         self.remnantScanIncomplete = incomplete
         self.dirtyPages = dirtyPages
         self.pagesStart = pagesStart
@@ -138,25 +146,27 @@ public struct TransactionLog: Sendable {
         guard bytes[offset..<offset + 4].elementsEqual("HvLE".utf8) else {
             return .failure(Invalid("no 'HvLE' signature at offset \(offset)"))
         }
+        // From here on there is an entry header, and what fails makes the entry damaged.
+        let named = "entry at offset \(offset) (claiming sequence \(bytes.loadLE(UInt32.self, at: offset + 12)))"
         let size = Int(bytes.loadLE(UInt32.self, at: offset + 4))
         guard size >= 512, size % 512 == 0, size <= bytes.count - offset else {
-            return .failure(Invalid("entry at offset \(offset) has an invalid size \(size)"))
+            return .failure(Invalid(damaged: "\(named) has an invalid size \(size)"))
         }
         let hiveBinsSize = bytes.loadLE(UInt32.self, at: offset + 16)
         guard hiveBinsSize >= 4096, hiveBinsSize % 4096 == 0 else {
-            return .failure(Invalid("entry at offset \(offset) has an invalid hive-bins size \(hiveBinsSize)"))
+            return .failure(Invalid(damaged: "\(named) has an invalid hive-bins size \(hiveBinsSize)"))
         }
         let count = Int(bytes.loadLE(UInt32.self, at: offset + 20))
         guard count > 0, count <= (size - 40) / 8 else {
-            return .failure(Invalid("entry at offset \(offset) has an invalid page count \(count)"))
+            return .failure(Invalid(damaged: "\(named) has an invalid page count \(count)"))
         }
         let storedHash2 = bytes.loadLE(UInt64.self, at: offset + 32)
         guard Marvin32.hash(bytes[offset..<offset + 32]) == storedHash2 else {
-            return .failure(Invalid("entry at offset \(offset) fails its header hash (Hash-2)"))
+            return .failure(Invalid(damaged: "\(named) fails its header hash (Hash-2)"))
         }
         let storedHash1 = bytes.loadLE(UInt64.self, at: offset + 24)
         guard Marvin32.hash(bytes[offset + 40..<offset + size]) == storedHash1 else {
-            return .failure(Invalid("entry at offset \(offset) fails its data hash (Hash-1)"))
+            return .failure(Invalid(damaged: "\(named) fails its data hash (Hash-1)"))
         }
         var pages: [LogPage] = []
         var dataOffset = offset + 40 + 8 * count
@@ -168,7 +178,7 @@ public struct TransactionLog: Sendable {
                   UInt64(pageOffset) + UInt64(pageSize) <= UInt64(hiveBinsSize),
                   dataOffset + Int(pageSize) <= offset + size
             else {
-                return .failure(Invalid("entry at offset \(offset) has an invalid page reference \(index) (offset \(pageOffset), size \(pageSize))"))
+                return .failure(Invalid(damaged: "\(named) has an invalid page reference \(index) (offset \(pageOffset), size \(pageSize))"))
             }
             pages.append(LogPage(offset: pageOffset, size: pageSize, dataOffset: dataOffset))
             dataOffset += Int(pageSize)
@@ -180,17 +190,19 @@ public struct TransactionLog: Sendable {
     }
 
     /// The chain of entries from offset 512 whose sequence numbers run `first`, `first + 1`, …
-    static func chain(_ bytes: [UInt8], first: UInt32) -> ([LogEntry], String) {
+    ///
+    /// - Returns: The entries, why the chain ended, and whether it ended at a damaged entry header.
+    static func chain(_ bytes: [UInt8], first: UInt32) -> ([LogEntry], String, Bool) {
         var entries: [LogEntry] = []
         var offset = 512
         var expected = first
         while true {
             switch entry(bytes, at: offset) {
             case .failure(let reason):
-                return (entries, reason.message)
+                return (entries, reason.message, reason.damaged)
             case .success(let entry):
                 guard entry.sequence == expected else {
-                    return (entries, "entry at offset \(offset) has sequence number \(entry.sequence), expected \(expected)")
+                    return (entries, "entry at offset \(offset) has sequence number \(entry.sequence), expected \(expected)", false)
                 }
                 entries.append(entry)
                 offset += entry.size
@@ -199,26 +211,33 @@ public struct TransactionLog: Sendable {
         }
     }
 
-    /// The highest sequence number of any hash-valid entry at any 512-byte boundary after the base
-    /// block, and whether the scan gave up (it hashes at most 4 × the file size plus 1 MiB, so a
-    /// crafted file cannot make it quadratic).
-    static func highestValidSequence(_ bytes: [UInt8]) -> (UInt32?, Bool) {
-        var highest: UInt32?
+    /// The sequence numbers of the hash-valid entries at the 512-byte boundaries after the base block
+    /// (in file order), and whether the scan gave up: it hashes at most 4 × the file size plus 1 MiB,
+    /// so a crafted file cannot make it quadratic. Only a header whose size fits in the file is
+    /// charged to that budget (any other is rejected before hashing), so one stray header with a
+    /// huge size cannot end the scan early.
+    static func hashValidSequences(_ bytes: [UInt8]) -> ([UInt32], Bool) {
+        var sequences: [UInt32] = []
         var offset = 512
         var budget = 4 * bytes.count + (1 << 20)
         while offset + 40 <= bytes.count {
-            if bytes[offset] == UInt8(ascii: "H"), bytes[offset..<offset + 4].elementsEqual("HvLE".utf8) {
-                budget -= Int(bytes.loadLE(UInt32.self, at: offset + 4))
-                if budget < 0 { return (highest, true) }
+            guard bytes[offset] == UInt8(ascii: "H"), bytes[offset..<offset + 4].elementsEqual("HvLE".utf8) else {
+                offset += 512
+                continue
             }
-            if bytes[offset] == UInt8(ascii: "H"), case .success(let entry) = entry(bytes, at: offset) {
-                if highest.map({ Serial.isAfter(entry.sequence, $0) }) ?? true { highest = entry.sequence }
+            let size = Int(bytes.loadLE(UInt32.self, at: offset + 4))
+            if size <= bytes.count - offset {
+                budget -= size
+                if budget < 0 { return (sequences, true) }
+            }
+            if case .success(let entry) = entry(bytes, at: offset) {
+                sequences.append(entry.sequence)
                 offset += entry.size
             } else {
                 offset += 512
             }
         }
-        return (highest, false)
+        return (sequences, false)
     }
 
     // MARK: - Old format
@@ -250,7 +269,16 @@ public struct TransactionLog: Sendable {
     /// Why a structure is invalid.
     struct Invalid: Error {
         let message: String
-        init(_ message: String) { self.message = message }
+        /// An entry header is there but fails a check (as opposed to: no entry there at all).
+        let damaged: Bool
+        init(_ message: String) {
+            self.message = message
+            damaged = false
+        }
+        init(damaged message: String) {
+            self.message = message
+            damaged = true
+        }
     }
 }
 
@@ -260,5 +288,36 @@ public enum Serial {
     public static func isAfter(_ a: UInt32, _ b: UInt32) -> Bool {
         let difference = a &- b
         return difference != 0 && difference <= 0x7FFF_FFFF
+    }
+
+    /// The highest of `sequences` in serial order (each one replaces the current highest when it
+    /// comes after it), starting from `floor` when given.
+    public static func highest(_ sequences: [UInt32], above floor: UInt32? = nil) -> UInt32? {
+        var highest = floor
+        for sequence in sequences where highest.map({ isAfter(sequence, $0) }) ?? true {
+            highest = sequence
+        }
+        return highest
+    }
+
+    /// `sequences` without repeats, in serial order around `reference` (from 2^31 before it to
+    /// 2^31 − 1 after it), written with ranges: "2107…2130", "3, 5", "2, 4…6".
+    public static func describe(_ sequences: [UInt32], around reference: UInt32) -> String {
+        let origin = reference &- 0x8000_0000
+        let sorted = Set(sequences).sorted { $0 &- origin < $1 &- origin }
+        var runs: [(first: UInt32, last: UInt32)] = []
+        for sequence in sorted {
+            if let run = runs.last, run.last &+ 1 == sequence {
+                runs[runs.count - 1].last = sequence
+            } else {
+                runs.append((sequence, sequence))
+            }
+        }
+        return runs.map { $0.first == $0.last ? "\($0.first)" : "\($0.first)…\($0.last)" }.joined(separator: ", ")
+    }
+
+    /// "entry 5" or "entries 3, 5": `describe` with the noun in the right number.
+    public static func entries(_ sequences: [UInt32], around reference: UInt32) -> String {
+        (Set(sequences).count == 1 ? "entry " : "entries ") + describe(sequences, around: reference)
     }
 }
