@@ -67,7 +67,7 @@ let package = Package(
         ),
         .testTarget(
             name: "wuscrubTests",
-            dependencies: ["WUScrubCore", "WUScrubFixtures", "WUScrubTestSupport"]
+            dependencies: ["WUScrubCore", "WUScrubFixtures", "WUScrubTestSupport", "CPosixShims"]
         ),
     ]
 )
