@@ -50,7 +50,7 @@ let package = Package(
         ),
         .target(
             name: "WUScrubTestSupport",
-            dependencies: ["WUScrubCore", "WUScrubFixtures"],
+            dependencies: ["WUScrubCore", "WUScrubFixtures", "CPosixShims"],
             path: "Tests/Support"
         ),
         .executableTarget(
