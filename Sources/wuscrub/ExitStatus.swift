@@ -43,7 +43,7 @@ enum ExitStatus: Int32, CaseIterable {
         case let error as ImageError:
             switch error {
             case .notWindows, .rootUnusable: self = .notWindows
-            case .ambiguous, .symlink, .wrongType, .readOnly, .hibernated, .bitLocker, .mountFailed: self = .unsafeState
+            case .ambiguous, .symlink, .wrongType, .readOnly, .hibernated, .bitLocker, .mountFailed, .deviceReadOnly: self = .unsafeState
             case .notNTFS: self = .notWindows
             case .locked: self = .locked
             case .cannotList: self = .ioError

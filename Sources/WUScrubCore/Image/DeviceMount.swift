@@ -15,7 +15,7 @@ public final class DeviceMount: @unchecked Sendable {
     /// Checks the boot sector, mounts read-write with ntfs-3g, and refuses a read-only fallback.
     ///
     /// - Parameter device: A block device such as `/dev/sdb3`, or an image file.
-    /// - Throws: `ImageError.notNTFS`, `.bitLocker`, `.mountFailed`, `.readOnly`.
+    /// - Throws: `ImageError.notNTFS`, `.bitLocker`, `.mountFailed`, `.deviceReadOnly`.
     public init(device: String) throws(ImageError) {
         self.device = device
         try DeviceMount.checkBootSector(device)
@@ -31,16 +31,35 @@ public final class DeviceMount: @unchecked Sendable {
         case .success(0): break
         case .success(let status):
             rmdir(mountPoint)
-            throw .mountFailed(device: device, reason: "ntfs-3g exited with status \(status) (is it hibernated, or its NTFS journal dirty? try ntfs-3g \(device) DIR by hand to see why)")
+            mounted = false
+            throw .mountFailed(device: device, reason: DeviceMount.explain(ntfs3gStatus: status, device: device))
         case .failure(let errno):
             rmdir(mountPoint)
+            mounted = false
             throw .mountFailed(device: device, reason: "cannot run ntfs-3g: \(errno.description)")
         }
         do {
             try VolumeCheck.checkWritable(root: mountPoint, probeDirectory: mountPoint)
         } catch {
+            // Say why when the volume itself shows it: ntfs-3g falls back to read-only on hibernation.
+            var hibernated = false
+            do { try VolumeCheck.checkNotHibernated(root: mountPoint) } catch { hibernated = true }
             unmount()
-            throw .readOnly(root: device)
+            throw .deviceReadOnly(device: device, hibernated: hibernated)
+        }
+    }
+
+    /// What an ntfs-3g exit status means, for the user (its documented codes for the volume's state).
+    static func explain(ntfs3gStatus status: Int32, device: String) -> String {
+        switch status {
+        case 14:
+            return "ntfs-3g refused it because Windows is hibernated on it (exit status 14). Boot Windows and shut it down fully (shutdown /s /t 0, or turn Fast Startup off with powercfg /h off)"
+        case 15:
+            return "ntfs-3g refused it because its NTFS journal is dirty: Windows was not shut down cleanly (exit status 15). Boot Windows and shut it down fully; if that is impossible, 'ntfsfix \(device)' resets the journal"
+        case 16:
+            return "it is already mounted, or opened by another program (ntfs-3g exit status 16). Find where with 'findmnt \(device)' (or 'fuser -vm \(device)'), then run 'wuscrub reset MOUNTPOINT' on that mount, or unmount it and run wuscrub again"
+        default:
+            return "ntfs-3g exited with status \(status); run 'ntfs-3g \(device) DIR' by hand to see its message"
         }
     }
 
