@@ -37,26 +37,49 @@ extension WUScrub {
         func run() throws {
             let runner = Runner(json: json, subject: root ?? device ?? "", command: "reset")
             try runner.run(dryRun: dryRun) { document, runner in
-                var mount: DeviceMount?
-                defer { mount?.unmount() }
-                if let device {
-                    mount = try DeviceMount(device: device)
-                    document.device = DeviceReport(device: device, mountPoint: mount!.mountPoint)
-                }
-                let root = mount?.mountPoint ?? self.root!
-                let install = try WindowsInstall.locate(root: root)
-                document.install = install
-                let resetter = WUScrub.resetter(install, discardUnreconciled: discardUnreconciled)
-                let plan = try resetter.preflight()
-                document.plan = plan
-                if dryRun {
-                    document.outcome = "planned"
-                    return .success
-                }
-                try runner.confirm("Reset Windows Update on '\(root)'?", showing: document, yes: yes)
-                let outcome = try resetter.run(plan)
-                document.result = outcome
-                return outcome.purgeComplete ? .success : .purgeIncomplete
+                if let device { return try resetDevice(device, document: &document, runner: runner) }
+                return try reset(root: root!, document: &document, runner: runner)
+            }
+        }
+
+        /// The reset of the installation under `root`.
+        private func reset(root: String, document: inout Document, runner: Runner) throws -> ExitStatus {
+            let install = try WindowsInstall.locate(root: root)
+            document.install = install
+            let resetter = WUScrub.resetter(install, discardUnreconciled: discardUnreconciled)
+            let plan = try resetter.preflight()
+            document.plan = plan
+            if dryRun {
+                document.outcome = "planned"
+                return .success
+            }
+            try runner.confirm("Reset Windows Update on '\(root)'?", showing: document, yes: yes)
+            let outcome = try resetter.run(plan)
+            document.result = outcome
+            return outcome.purgeComplete ? .success : .purgeIncomplete
+        }
+
+        /// `--device`: mounts, resets, and always tries to unmount; the report says whether that
+        /// worked, and a failed unmount is an error.
+        private func resetDevice(_ device: String, document: inout Document, runner: Runner) throws -> ExitStatus {
+            let mount = try DeviceMount(device: device)
+            document.device = DeviceReport(device: device, mountPoint: mount.mountPoint)
+            let result: Result<ExitStatus, any Error>
+            do {
+                result = .success(try reset(root: mount.mountPoint, document: &document, runner: runner))
+            } catch {
+                result = .failure(error)
+            }
+            var unmountError: ImageError?
+            do { try mount.unmount() } catch { unmountError = error }
+            document.device?.unmounted = unmountError == nil
+            switch result {
+            case .success(let status):
+                if let unmountError { throw unmountError }
+                return status
+            case .failure(let error):
+                if let unmountError { throw DeviceRunFailure(failure: error, unmount: unmountError) }
+                throw error
             }
         }
     }

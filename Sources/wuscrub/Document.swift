@@ -29,7 +29,7 @@ struct Document: Encodable {
     var check: RecoveryAnalysis?
     /// `hive recover`: where the recovered hive was written.
     var output: String?
-    /// `reset --device`: what was mounted where (unmounted again at the end).
+    /// `reset --device`: what was mounted where, and whether it was unmounted again.
     var device: DeviceReport?
 }
 
@@ -37,7 +37,16 @@ struct Document: Encodable {
 struct DeviceReport: Encodable {
     var device: String
     var mountPoint: String
-    var unmounted = true
+    /// Whether it was unmounted at the end (checked in the mount table); nil until then.
+    var unmounted: Bool?
+}
+
+/// A `reset --device` that failed and whose device could not be unmounted either: the exit status
+/// is the first failure's; the message tells both.
+struct DeviceRunFailure: Error, CustomStringConvertible {
+    var failure: any Error
+    var unmount: ImageError
+    var description: String { "\(failure)\nAlso, \(unmount)" }
 }
 
 /// Runs a subcommand's body and turns its document or error into output and an exit code.
@@ -76,6 +85,10 @@ struct Runner {
         if json {
             let data = (try? JSONEncoder.journal.encode(document)) ?? Data("{}".utf8)
             write(String(decoding: data, as: UTF8.self) + "\n", to: .standardOutput)
+            // With --device the error may concern the machine (a mount left behind): tell the person too.
+            if document.device != nil, let error = document.error {
+                write("wuscrub: error: \(error.message)\n", to: .standardError)
+            }
         } else {
             if !(shown.plan && document.result == nil) {
                 write(TextReport(document).render(), to: .standardOutput)

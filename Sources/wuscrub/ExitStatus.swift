@@ -26,7 +26,7 @@ enum ExitStatus: Int32, CaseIterable {
         case .hiveError: "the SYSTEM hive is invalid, truncated, or lacks what wuscrub needs"
         case .purgeIncomplete: "the purge left some entries (listed); the service start mode was restored"
         case .unfinishedJournal: "an earlier run is unfinished: use resume or rollback"
-        case .ioError: "a file could not be read or written (journal, backup, hive)"
+        case .ioError: "a file could not be read or written (journal, backup, hive), or reset --device could not unmount the device (it says where it is still mounted)"
         case .locked: "another wuscrub is working on this installation (nothing was changed)"
         case .usage: "usage error (bad arguments, or nothing to resume/roll back)"
         case .internalError: "internal error"
@@ -46,7 +46,7 @@ enum ExitStatus: Int32, CaseIterable {
             case .ambiguous, .symlink, .wrongType, .readOnly, .hibernated, .bitLocker, .mountFailed, .deviceReadOnly: self = .unsafeState
             case .notNTFS: self = .notWindows
             case .locked: self = .locked
-            case .cannotList: self = .ioError
+            case .cannotList, .unmountFailed: self = .ioError
             }
         case let error as ResetError:
             switch error {
@@ -65,6 +65,7 @@ enum ExitStatus: Int32, CaseIterable {
             if case .io = error { self = .ioError } else { self = .hiveError }
         case is FileIOError: self = .ioError
         case is Cancelled: self = .cancelled
+        case let error as DeviceRunFailure: self = ExitStatus(error.failure)
         case is ValidationError: self = .usage
         default: self = .internalError
         }

@@ -3,7 +3,7 @@ import Testing
 import WUScrubCore
 import WUScrubTestSupport
 
-// MARK: - --device refusals
+// MARK: - --device: unmount failures, refusals
 
 extension NTFSTests {
     /// The mount points of wuscrub's private mounts of `image` in /proc/self/mountinfo.
@@ -27,6 +27,39 @@ extension NTFSTests {
             }
             rmdir(point)
         }
+    }
+
+    @Test("a device that cannot be unmounted (busy) is reported as still mounted, with the umount advice, and exits 8")
+    func unmountFailure() throws {
+        let volume = try Volume("device-busy")
+        defer { volume.close(); Self.removePrivateMounts(of: volume.ntfs.image) }
+        volume.ntfs.unmount()
+
+        let process = try TerminalProcess(Repository.binary, ["reset", "--json", "--device", volume.ntfs.image], in: volume.scratch)
+        defer { process.finish() }
+        try #require(process.waitForError(containing: "[y/N]"), "no prompt: \(process.stdout)\(process.stderr)")
+        let mountPoint = try #require(Self.privateMounts(of: volume.ntfs.image).first)
+        // Something keeps the mount busy: a process whose working directory is inside it.
+        let busy = try TerminalProcess("/bin/sh", ["-c", "cd \"$0\" && echo inside >&2 && exec sleep 60", mountPoint + "/Windows"],
+                                       in: volume.scratch)
+        defer { busy.finish() }
+        try #require(busy.waitForError(containing: "inside"), "\(busy.stderr)")
+
+        process.type("y\n")
+        let status = process.wait()
+        #expect(status == Exit.ioError.rawValue, "\(process.stdout)\(process.stderr)")
+        let document = try JSONSerialization.jsonObject(with: Data(process.stdout.utf8)) as? [String: Any]
+        #expect((document?["device"] as? [String: Any])?["unmounted"] as? Bool == false, "\(process.stdout)")
+        #expect(document?["outcome"] as? String == "io-error")
+        #expect(((document?["result"] as? [String: Any])?["journal"] as? [String: Any])?["phase"] as? String == "done",
+                "the reset itself finished")
+        #expect(process.stderr.contains("still mounted") && process.stderr.contains("umount \(mountPoint)"), "\(process.stderr)")
+        #expect(Self.privateMounts(of: volume.ntfs.image) == [mountPoint], "it really is still mounted")
+
+        busy.finish()
+        Self.removePrivateMounts(of: volume.ntfs.image)
+        #expect(Self.privateMounts(of: volume.ntfs.image).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: mountPoint))
     }
 
     @Test("a hibernated device that ntfs-3g mounts only read-only is refused with advice that fits a device, and unmounted")

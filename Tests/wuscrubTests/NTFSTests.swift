@@ -227,6 +227,7 @@ struct NTFSTests {
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         let document = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
         let mountPoint = try #require((document?["device"] as? [String: Any])?["mountPoint"] as? String)
+        #expect((document?["device"] as? [String: Any])?["unmounted"] as? Bool == true)
         #expect(!FileManager.default.fileExists(atPath: mountPoint), "the private mount point is gone")
         #expect(try !String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8).contains(mountPoint), "nothing left mounted")
         #expect(try !String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8).contains(volume.ntfs.image), "the image is not mounted")

@@ -28,6 +28,8 @@ public enum ImageError: Error, Sendable, Equatable, CustomStringConvertible {
     case mountFailed(device: String, reason: String)
     /// ntfs-3g mounted the device read-only (its fallback for hibernated or unclean volumes); it was unmounted again.
     case deviceReadOnly(device: String, hibernated: Bool)
+    /// The device wuscrub mounted could not be unmounted; it is still mounted at `mountPoint`.
+    case unmountFailed(device: String, mountPoint: String, reason: String)
 
     public var description: String {
         switch self {
@@ -61,6 +63,8 @@ public enum ImageError: Error, Sendable, Equatable, CustomStringConvertible {
                 "Boot Windows and shut it down fully (shutdown /s /t 0, or turn Fast Startup off with powercfg /h off), then run wuscrub again. " +
                 "If Windows cannot be booted: for a dirty journal without hibernation, 'ntfsfix \(device)' resets it; " +
                 "'ntfs-3g -o remove_hiberfile \(device) DIR' then 'wuscrub reset DIR' works only by deleting the hibernated Windows session, with any unsaved work in it."
+        case let .unmountFailed(device, mountPoint, reason):
+            return "could not unmount '\(device)' from '\(mountPoint)': \(reason). It is still mounted there; close what uses it, then run 'umount \(mountPoint)' and 'rmdir \(mountPoint)'."
         case let .locked(path):
             return "another wuscrub is working on this installation (lock '\(path)' is held); nothing was changed. Wait for it to finish, then run again."
         }
