@@ -3,7 +3,7 @@ import Testing
 import WUScrubCore
 import WUScrubTestSupport
 
-// MARK: - --device: unmount failures, refusals
+// MARK: - --device: signals, unmount failures, refusals
 
 extension NTFSTests {
     /// The mount points of wuscrub's private mounts of `image` in /proc/self/mountinfo.
@@ -27,6 +27,72 @@ extension NTFSTests {
             }
             rmdir(point)
         }
+    }
+
+    /// The private mount point named in the confirmation prompt.
+    static func mountPoint(inPrompt text: String) -> String? {
+        guard let start = text.range(of: "(mounted at '")?.upperBound,
+              let end = text[start...].firstIndex(of: "'") else { return nil }
+        return String(text[start..<end])
+    }
+
+    @Test("a signal at the confirmation prompt unmounts the device, removes the mount point, says so, and exits 128+signal",
+          arguments: [(SIGINT, Exit.interrupted), (SIGTERM, Exit.terminated), (SIGHUP, Exit.hangUp)] as [(Int32, Exit)])
+    func signalAtThePrompt(signal: Int32, expected: Exit) throws {
+        let volume = try Volume("device-prompt")
+        defer { volume.close(); Self.removePrivateMounts(of: volume.ntfs.image) }
+        let before = TreeSnapshot(volume.root)
+        volume.ntfs.unmount()
+
+        let process = try TerminalProcess(Repository.binary, ["reset", "--device", volume.ntfs.image], in: volume.scratch)
+        defer { process.finish() }
+        try #require(process.waitForError(containing: "[y/N]"), "no prompt: \(process.stdout)\(process.stderr)")
+        #expect(process.stderr.contains("Reset Windows Update on '\(volume.ntfs.image)' (mounted at '/tmp/wuscrub-mount-"),
+                "the prompt names the device: \(process.stderr)")
+        let mountPoint = try #require(Self.privateMounts(of: volume.ntfs.image).first, "mounted while it asks")
+        #expect(Self.mountPoint(inPrompt: process.stderr) == mountPoint)
+
+        process.send(signal)
+        let status = process.wait()
+        #expect(status == expected.rawValue, "\(process.stdout)\(process.stderr)")
+        #expect(Self.privateMounts(of: volume.ntfs.image).isEmpty, "nothing left mounted")
+        #expect(!FileManager.default.fileExists(atPath: mountPoint), "the private mount point is removed")
+        let stderr = process.stderr
+        let name = [SIGINT: "SIGINT", SIGTERM: "SIGTERM", SIGHUP: "SIGHUP"][signal] ?? "?"
+        #expect(stderr.contains("interrupted by \(name)"), "\(stderr)")
+        #expect(stderr.contains("was not changed") && stderr.contains("was unmounted from '\(mountPoint)'"), "\(stderr)")
+
+        try volume.ntfs.mount()
+        #expect(TreeSnapshot(volume.root) == before, "nothing on the volume changed")
+    }
+
+    @Test("a signal during the run stops it at a safe point, unmounts, and tells how to resume; resume then finishes it",
+          arguments: ["after-hive-rename:TERM", "mid-purge:INT"])
+    func signalDuringTheRun(fault: String) throws {
+        let volume = try Volume("device-run")
+        defer { volume.close(); Self.removePrivateMounts(of: volume.ntfs.image) }
+        let siblings = volume.snapshot().filter { !$0.key.contains("DataStore") && !$0.key.contains("Download") }
+        volume.ntfs.unmount()
+
+        let run = try volume.run(["reset", "--yes", "--json", "--device", volume.ntfs.image], fault: fault)
+        let expected: Exit = fault.hasSuffix("TERM") ? .terminated : .interrupted
+        #expect(run.status == expected.rawValue, "\(run.stdout)\(run.stderr)")
+        #expect(Self.privateMounts(of: volume.ntfs.image).isEmpty, "nothing left mounted")
+        let phase = fault.hasPrefix("mid-purge") ? "purge" : "disable"
+        #expect(run.stderr.contains("in phase '\(phase)'") && run.stderr.contains("wuscrub resume"), "\(run.stderr)")
+        #expect(run.stderr.contains("ntfs-3g \(volume.ntfs.image)"), "says how to mount it again: \(run.stderr)")
+        let document = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        #expect(document?["outcome"] as? String == "interrupted")
+        #expect((document?["device"] as? [String: Any])?["unmounted"] as? Bool == true)
+
+        try volume.ntfs.mount()
+        let journal = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: volume.root + "/Windows/Logs/wuscrub/journal.json"))) as? [String: Any]
+        #expect(journal?["phase"] as? String == phase, "the journal is left open for resume")
+        let resumed = try volume.run(["resume", "--yes", volume.root])
+        #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+        #expect(try FileIO.sha256(ofFile: volume.hive) == volume.originalHive)
+        #expect(volume.emptied())
+        #expect(volume.snapshot().filter { !$0.key.contains("DataStore") && !$0.key.contains("Download") } == siblings)
     }
 
     @Test("a device that cannot be unmounted (busy) is reported as still mounted, with the umount advice, and exits 8")
