@@ -50,7 +50,7 @@ let package = Package(
         ),
         .target(
             name: "WUScrubTestSupport",
-            dependencies: ["WUScrubCore", "WUScrubFixtures"],
+            dependencies: ["WUScrubCore", "WUScrubFixtures", "CPosixShims"],
             path: "Tests/Support"
         ),
         .executableTarget(
@@ -67,7 +67,7 @@ let package = Package(
         ),
         .testTarget(
             name: "wuscrubTests",
-            dependencies: ["WUScrubCore", "WUScrubFixtures", "WUScrubTestSupport"]
+            dependencies: ["WUScrubCore", "WUScrubFixtures", "WUScrubTestSupport", "CPosixShims"]
         ),
     ]
 )

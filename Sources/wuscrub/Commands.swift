@@ -37,27 +37,96 @@ extension WUScrub {
         func run() throws {
             let runner = Runner(json: json, subject: root ?? device ?? "", command: "reset")
             try runner.run(dryRun: dryRun) { document, runner in
-                var mount: DeviceMount?
-                defer { mount?.unmount() }
-                if let device {
-                    mount = try DeviceMount(device: device)
-                    document.device = DeviceReport(device: device, mountPoint: mount!.mountPoint)
-                }
-                let root = mount?.mountPoint ?? self.root!
-                let install = try WindowsInstall.locate(root: root)
-                document.install = install
-                let resetter = WUScrub.resetter(install, discardUnreconciled: discardUnreconciled)
-                let plan = try resetter.preflight()
-                document.plan = plan
-                if dryRun {
-                    document.outcome = "planned"
-                    return .success
-                }
-                try runner.confirm("Reset Windows Update on '\(root)'?", showing: document, yes: yes)
-                let outcome = try resetter.run(plan)
-                document.result = outcome
-                return outcome.purgeComplete ? .success : .purgeIncomplete
+                if let device { return try resetDevice(device, document: &document, runner: runner) }
+                return try reset(root: root!, document: &document, runner: runner)
             }
+        }
+
+        /// The reset of the installation under `root`; with `interruption`, a caught signal stops it
+        /// before the confirmation, at the prompt, or at the run's next checkpoint.
+        private func reset(root: String, document: inout Document, runner: Runner,
+                           interruption: Interruption? = nil, device: String? = nil) throws -> ExitStatus {
+            let install = try WindowsInstall.locate(root: root)
+            document.install = install
+            let resetter = WUScrub.resetter(install, discardUnreconciled: discardUnreconciled, interruption: interruption)
+            let plan = try resetter.preflight()
+            document.plan = plan
+            if dryRun {
+                document.outcome = "planned"
+                return .success
+            }
+            try interruption?.check()
+            let subject = device.map { "'\($0)' (mounted at '\(root)')" } ?? "'\(root)'"
+            try runner.confirm("Reset Windows Update on \(subject)?", showing: document, yes: yes, interruption: interruption)
+            try interruption?.check()
+            let outcome = try resetter.run(plan)
+            document.result = outcome
+            return outcome.purgeComplete ? .success : .purgeIncomplete
+        }
+
+        /// `--device`: catches SIGINT, SIGTERM and SIGHUP, mounts, resets, and always tries to
+        /// unmount; the report says whether that worked, and a failed unmount is an error.
+        private func resetDevice(_ device: String, document: inout Document, runner: Runner) throws -> ExitStatus {
+            let interruption = Interruption(device: device)
+            let mount: DeviceMount
+            do {
+                mount = try DeviceMount(device: device)
+            } catch {
+                if let number = interruption.caughtSignal {
+                    throw Interrupted(signal: number, outcome: " while mounting '\(device)'; nothing was changed. \(error)")
+                }
+                throw error
+            }
+            document.device = DeviceReport(device: device, mountPoint: mount.mountPoint)
+            let result: Result<ExitStatus, any Error>
+            do {
+                try interruption.check()
+                result = .success(try reset(root: mount.mountPoint, document: &document, runner: runner,
+                                            interruption: interruption, device: device))
+            } catch {
+                result = .failure(error)
+            }
+            // An interrupted run may have an open journal to resume from: read it while still mounted.
+            var openJournal: Journal?
+            if case .failure(let error) = result, error is Interrupted, let install = document.install {
+                openJournal = try? WUScrub.resetter(install).openJournal()
+            }
+            var unmountError: ImageError?
+            do { try mount.unmount() } catch { unmountError = error }
+            document.device?.unmounted = unmountError == nil
+            switch result {
+            case .success(let status):
+                if let unmountError { throw unmountError }
+                return status
+            case .failure(var interrupted as Interrupted):
+                let journal = document.install.map { $0.stateDirectory + "/journal.json" } ?? "journal.json"
+                interrupted.outcome = Self.interruptedOutcome(device: device, mountPoint: mount.mountPoint, phase: openJournal?.phase,
+                                                              journal: journal, unmountError: unmountError)
+                throw interrupted
+            case .failure(let error):
+                if let unmountError { throw DeviceRunFailure(failure: error, unmount: unmountError) }
+                throw error
+            }
+        }
+
+        /// What an interrupted `--device` run left, and what to do next.
+        static func interruptedOutcome(device: String, mountPoint: String, phase: Journal.Phase?, journal: String,
+                                       unmountError: ImageError?) -> String {
+            var text = phase.map {
+                " during the reset, in phase '\($0.rawValue)': the run stopped at a safe point and its journal (\(journal) on '\(device)') records where, so it can be resumed."
+            } ?? " before the reset started: the Windows installation on '\(device)' was not changed."
+            if let unmountError {
+                text += " " + unmountError.description
+                if phase != nil {
+                    text += " To finish the run, run 'wuscrub resume \(mountPoint)' while it is still mounted there ('wuscrub rollback \(mountPoint)' undoes it instead)."
+                }
+            } else {
+                text += " '\(device)' was unmounted from '\(mountPoint)' and that folder removed."
+                if phase != nil {
+                    text += " To finish the run, mount the device (for example 'mkdir -p /mnt/windows && ntfs-3g \(device) /mnt/windows') and run 'wuscrub resume /mnt/windows' ('wuscrub rollback /mnt/windows' undoes it instead), then unmount it."
+                }
+            }
+            return text
         }
     }
 
@@ -133,13 +202,42 @@ extension WUScrub {
 
     /// A resetter for this process; with `WUSCRUB_FAULT=<point>` (for example `after-hive-rename`)
     /// the process exits at once, with status 99, when the run reaches that point — a crash for tests.
-    static func resetter(_ install: WindowsInstall, discardUnreconciled: Bool = false) -> Resetter {
+    ///
+    /// `WUSCRUB_FAULT=<point>:<signal>` (signal `INT`, `TERM` or `HUP`) instead sends the process
+    /// that signal at the point and waits until it is caught — an interruption there, for tests.
+    /// With `interruption`, a caught signal stops the run at its next checkpoint (never after the
+    /// journal says done), leaving the journal open for `resume`.
+    static func resetter(_ install: WindowsInstall, discardUnreconciled: Bool = false,
+                         interruption: Interruption? = nil) -> Resetter {
         var resetter = Resetter(install: install, toolVersion: version, discardUnreconciled: discardUnreconciled)
-        if let fault = faultPoint {
+        let fault = faultPoint.map(Fault.init)
+        if fault != nil || interruption != nil {
             resetter.checkpoint = { point in
-                if point.description == fault { _exit(99) }
+                if let fault, point.description == fault.point {
+                    guard let number = fault.signal else { _exit(99) }
+                    kill(getpid(), number)
+                    interruption?.waitForSignal(seconds: 10)
+                }
+                if let interruption, point != .phaseStarted(.done) { try interruption.check() }
             }
         }
         return resetter
+    }
+
+    /// A parsed `WUSCRUB_FAULT`: the point, and the signal to send there (nil: exit with status 99).
+    struct Fault: Sendable {
+        var point: String
+        var signal: Int32?
+
+        init(_ text: String) {
+            let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+            point = parts.first ?? text
+            switch parts.count == 2 ? parts[1].uppercased().replacingOccurrences(of: "SIG", with: "") : "" {
+            case "INT": signal = SIGINT
+            case "TERM": signal = SIGTERM
+            case "HUP": signal = SIGHUP
+            default: signal = nil
+            }
+        }
     }
 }

@@ -29,7 +29,7 @@ struct Document: Encodable {
     var check: RecoveryAnalysis?
     /// `hive recover`: where the recovered hive was written.
     var output: String?
-    /// `reset --device`: what was mounted where (unmounted again at the end).
+    /// `reset --device`: what was mounted where, and whether it was unmounted again.
     var device: DeviceReport?
 }
 
@@ -37,7 +37,16 @@ struct Document: Encodable {
 struct DeviceReport: Encodable {
     var device: String
     var mountPoint: String
-    var unmounted = true
+    /// Whether it was unmounted at the end (checked in the mount table); nil until then.
+    var unmounted: Bool?
+}
+
+/// A `reset --device` that failed and whose device could not be unmounted either: the exit status
+/// is the first failure's; the message tells both.
+struct DeviceRunFailure: Error, CustomStringConvertible {
+    var failure: any Error
+    var unmount: ImageError
+    var description: String { "\(failure)\nAlso, \(unmount)" }
 }
 
 /// Runs a subcommand's body and turns its document or error into output and an exit code.
@@ -76,6 +85,10 @@ struct Runner {
         if json {
             let data = (try? JSONEncoder.journal.encode(document)) ?? Data("{}".utf8)
             write(String(decoding: data, as: UTF8.self) + "\n", to: .standardOutput)
+            // With --device the error may concern the machine (a mount left, a run to resume): tell the person too.
+            if document.device != nil, let error = document.error {
+                write("wuscrub: error: \(error.message)\n", to: .standardError)
+            }
         } else {
             if !(shown.plan && document.result == nil) {
                 write(TextReport(document).render(), to: .standardOutput)
@@ -88,7 +101,9 @@ struct Runner {
     }
 
     /// Asks the user before writing; refuses without a terminal. `--yes` skips this.
-    func confirm(_ question: String, showing document: Document, yes: Bool) throws {
+    ///
+    /// With `interruption`, a caught signal ends the wait at once by throwing `Interrupted`.
+    func confirm(_ question: String, showing document: Document, yes: Bool, interruption: Interruption? = nil) throws {
         if yes { return }
         guard isatty(STDIN_FILENO) == 1 else {
             throw Cancelled(reason: "no terminal to ask for confirmation and --yes was not given; nothing was changed. Review the plan with --dry-run, then run again with --yes.")
@@ -98,8 +113,31 @@ struct Runner {
             shown.plan = true
         }
         write("\(question) [y/N] ", to: .standardError)
-        guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
+        let answer = try interruption.map { try readAnswer(interruption: $0) } ?? readLine()
+        guard let answer, ["y", "yes"].contains(answer.lowercased()) else {
             throw Cancelled(reason: "not confirmed; nothing was changed.")
+        }
+    }
+
+    /// Reads one line from standard input, or throws `Interrupted` as soon as a signal is caught.
+    private func readAnswer(interruption: Interruption) throws(Interrupted) -> String? {
+        var line: [UInt8] = []
+        while true {
+            try interruption.check()
+            var descriptors = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
+                               pollfd(fd: interruption.wakeDescriptor, events: Int16(POLLIN), revents: 0)]
+            if poll(&descriptors, nfds_t(descriptors.count), -1) < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            try interruption.check()
+            guard descriptors[0].revents != 0 else { continue }
+            var byte: UInt8 = 0
+            let count = read(STDIN_FILENO, &byte, 1)
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { return line.isEmpty ? nil : String(decoding: line, as: UTF8.self) }
+            if byte == UInt8(ascii: "\n") { return String(decoding: line, as: UTF8.self) }
+            line.append(byte)
         }
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import WUScrubCore
 
 /// wuscrub's exit codes: the one place where errors become numbers.
@@ -15,6 +16,9 @@ enum ExitStatus: Int32, CaseIterable {
     case locked = 9
     case usage = 64
     case internalError = 70
+    case hangUp = 129
+    case interrupted = 130
+    case terminated = 143
 
     var meaning: String {
         switch self {
@@ -26,10 +30,13 @@ enum ExitStatus: Int32, CaseIterable {
         case .hiveError: "the SYSTEM hive is invalid, truncated, or lacks what wuscrub needs"
         case .purgeIncomplete: "the purge left some entries (listed); the service start mode was restored"
         case .unfinishedJournal: "an earlier run is unfinished: use resume or rollback"
-        case .ioError: "a file could not be read or written (journal, backup, hive)"
+        case .ioError: "a file could not be read or written (journal, backup, hive), or reset --device could not unmount the device (it says where it is still mounted)"
         case .locked: "another wuscrub is working on this installation (nothing was changed)"
         case .usage: "usage error (bad arguments, or nothing to resume/roll back)"
         case .internalError: "internal error"
+        case .hangUp: "reset --device stopped by SIGHUP (see 130)"
+        case .interrupted: "reset --device stopped by SIGINT (Ctrl-C): it stopped at a safe point and unmounted the device; an unfinished run is resumable (the message says how)"
+        case .terminated: "reset --device stopped by SIGTERM (see 130)"
         }
     }
 
@@ -43,10 +50,10 @@ enum ExitStatus: Int32, CaseIterable {
         case let error as ImageError:
             switch error {
             case .notWindows, .rootUnusable: self = .notWindows
-            case .ambiguous, .symlink, .wrongType, .readOnly, .hibernated, .bitLocker, .mountFailed: self = .unsafeState
+            case .ambiguous, .symlink, .wrongType, .readOnly, .hibernated, .bitLocker, .mountFailed, .deviceReadOnly: self = .unsafeState
             case .notNTFS: self = .notWindows
             case .locked: self = .locked
-            case .cannotList: self = .ioError
+            case .cannotList, .unmountFailed: self = .ioError
             }
         case let error as ResetError:
             switch error {
@@ -65,6 +72,13 @@ enum ExitStatus: Int32, CaseIterable {
             if case .io = error { self = .ioError } else { self = .hiveError }
         case is FileIOError: self = .ioError
         case is Cancelled: self = .cancelled
+        case let error as Interrupted:
+            switch error.signal {
+            case SIGHUP: self = .hangUp
+            case SIGTERM: self = .terminated
+            default: self = .interrupted
+            }
+        case let error as DeviceRunFailure: self = ExitStatus(error.failure)
         case is ValidationError: self = .usage
         default: self = .internalError
         }
@@ -85,6 +99,7 @@ enum ExitStatus: Int32, CaseIterable {
         case .locked: "locked"
         case .usage: "usage"
         case .internalError: "internal-error"
+        case .hangUp, .interrupted, .terminated: "interrupted"
         }
     }
 }

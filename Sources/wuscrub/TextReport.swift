@@ -9,7 +9,12 @@ struct TextReport {
     func render() -> String {
         var lines: [String] = []
         if let device = document.device {
-            lines.append("Device: \(device.device), mounted with ntfs-3g at \(device.mountPoint) for this run and unmounted at the end")
+            let mounted = "Device: \(device.device), mounted with ntfs-3g at \(device.mountPoint) for this run"
+            switch device.unmounted {
+            case nil: lines.append(mounted + " (unmounted at the end)")
+            case true?: lines.append(mounted + ", unmounted again")
+            case false?: lines.append(mounted + ": NOT unmounted, it is still mounted there (umount \(device.mountPoint) once nothing uses it)")
+            }
         }
         if let install = document.install {
             lines.append("Windows installation: \(install.root) (\(install.windows))")

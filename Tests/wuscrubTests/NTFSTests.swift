@@ -1,3 +1,4 @@
+import CPosixShims
 import Foundation
 import Testing
 import WUScrubCore
@@ -60,11 +61,23 @@ struct NTFSTests {
         defer { volume.close() }
         // A distinctive attribute set (ARCHIVE | SYSTEM) on the original, as Windows has it.
         let flags: [UInt8] = [0x24, 0, 0, 0]
-        let set = flags.withUnsafeBytes { lsetxattrShim(volume.hive, "system.ntfs_attrib", $0) }
-        try #require(set == 0, "ntfs-3g must accept system.ntfs_attrib")
-        let acl = try #require(try FileIO.attribute("system.ntfs_acl", of: volume.hive))
+        try #require(setAttribute("system.ntfs_attrib", of: volume.hive, to: flags) == 0, "ntfs-3g must accept system.ntfs_attrib")
         let attrib = try #require(try FileIO.attribute("system.ntfs_attrib", of: volume.hive))
         #expect(attrib == flags)
+
+        // A distinctive security descriptor: ntfs-3g gives every new file in config/ the same one
+        // as the fixture hive, so change the access mask of the hive's first DACL entry.
+        let probe = volume.root + "/Windows/System32/config/acl-probe"
+        try Data().write(to: URL(fileURLWithPath: probe))
+        let inherited = try #require(try FileIO.attribute("system.ntfs_acl", of: probe))
+        unlink(probe)
+        var acl = try #require(try FileIO.attribute("system.ntfs_acl", of: volume.hive))
+        let mask = try #require(Self.firstAccessMaskOffset(inSecurityDescriptor: acl), "a DACL with an entry: \(acl)")
+        let changed: UInt32 = acl[mask] == 0xA9 ? 0x001F_01FF : 0x0012_00A9  // full control ↔ read & execute
+        acl.replaceSubrange(mask..<mask + 4, with: withUnsafeBytes(of: changed.littleEndian, Array.init))
+        try #require(setAttribute("system.ntfs_acl", of: volume.hive, to: acl) == 0, "ntfs-3g must accept system.ntfs_acl")
+        try #require(try FileIO.attribute("system.ntfs_acl", of: volume.hive) == acl, "ntfs-3g keeps the changed descriptor")
+        try #require(acl != inherited, "the hive's descriptor differs from the one a new file gets")
 
         // Stop while the disabled hive is in place: it carries the attributes too.
         let crashed = try volume.run(["reset", "--yes", volume.root], fault: "after-journal-purge")
@@ -214,6 +227,7 @@ struct NTFSTests {
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         let document = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
         let mountPoint = try #require((document?["device"] as? [String: Any])?["mountPoint"] as? String)
+        #expect((document?["device"] as? [String: Any])?["unmounted"] as? Bool == true)
         #expect(!FileManager.default.fileExists(atPath: mountPoint), "the private mount point is gone")
         #expect(try !String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8).contains(mountPoint), "nothing left mounted")
         #expect(try !String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8).contains(volume.ntfs.image), "the image is not mounted")
@@ -288,9 +302,22 @@ struct NTFSTests {
     }
 }
 
-/// `lsetxattr` for tests (Foundation has no wrapper).
-func lsetxattrShim(_ path: String, _ name: String, _ value: UnsafeRawBufferPointer) -> Int32 {
-    let result = try? Shell.capture("/usr/bin/python3", ["-c", "import os,sys; os.setxattr(sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3]), follow_symlinks=False)",
-                                                         path, name, value.map { String(format: "%02x", $0) }.joined()])
-    return result?.status ?? -1
+/// Sets an extended attribute without following a link; 0 or -1 with `errno`.
+///
+/// The corresponding C function is `lsetxattr`.
+func setAttribute(_ name: String, of path: String, to value: [UInt8]) -> Int32 {
+    value.withUnsafeBytes { lsetxattr(path, name, $0.baseAddress, $0.count, 0) }
+}
+
+extension NTFSTests {
+    /// Where the access mask of the first entry of a self-relative security descriptor's DACL is,
+    /// or nil when it has none (layout: MS-DTYP SECURITY_DESCRIPTOR_RELATIVE, ACL, ACCESS_ALLOWED_ACE).
+    static func firstAccessMaskOffset(inSecurityDescriptor descriptor: [UInt8]) -> Int? {
+        func le16(_ at: Int) -> Int { Int(descriptor[at]) | Int(descriptor[at + 1]) << 8 }
+        func le32(_ at: Int) -> Int { le16(at) | le16(at + 2) << 16 }
+        guard descriptor.count >= 20 else { return nil }
+        let dacl = le32(16)  // OffsetDacl
+        guard dacl >= 20, dacl + 16 <= descriptor.count, le16(dacl + 4) >= 1 else { return nil }  // AceCount
+        return dacl + 8 + 4  // ACL header, then the ACE header (type, flags, size), then its mask
+    }
 }

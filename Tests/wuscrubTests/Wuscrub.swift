@@ -19,6 +19,9 @@ enum Exit: Int32, CaseIterable, Sendable {
     case locked = 9
     case usage = 64
     case internalError = 70
+    case hangUp = 129
+    case interrupted = 130
+    case terminated = 143
 }
 
 /// One finished run of the built `wuscrub` binary.

@@ -4,5 +4,6 @@
 /* POSIX/Linux headers the Swift Glibc module does not export. */
 #include <sys/xattr.h>
 #include <sys/file.h>
+#include <pty.h>
 
 #endif

@@ -26,6 +26,10 @@ public enum ImageError: Error, Sendable, Equatable, CustomStringConvertible {
     case bitLocker(device: String)
     /// ntfs-3g could not mount the device.
     case mountFailed(device: String, reason: String)
+    /// ntfs-3g mounted the device read-only (its fallback for hibernated or unclean volumes); it was unmounted again.
+    case deviceReadOnly(device: String, hibernated: Bool)
+    /// The device wuscrub mounted could not be unmounted; it is still mounted at `mountPoint`.
+    case unmountFailed(device: String, mountPoint: String, reason: String)
 
     public var description: String {
         switch self {
@@ -42,7 +46,7 @@ public enum ImageError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .cannotList(path, errno):
             return "cannot list '\(path)': \(errno.description)."
         case let .readOnly(root):
-            return "'\(root)' is mounted read-only (or refused a write); nothing was changed. ntfs-3g falls back to read-only when Windows is hibernated or its NTFS journal is dirty: boot Windows and shut it down fully (shutdown /s /t 0), then remount read-write (umount, then ntfs-3g DEVICE \(root), or mount -o remount,rw \(root))."
+            return "'\(root)' is mounted read-only (or refused a write); nothing was changed. ntfs-3g falls back to read-only when Windows is hibernated or its NTFS journal is dirty: boot Windows and shut it down fully (shutdown /s /t 0), then mount it read-write again (ntfs-3g cannot remount: umount \(root), then ntfs-3g DEVICE \(root); with the ntfs3 driver, mount -o remount,rw \(root))."
         case let .hibernated(path, reason):
             return "'\(path)' shows that Windows is hibernated: \(reason). Changes made offline are lost or corrupt the volume when Windows resumes; nothing was changed. Boot Windows and choose Restart (or run shutdown /s /t 0), or turn Fast Startup off (powercfg /h off), then run wuscrub again."
         case let .notNTFS(device, found):
@@ -50,7 +54,17 @@ public enum ImageError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .bitLocker(device):
             return "'\(device)' is encrypted with BitLocker; nothing was changed. Unlock it first (for example with dislocker, using the recovery key), then run wuscrub on the unlocked volume."
         case let .mountFailed(device, reason):
-            return "cannot mount '\(device)': \(reason); nothing was changed."
+            return "cannot mount '\(device)': \(reason). Nothing was changed."
+        case let .deviceReadOnly(device, hibernated):
+            let cause = hibernated
+                ? "its hiberfil.sys shows that Windows is hibernated (or was shut down with Fast Startup)"
+                : "Windows is hibernated on it, or its NTFS journal is dirty (Windows was not shut down cleanly)"
+            return "ntfs-3g would mount '\(device)' only read-only: \(cause). Nothing was changed and it was unmounted again. " +
+                "Boot Windows and shut it down fully (shutdown /s /t 0, or turn Fast Startup off with powercfg /h off), then run wuscrub again. " +
+                "If Windows cannot be booted: for a dirty journal without hibernation, 'ntfsfix \(device)' resets it; " +
+                "'ntfs-3g -o remove_hiberfile \(device) DIR' then 'wuscrub reset DIR' works only by deleting the hibernated Windows session, with any unsaved work in it."
+        case let .unmountFailed(device, mountPoint, reason):
+            return "could not unmount '\(device)' from '\(mountPoint)': \(reason). It is still mounted there; close what uses it, then run 'umount \(mountPoint)' and 'rmdir \(mountPoint)'."
         case let .locked(path):
             return "another wuscrub is working on this installation (lock '\(path)' is held); nothing was changed. Wait for it to finish, then run again."
         }

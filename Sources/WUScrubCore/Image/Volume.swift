@@ -30,17 +30,12 @@ public struct Volume: Sendable, Equatable, Codable {
         guard let resolved = realpath(root, nil) else { return nil }
         let path = String(cString: resolved)
         free(resolved)
-        guard let table = try? FileIO.read("/proc/self/mountinfo") else { return nil }
-        var best: (point: String, fields: [Substring], extra: [Substring])?
-        for line in String(decoding: table, as: UTF8.self).split(separator: "\n") {
-            let parts = line.split(separator: " - ", maxSplits: 1)
-            guard parts.count == 2 else { continue }
-            let fields = parts[0].split(separator: " ")
-            let extra = parts[1].split(separator: " ")
-            guard fields.count >= 6, extra.count >= 3 else { continue }
-            let point = unescape(String(fields[4]))
+        guard let table = mountTable() else { return nil }
+        var best: MountEntry?
+        for entry in table {
+            let point = entry.point
             let contains = point == "/" || path == point || path.hasPrefix(point + "/")
-            if contains, point.count >= (best?.point.count ?? -1) { best = (point, fields, extra) }
+            if contains, point.count >= (best?.point.count ?? -1) { best = entry }
         }
         guard let best else { return nil }
         let type = String(best.extra[0])
@@ -59,6 +54,38 @@ public struct Volume: Sendable, Equatable, Codable {
 
     /// Whether the mount is read-only by its options.
     public var isReadOnly: Bool { options.contains("ro") }
+
+    /// Whether something is mounted exactly at `path`, by /proc/self/mountinfo.
+    ///
+    /// - Parameter path: A directory; resolved with `realpath` when it can be (a dead FUSE mount cannot).
+    /// - Returns: nil when /proc/self/mountinfo cannot be read.
+    public static func isMountPoint(_ path: String) -> Bool? {
+        var resolved = path
+        if let real = realpath(path, nil) {
+            resolved = String(cString: real)
+            free(real)
+        }
+        guard let table = mountTable() else { return nil }
+        return table.contains { $0.point == resolved || $0.point == path }
+    }
+
+    /// One line of /proc/self/mountinfo: the mount point, the fields before the " - " separator and those after it.
+    typealias MountEntry = (point: String, fields: [Substring], extra: [Substring])
+
+    /// The lines of /proc/self/mountinfo, or nil when it cannot be read.
+    static func mountTable() -> [MountEntry]? {
+        guard let table = try? FileIO.read("/proc/self/mountinfo") else { return nil }
+        var entries: [MountEntry] = []
+        for line in String(decoding: table, as: UTF8.self).split(separator: "\n") {
+            let parts = line.split(separator: " - ", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            let fields = parts[0].split(separator: " ")
+            let extra = parts[1].split(separator: " ")
+            guard fields.count >= 6, extra.count >= 3 else { continue }
+            entries.append((unescape(String(fields[4])), fields, extra))
+        }
+        return entries
+    }
 
     static func unescape(_ text: String) -> String {
         // mountinfo escapes space, tab, newline and backslash as \ooo.

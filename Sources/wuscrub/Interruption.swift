@@ -1,0 +1,95 @@
+import Dispatch
+import Foundation
+import SystemPackage
+
+/// SIGINT, SIGTERM and SIGHUP caught instead of ending the process, for `reset --device`: the
+/// run stops at its next safe point and the device is unmounted before wuscrub exits.
+///
+/// Their default action is ignored and dispatch signal sources record them; `check()` turns a
+/// recorded signal into `Interrupted`, and `wakeDescriptor` becomes readable so that a wait for
+/// the user's answer ends at once.
+final class Interruption: @unchecked Sendable {
+    /// The signals handled.
+    static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+
+    private let lock = NSLock()
+    private var caught: Int32?
+    private var sources: [any DispatchSourceSignal] = []
+    private let wake: (read: Int32, write: Int32)
+    /// Where the stderr notice says the device goes.
+    private let device: String
+
+    /// Starts catching the signals.
+    ///
+    /// - Parameter device: The device being worked on, named in the notice printed when a signal arrives.
+    init(device: String) {
+        self.device = device
+        var descriptors: [Int32] = [-1, -1]
+        if pipe(&descriptors) == 0 {
+            for descriptor in descriptors {
+                _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+                _ = fcntl(descriptor, F_SETFL, O_NONBLOCK)
+            }
+        } else {
+            descriptors = [-1, -1]
+        }
+        wake = (descriptors[0], descriptors[1])
+        for number in Self.signals {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { self.received(number) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// The first signal received, if any.
+    var caughtSignal: Int32? { lock.withLock { caught } }
+
+    /// Readable once a signal has been received.
+    var wakeDescriptor: Int32 { wake.read }
+
+    /// Throws `Interrupted` once a signal has been received.
+    func check() throws(Interrupted) {
+        if let number = caughtSignal { throw Interrupted(signal: number) }
+    }
+
+    /// Waits (up to `seconds`) until a signal has been received; for the test-only fault hook.
+    func waitForSignal(seconds: Double) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while caughtSignal == nil && Date() < deadline { usleep(5_000) }
+    }
+
+    private func received(_ number: Int32) {
+        let first = lock.withLock {
+            if caught != nil { return false }
+            caught = number
+            return true
+        }
+        let name = Interrupted.name(of: number)
+        let notice = first
+            ? "\nwuscrub: \(name) received: stopping at the next safe point, then unmounting '\(device)'.\n"
+            : "wuscrub: \(name) received: already stopping; wait for the unmount (SIGKILL would leave '\(device)' mounted).\n"
+        _ = try? FileDescriptor.standardError.writeAll(Array(notice.utf8))
+        var byte: UInt8 = 1
+        _ = write(wake.write, &byte, 1)
+    }
+}
+
+/// A run stopped because of SIGINT, SIGTERM or SIGHUP (exit status 128 + the signal's number).
+struct Interrupted: Error, CustomStringConvertible {
+    var signal: Int32
+    /// What was left behind and what to do next; filled in once the device is unmounted.
+    var outcome = ""
+
+    var description: String { "interrupted by \(Interrupted.name(of: signal))" + (outcome.isEmpty ? "." : outcome) }
+
+    static func name(of number: Int32) -> String {
+        switch number {
+        case SIGINT: "SIGINT"
+        case SIGTERM: "SIGTERM"
+        case SIGHUP: "SIGHUP"
+        default: "signal \(number)"
+        }
+    }
+}
