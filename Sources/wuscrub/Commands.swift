@@ -68,6 +68,7 @@ extension WUScrub {
         /// unmount; the report says whether that worked, and a failed unmount is an error.
         private func resetDevice(_ device: String, document: inout Document, runner: Runner) throws -> ExitStatus {
             let interruption = Interruption(device: device)
+            defer { interruption.stop() }
             let mount: DeviceMount
             do {
                 mount = try DeviceMount(device: device)
@@ -205,8 +206,10 @@ extension WUScrub {
     ///
     /// `WUSCRUB_FAULT=<point>:<signal>` (signal `INT`, `TERM` or `HUP`) instead sends the process
     /// that signal at the point and waits until it is caught — an interruption there, for tests.
-    /// With `interruption`, a caught signal stops the run at its next checkpoint (never after the
-    /// journal says done), leaving the journal open for `resume`.
+    /// With `interruption`, a caught signal stops the run at its next checkpoint while the hive on
+    /// disk is still the original, leaving the journal open for `resume`. Once the disabled hive
+    /// has replaced it, the run goes on to put the start mode back first: stopping there would
+    /// leave Windows Update disabled until someone resumes.
     static func resetter(_ install: WindowsInstall, discardUnreconciled: Bool = false,
                          interruption: Interruption? = nil) -> Resetter {
         var resetter = Resetter(install: install, toolVersion: version, discardUnreconciled: discardUnreconciled)
@@ -218,11 +221,14 @@ extension WUScrub {
                     kill(getpid(), number)
                     interruption?.waitForSignal(seconds: 10)
                 }
-                if let interruption, point != .phaseStarted(.done) { try interruption.check() }
+                if let interruption, stoppablePoints.contains(point) { try interruption.check() }
             }
         }
         return resetter
     }
+
+    /// The checkpoints where a signal may stop a run: those before the disabled hive replaces the original.
+    static let stoppablePoints = Set(Resetter.Checkpoint.all.prefix { $0 != .afterHiveRename })
 
     /// A parsed `WUSCRUB_FAULT`: the point, and the signal to send there (nil: exit with status 99).
     struct Fault: Sendable {

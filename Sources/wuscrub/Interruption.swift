@@ -14,6 +14,7 @@ final class Interruption: @unchecked Sendable {
 
     private let lock = NSLock()
     private var caught: Int32?
+    private var stopped = false
     private var sources: [any DispatchSourceSignal] = []
     private let wake: (read: Int32, write: Int32)
     /// Where the stderr notice says the device goes.
@@ -37,11 +38,26 @@ final class Interruption: @unchecked Sendable {
         for number in Self.signals {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { self.received(number) }
+            source.setEventHandler { [weak self] in self?.received(number) }
             source.resume()
             sources.append(source)
         }
     }
+
+    /// Stops catching: cancels the signal sources, gives the signals their default action back
+    /// and closes the wake pipe. Later calls do nothing.
+    func stop() {
+        let sources: [any DispatchSourceSignal] = lock.withLock {
+            guard !stopped else { return [] }
+            stopped = true
+            for descriptor in [wake.read, wake.write] where descriptor >= 0 { close(descriptor) }
+            return self.sources
+        }
+        for source in sources { source.cancel() }
+        for number in Self.signals { signal(number, SIG_DFL) }
+    }
+
+    deinit { stop() }
 
     /// The first signal received, if any.
     var caughtSignal: Int32? { lock.withLock { caught } }
@@ -68,11 +84,15 @@ final class Interruption: @unchecked Sendable {
         }
         let name = Interrupted.name(of: number)
         let notice = first
-            ? "\nwuscrub: \(name) received: stopping at the next safe point, then unmounting '\(device)'.\n"
+            ? "\nwuscrub: \(name) received: stopping at the next safe point (once the service is disabled, only after its start mode is restored), then unmounting '\(device)'.\n"
             : "wuscrub: \(name) received: already stopping; wait for the unmount (SIGKILL would leave '\(device)' mounted).\n"
         _ = try? FileDescriptor.standardError.writeAll(Array(notice.utf8))
-        var byte: UInt8 = 1
-        _ = write(wake.write, &byte, 1)
+        // Under the lock: `stop()` closes the pipe under it, so this never writes to a reused descriptor.
+        lock.withLock {
+            guard !stopped else { return }
+            var byte: UInt8 = 1
+            _ = write(wake.write, &byte, 1)
+        }
     }
 }
 

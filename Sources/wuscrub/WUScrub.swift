@@ -35,8 +35,16 @@ struct WUScrub: ParsableCommand {
             // Only parsing errors here: a command's own failures already printed their document.
             let code = exitCode(for: error)
             if arguments.contains("--json"), code == .validationFailure {
-                let words = arguments.prefix { !$0.hasPrefix("-") }
-                var document = Document(command: words.prefix(2).joined(separator: " "), root: "")
+                // The subcommand's names come first; the first other word is ROOT (or FILE).
+                var words = arguments.filter { !$0.hasPrefix("-") }[...]
+                var names: [String] = []
+                var commands = configuration.subcommands
+                while let word = words.first, let match = commands.first(where: { $0._commandName == word }) {
+                    names.append(word)
+                    words.removeFirst()
+                    commands = match.configuration.subcommands
+                }
+                var document = Document(command: names.joined(separator: " "), root: words.first ?? "")
                 document.outcome = "usage"
                 document.exitCode = code.rawValue
                 document.error = .init(kind: "usage", message: message(for: error))

@@ -458,14 +458,16 @@ extension CommandLineTests {
     }
 
     @Test("a usage error under --json still prints the one JSON document, outcome 'usage'",
-          arguments: [["reset", "--json"], ["reset", "--json", "--frobnicate", "/"], ["status", "--json"], ["hive", "check", "--json"]])
+          arguments: [["reset", "--json"], ["reset", "--json", "--frobnicate", "/"], ["reset", "/", "--json", "--frobnicate"],
+                      ["status", "--json"], ["hive", "check", "--json"]])
     func usageErrorsInJSON(_ arguments: [String]) throws {
         let run = try Wuscrub.run(arguments)
         #expect(run.status == Exit.usage.rawValue, "\(run)")
         let document = try run.document()
         #expect(document["outcome"].string == "usage")
         #expect(document["exitCode"].int == Int(Exit.usage.rawValue))
-        #expect(document["command"].string == arguments.prefix { !$0.hasPrefix("-") }.joined(separator: " "))
+        #expect(document["command"].string == arguments.filter { !$0.hasPrefix("-") && $0 != "/" }.joined(separator: " "))
+        #expect(document["root"].string == (arguments.contains("/") ? "/" : ""))
         #expect(document["error"]["message"].string?.isEmpty == false)
     }
 }

@@ -66,9 +66,9 @@ extension NTFSTests {
         #expect(TreeSnapshot(volume.root) == before, "nothing on the volume changed")
     }
 
-    @Test("a signal during the run stops it at a safe point, unmounts, and tells how to resume; resume then finishes it",
-          arguments: ["after-hive-rename:TERM", "mid-purge:INT"])
-    func signalDuringTheRun(fault: String) throws {
+    @Test("a signal before the disabled hive replaces the original stops the run there, unmounts, and tells how to resume; resume then finishes it",
+          arguments: [("after-journal-backup:TERM", "backup"), ("before-hive-rename:INT", "disable")])
+    func signalBeforeTheServiceIsDisabled(fault: String, phase: String) throws {
         let volume = try Volume("device-run")
         defer { volume.close(); Self.removePrivateMounts(of: volume.ntfs.image) }
         let siblings = volume.snapshot().filter { !$0.key.contains("DataStore") && !$0.key.contains("Download") }
@@ -78,7 +78,6 @@ extension NTFSTests {
         let expected: Exit = fault.hasSuffix("TERM") ? .terminated : .interrupted
         #expect(run.status == expected.rawValue, "\(run.stdout)\(run.stderr)")
         #expect(Self.privateMounts(of: volume.ntfs.image).isEmpty, "nothing left mounted")
-        let phase = fault.hasPrefix("mid-purge") ? "purge" : "disable"
         #expect(run.stderr.contains("in phase '\(phase)'") && run.stderr.contains("wuscrub resume"), "\(run.stderr)")
         #expect(run.stderr.contains("ntfs-3g \(volume.ntfs.image)"), "says how to mount it again: \(run.stderr)")
         let document = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
@@ -86,11 +85,35 @@ extension NTFSTests {
         #expect((document?["device"] as? [String: Any])?["unmounted"] as? Bool == true)
 
         try volume.ntfs.mount()
+        #expect(try FileIO.sha256(ofFile: volume.hive) == volume.originalHive, "the service was never disabled on disk")
         let journal = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: volume.root + "/Windows/Logs/wuscrub/journal.json"))) as? [String: Any]
         #expect(journal?["phase"] as? String == phase, "the journal is left open for resume")
         let resumed = try volume.run(["resume", "--yes", volume.root])
         #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
         #expect(try FileIO.sha256(ofFile: volume.hive) == volume.originalHive)
+        #expect(volume.emptied())
+        #expect(volume.snapshot().filter { !$0.key.contains("DataStore") && !$0.key.contains("Download") } == siblings)
+    }
+
+    @Test("a signal once the service is disabled lets the run put the start mode back first: it finishes, then unmounts",
+          arguments: ["after-hive-rename:TERM", "mid-purge:INT", "after-journal-restore:HUP"])
+    func signalAfterTheServiceIsDisabled(fault: String) throws {
+        let volume = try Volume("device-finish")
+        defer { volume.close(); Self.removePrivateMounts(of: volume.ntfs.image) }
+        let siblings = volume.snapshot().filter { !$0.key.contains("DataStore") && !$0.key.contains("Download") }
+        volume.ntfs.unmount()
+
+        let run = try volume.run(["reset", "--yes", "--json", "--device", volume.ntfs.image], fault: fault)
+        #expect(run.status == Exit.success.rawValue, "\(run.stdout)\(run.stderr)")
+        #expect(run.stderr.contains("received: stopping at the next safe point"), "\(run.stderr)")
+        #expect(Self.privateMounts(of: volume.ntfs.image).isEmpty, "nothing left mounted")
+        let document = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        #expect((document?["device"] as? [String: Any])?["unmounted"] as? Bool == true)
+
+        try volume.ntfs.mount()
+        #expect(try FileIO.sha256(ofFile: volume.hive) == volume.originalHive, "the start mode is back")
+        let journal = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: volume.root + "/Windows/Logs/wuscrub/journal.json"))) as? [String: Any]
+        #expect(journal?["phase"] as? String == "done")
         #expect(volume.emptied())
         #expect(volume.snapshot().filter { !$0.key.contains("DataStore") && !$0.key.contains("Download") } == siblings)
     }

@@ -98,12 +98,16 @@ public final class DeviceMount: @unchecked Sendable {
             throw .unmountFailed(device: device, mountPoint: mountPoint, reason: "umount is not installed")
         }
         var lastStatus: Result<Int32, Errno> = .success(0)
+        // The mount table decides; without a readable /proc/self/mountinfo, umount's own status does.
+        func stillMounted() -> Bool {
+            Volume.isMountPoint(mountPoint) ?? (lastStatus != .success(0))
+        }
         for attempt in 0..<DeviceMount.unmountAttempts {
             if attempt > 0 { usleep(DeviceMount.unmountPause) }
             lastStatus = Spawn.run([umount, mountPoint])
-            if Volume.isMountPoint(mountPoint) == false { break }
+            if !stillMounted() { break }
         }
-        guard Volume.isMountPoint(mountPoint) == false else {
+        guard !stillMounted() else {
             let reason: String
             switch lastStatus {
             case .success(0): reason = "umount reported success, but it is still in the mount table"
