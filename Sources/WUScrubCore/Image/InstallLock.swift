@@ -7,6 +7,8 @@ import SystemPackage
 /// released or until the process ends, so two wuscrub runs never work on one install at once.
 public final class InstallLock: @unchecked Sendable {
     private var descriptor: Int32
+    /// How many times taking the lock is tried, 20 ms apart.
+    static let attempts = 5
 
     /// Takes the lock without waiting.
     ///
@@ -18,7 +20,15 @@ public final class InstallLock: @unchecked Sendable {
         try FileIO.makeDirectories(install.stateDirectory, under: install.root)
         let path = install.path(install.stateDirectory + "/lock")
         descriptor = try FileIO.open(path, flags: O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode: 0o644, operation: "open lock file")
-        if case .failure(let errno) = nothingOrErrno({ flock(descriptor, LOCK_EX | LOCK_NB) }) {
+        // A dry run's `checkNotHeld` holds a shared lock for an instant: try a few times before
+        // concluding that another run holds it.
+        var attempt = 0
+        while case .failure(let errno) = nothingOrErrno({ flock(descriptor, LOCK_EX | LOCK_NB) }) {
+            attempt += 1
+            if errno == .wouldBlock, attempt < InstallLock.attempts {
+                usleep(20_000)
+                continue
+            }
             close(descriptor)
             if errno == .wouldBlock { throw ImageError.locked(path: install.stateDirectory + "/lock") }
             throw FileIOError(operation: "lock", path: path, errno: errno)

@@ -209,8 +209,6 @@ struct PurgeWalk {
     let mountID: Int?
     /// Stop once this many entries were removed; nil for no limit.
     let removalLimit: Int?
-    /// Entries removed so far (or counted, in a dry run).
-    private var removals = 0
     private(set) var report: PurgeReport
     /// The current directory's path relative to the mount root, as raw bytes.
     private var path: [UInt8]
@@ -248,7 +246,7 @@ struct PurgeWalk {
             return
         }
         while let top = stack.indices.last {
-            if let removalLimit, removals >= removalLimit {
+            if let removalLimit, report.removals >= removalLimit {
                 stop()
                 return
             }
@@ -409,7 +407,6 @@ struct PurgeWalk {
             }
         }
         stack[level].removedInPass += 1
-        removals += 1
         return true
     }
 

@@ -243,9 +243,9 @@ public struct Resetter: Sendable {
     /// beside the journal (`.journal.json.wuscrub-*.tmp`).
     func removeStaleTemporaryFiles() throws {
         let hiveName = install.systemHive.split(separator: "/").last.map(String.init) ?? "SYSTEM"
-        for (folder, prefix) in [(install.configDirectory, ".\(hiveName).wuscrub-"), (install.stateDirectory, ".journal.json.wuscrub-")] {
+        for (folder, original) in [(install.configDirectory, hiveName), (install.stateDirectory, "journal.json")] {
             let directory = install.path(folder)
-            for name in try FileIO.names(in: directory) where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
+            for name in try FileIO.names(in: directory) where FileIO.isTemporaryName(name, for: original) {
                 try FileIO.remove(directory + "/" + name)
                 try store.appendLog("removed a temporary file left by an interrupted run: \(folder)/\(name)")
             }

@@ -168,6 +168,11 @@ public enum FileIO {
         return parent(of: path) + "/.\(name).wuscrub-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
     }
 
+    /// Whether `name` is one `temporaryName(beside:)` makes for a file named `original`.
+    public static func isTemporaryName(_ name: String, for original: String) -> Bool {
+        name.hasPrefix(".\(original).wuscrub-") && name.hasSuffix(".tmp")
+    }
+
     /// The directory part of a path ("." for a bare name).
     public static func parent(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
