@@ -1,5 +1,6 @@
 import CPosixShims
 import Foundation
+import WUScrubCore
 
 /// A program started with a pseudo-terminal as its standard input (so it asks for confirmation)
 /// and its standard output and error in files, for tests that answer it, or signal it while it waits.
@@ -33,15 +34,8 @@ public final class TerminalProcess: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         // Default dispositions and no blocked signals, whatever the test runner has.
         var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
+        Spawn.defaultSignalAttributes(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t(), none = sigset_t()
-        sigemptyset(&defaults)
-        sigemptyset(&none)
-        for number in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE] { sigaddset(&defaults, number) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
         let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         var envp: [UnsafeMutablePointer<CChar>?] = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]

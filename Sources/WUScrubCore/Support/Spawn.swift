@@ -19,19 +19,9 @@ public enum Spawn {
         for descriptor: Int32 in 0...2 {
             posix_spawn_file_actions_addopen(&actions, descriptor, "/dev/null", descriptor == 0 ? O_RDONLY : O_WRONLY, 0)
         }
-        // The child starts with the default action for the signals a caller may catch or ignore
-        // (wuscrub does for SIGINT, SIGTERM, SIGHUP with --device), and with none blocked: an
-        // ignored signal would otherwise stay ignored in the ntfs-3g daemon.
         var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
+        defaultSignalAttributes(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t(), none = sigset_t()
-        sigemptyset(&defaults)
-        sigemptyset(&none)
-        for number in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE] { sigaddset(&defaults, number) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid = pid_t()
@@ -40,6 +30,21 @@ public enum Spawn {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         return .success((status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F))
+    }
+
+    /// Initializes spawn attributes so that the child starts with the default action for the
+    /// signals a caller may catch or ignore (wuscrub does for SIGINT, SIGTERM, SIGHUP with
+    /// `--device`) and with none blocked: an ignored signal would otherwise stay ignored in the
+    /// ntfs-3g daemon. The caller destroys them with `posix_spawnattr_destroy`.
+    public static func defaultSignalAttributes(_ attributes: inout posix_spawnattr_t) {
+        posix_spawnattr_init(&attributes)
+        var defaults = sigset_t(), none = sigset_t()
+        sigemptyset(&defaults)
+        sigemptyset(&none)
+        for number in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE] { sigaddset(&defaults, number) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
     }
 
     /// The first of `candidates` that is an executable file.
