@@ -105,3 +105,47 @@ extension CommandLineTests {
         #expect(tree.snapshot().under(tree.download).keys.filter { !$0.hasPrefix(mountPoint) }.sorted() == [tree.download])
     }
 }
+
+// MARK: - What ROOT is
+
+extension CommandLineTests {
+    @Test("status on a plain directory says ROOT is not a mount point and names the mount, its type and options")
+    func statusOnAPlainDirectory() throws {
+        let scratch = try Scratch("e2e-volume-plain")
+        defer { scratch.remove() }
+        let tree = try Installation("win10", in: scratch)
+        let run = try Wuscrub.run("status", "--json", tree.root)
+        #expect(run.status == Exit.success.rawValue, "\(run)")
+        let volume = try run.document()["status"]["volume"]
+        #expect(volume["rootIsMountPoint"].bool == false)
+        #expect(volume["windowsOnOtherDevice"].bool == false)
+        let mountPoint = try #require(volume["mountPoint"].string)
+        #expect(tree.root.hasPrefix(mountPoint == "/" ? "/" : mountPoint + "/"), "\(mountPoint) holds \(tree.root)")
+        #expect(volume["kind"].string?.isEmpty == false && volume["options"].array?.isEmpty == false, "\(volume)")
+        let text = try Wuscrub.run("status", tree.root)
+        #expect(text.stdout.contains("Volume: ROOT is a folder inside the mount at \(mountPoint)"), "\(text.stdout)")
+    }
+
+    @Test("a Windows folder on another device than ROOT is reported by status and the plan",
+          .enabled(if: Probe.tmpfsMounts, "needs root and mount(8) to put the Windows folder on a tmpfs"))
+    func windowsOnAnotherDevice() throws {
+        let scratch = try Scratch("e2e-volume-other")
+        let tree = try Installation("win10", in: scratch)
+        let windows = tree.path(tree.windows)
+        try FileManager.default.moveItem(atPath: windows, toPath: scratch.sub("saved"))
+        try FileManager.default.createDirectory(atPath: windows, withIntermediateDirectories: false)
+        try Shell.run("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=32m", "tmpfs", windows])
+        defer {
+            if (try? Shell.run("/usr/bin/umount", [windows])) == nil { _ = try? Shell.run("/usr/bin/umount", ["-l", windows]) }
+            scratch.remove()
+        }
+        try Shell.run("/bin/cp", ["-a", scratch.sub("saved") + "/.", windows])
+
+        let status = try Wuscrub.run("status", "--json", tree.root)
+        #expect(status.status == Exit.success.rawValue, "\(status)")
+        #expect(try status.document()["status"]["volume"]["windowsOnOtherDevice"].bool == true)
+        let plan = try Wuscrub.run("reset", "--dry-run", tree.root)
+        #expect(plan.status == Exit.success.rawValue, "\(plan)")
+        #expect(plan.stdout.contains("the Windows folder is on another device than ROOT"), "\(plan.stdout)")
+    }
+}

@@ -343,19 +343,38 @@ extension CommandLineTests {
         #expect(tree.snapshot() == before)
     }
 
-    @Test("a Download that is a regular file is refused with exit 3, nothing changed")
-    func downloadIsAFile() throws {
-        let scratch = try Scratch("e2e-download-file")
+    @Test("a Download or DataStore that is a regular file is refused with exit 3, nothing changed",
+          arguments: ["Download", "DataStore"])
+    func purgeFolderIsAFile(_ folder: String) throws {
+        let scratch = try Scratch("e2e-folder-file")
         defer { scratch.remove() }
         let tree = try Installation("delayed-auto", in: scratch)
-        try FileManager.default.removeItem(atPath: tree.path(tree.download))
-        try Data("not a folder".utf8).write(to: URL(fileURLWithPath: tree.path(tree.download)))
+        let path = tree.path(folder == "Download" ? tree.download : tree.dataStore)
+        try FileManager.default.removeItem(atPath: path)
+        try Data("not a folder".utf8).write(to: URL(fileURLWithPath: path))
         let before = tree.snapshot()
 
         let run = try Wuscrub.run("reset", "--yes", tree.root)
         #expect(run.status == Exit.unsafeState.rawValue, "\(run)")
-        #expect(run.stderr.contains("not a directory"), "\(run.stderr)")
+        #expect(run.stderr.contains("not a directory") && run.stderr.contains(folder), "\(run.stderr)")
         #expect(tree.snapshot() == before)
+    }
+
+    @Test("no SoftwareDistribution at all: nothing to remove, both folders created empty after the purge")
+    func noSoftwareDistribution() throws {
+        let scratch = try Scratch("e2e-no-sd")
+        defer { scratch.remove() }
+        let tree = try Installation("win10", in: scratch)
+        try FileManager.default.removeItem(atPath: tree.path(tree.windows + "/SoftwareDistribution"))
+        let originalHive = try tree.hiveSHA256()
+
+        let run = try Wuscrub.run("reset", "--yes", "--json", tree.root)
+        #expect(run.status == Exit.success.rawValue, "\(run)")
+        #expect(try run.document()["result"]["journal"]["purge"].array?.isEmpty == true)
+        for folder in [tree.dataStore, tree.download] {
+            #expect(tree.snapshot().under(folder) == [folder: "dir"], "\(folder) created empty")
+        }
+        #expect(try tree.hiveSHA256() == originalHive)
     }
 
     /// Only components below the mount root are checked for links when the state folder is created.
