@@ -110,12 +110,17 @@ struct NTFSTests {
             (download + "/relative-up", "../../.."),
             (download + "/to-outside", outside),
             (download + "/to-hive", "../../System32/config/SYSTEM"),
+            (download + "/relative-outside", "../../../../outside"),  // Download → … → the image's folder → outside
             (dataStore + "/junction-like", volume.root + "/Windows"),
             (dataStore + "/relative-system32", "../../System32"),
+            (dataStore + "/to-volume-root", volume.root),
+            (dataStore + "/to-outside", outside),
         ]
         for (link, target) in links {
             try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
         }
+        #expect(FileManager.default.contents(atPath: download + "/relative-outside/precious.txt") == Data("precious".utf8),
+                "the relative bait really leads outside the image")
         let mount = download + "/mounted"
         try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: false)
         try volume.ntfs.mountTmpfs(at: mount)
