@@ -171,6 +171,22 @@ struct NTFSTests {
         #expect(try volume.run(["reset", "--dry-run", volume.root]).status == 0)
     }
 
+    @Test("every case variant of hiberfil.sys is checked: a cleared HIBERFIL.SYS beside a hibernated hiberfil.sys is refused",
+          arguments: [("HIBERFIL.SYS", "hiberfil.sys"), ("hiberfil.sys", "HIBERFIL.SYS")])
+    func hiberfilCaseVariants(cleared: String, hibernated: String) throws {
+        let volume = try Volume("hibr-case")
+        defer { volume.close() }
+        try Data(count: 8192).write(to: URL(fileURLWithPath: volume.root + "/" + cleared))
+        try Data(("HIBR" + String(repeating: "\0", count: 8188)).utf8).write(to: URL(fileURLWithPath: volume.root + "/" + hibernated))
+        try #require(Set(try FileManager.default.contentsOfDirectory(atPath: volume.root)).isSuperset(of: [cleared, hibernated]),
+                     "ntfs-3g keeps both names")
+        let before = TreeSnapshot(volume.root)
+        let run = try volume.run(["reset", "--yes", volume.root])
+        #expect(run.status == 3, "\(run.stdout)\(run.stderr)")
+        #expect(run.stderr.contains(hibernated) && run.stderr.contains("hibernated"), "\(run.stderr)")
+        #expect(TreeSnapshot(volume.root) == before)
+    }
+
     @Test("a read-only mount is refused with exit 3 and the remount advice, nothing changed")
     func readOnlyMount() throws {
         let volume = try Volume("ro")
