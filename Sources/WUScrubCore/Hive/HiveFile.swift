@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import SystemPackage
-import Foundation
 
 /// File-level operations on hives that bypass hivex.
 public enum HiveFile {
@@ -45,9 +44,7 @@ public enum HiveFile {
         guard stored != raw, stored == BaseBlock.checksum(header[0..<512]) else { return nil }
         var bytes = try FileIO.read(path)
         bytes.storeLE(raw, at: 508)
-        let copy = FileIO.temporaryName(beside: NSTemporaryDirectory() + "wuscrub-hivex")
-        try FileIO.createDurably(bytes, at: copy, mode: 0o600)
-        return copy
+        return try FileIO.scratchCopy(bytes, label: "wuscrub-hivex")
     }
 
     /// The first 512 bytes of an open hive file.

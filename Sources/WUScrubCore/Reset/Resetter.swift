@@ -119,8 +119,7 @@ public struct Resetter: Sendable {
 
     /// Runs `body` on a private copy of hive bytes in the system's temporary folder (never on the Windows volume).
     func withTemporaryHive<T>(_ bytes: [UInt8], _ body: (String) throws -> T) throws -> T {
-        let path = FileIO.temporaryName(beside: NSTemporaryDirectory() + "wuscrub-hive")
-        try FileIO.createDurably(bytes, at: path, mode: 0o600)
+        let path = try FileIO.scratchCopy(bytes, label: "wuscrub-hive")
         defer { unlink(path) }
         return try body(path)
     }
@@ -128,14 +127,12 @@ public struct Resetter: Sendable {
     /// Checks the volume again, probes a write in wuscrub's folder and takes the install's lock.
     func prepareToWrite() throws -> InstallLock {
         try VolumeCheck.checkNotHibernated(root: install.root)
-        try VolumeCheck.checkWritable(root: install.root)
-        // Probe before the lock creates wuscrub's folders, so a refused write is reported as such.
+        // statvfs, then a probe in the deepest existing folder of wuscrub's state path, before the
+        // lock creates the rest of it (a folder the lock creates is one writes work in).
         var existing = install.path(install.stateDirectory)
         while !FileIO.exists(existing), existing != install.path(install.windows) { existing = FileIO.parent(of: existing) }
         try VolumeCheck.checkWritable(root: install.root, probeDirectory: existing)
-        let lock = try InstallLock(install: install)
-        try VolumeCheck.checkWritable(root: install.root, probeDirectory: install.path(install.stateDirectory))
-        return lock
+        return try InstallLock(install: install)
     }
 
     func readStarts(at path: String? = nil, checkEditable: Bool) throws -> [ServiceStart] {

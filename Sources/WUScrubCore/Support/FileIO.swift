@@ -168,6 +168,26 @@ public enum FileIO {
         return parent(of: path) + "/.\(name).wuscrub-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
     }
 
+    /// Writes bytes to a new private file (mode 0600) in the system's temporary folder, never on
+    /// the Windows volume. A scratch copy, so it is not fsynced; the caller removes it.
+    ///
+    /// - Parameters:
+    ///   - bytes: The content.
+    ///   - label: A name part that says what the copy is for.
+    /// - Returns: The new file's path.
+    public static func scratchCopy(_ bytes: [UInt8], label: String) throws(FileIOError) -> String {
+        let path = temporaryName(beside: NSTemporaryDirectory() + label)
+        let fd = try open(path, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode: 0o600, operation: "create")
+        defer { close(fd) }
+        do {
+            try writeAll(fd, bytes, path: path)
+        } catch {
+            unlink(path)
+            throw error
+        }
+        return path
+    }
+
     /// Whether `name` is one `temporaryName(beside:)` makes for a file named `original`.
     public static func isTemporaryName(_ name: String, for original: String) -> Bool {
         name.hasPrefix(".\(original).wuscrub-") && name.hasSuffix(".tmp")
