@@ -364,7 +364,10 @@ enum SeedSet {
             if stat(primary, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG { add(primary, given: false) }
         }
         for seed in seeds where seed.kind == .primary {
-            for log in (try? HiveRecovery.discoverLogs(forHive: seed.path)) ?? [] { add(log, given: false) }
+            let folder = FileIO.parent(of: seed.path)
+            let name = String(seed.path.split(separator: "/").last ?? "")
+            let names = (try? FileIO.names(in: folder)) ?? []
+            for log in (try? HiveRecovery.logNames(forHive: name, among: names, folder: folder)) ?? [] { add(folder + "/" + log, given: false) }
         }
         for i in seeds.indices where seeds[i].isLog {
             if isLogName(seeds[i].path), let primary = index[canonical(stripLogExtension(seeds[i].path))],

@@ -38,7 +38,10 @@ extension WUScrub {
             let runner = Runner(json: json, subject: root ?? device ?? "", command: "reset")
             try runner.run(dryRun: dryRun) { document, runner in
                 if let device { return try resetDevice(device, document: &document, runner: runner) }
-                return try reset(root: root!, document: &document, runner: runner)
+                // SIGINT, SIGTERM and SIGHUP stop the run at a safe point, never with the service disabled.
+                let interruption = dryRun ? nil : Interruption(device: nil)
+                defer { interruption?.stop() }
+                return try reset(root: root!, document: &document, runner: runner, interruption: interruption)
             }
         }
 
@@ -61,6 +64,9 @@ extension WUScrub {
             try interruption?.check()
             let outcome = try resetter.run(plan)
             document.result = outcome
+            if let signal = outcome.interruptedBy {
+                throw Interrupted(signal: signal, outcome: Interrupted.afterDisable(outcome, root: device == nil ? root : "MOUNTPOINT"))
+            }
             return outcome.purgeComplete ? .success : .purgeIncomplete
         }
 
@@ -89,7 +95,7 @@ extension WUScrub {
             }
             // An interrupted run may have an open journal to resume from: read it while still mounted.
             var openJournal: Journal?
-            if case .failure(let error) = result, error is Interrupted, let install = document.install {
+            if case .failure(let error) = result, error is Interrupted || error is ResetError, let install = document.install {
                 openJournal = try? WUScrub.resetter(install).openJournal()
             }
             var unmountError: ImageError?
@@ -101,13 +107,26 @@ extension WUScrub {
                 return status
             case .failure(var interrupted as Interrupted):
                 let journal = document.install.map { $0.stateDirectory + "/journal.json" } ?? "journal.json"
-                interrupted.outcome = Self.interruptedOutcome(device: device, mountPoint: mount.mountPoint, phase: openJournal?.phase,
-                                                              journal: journal, unmountError: unmountError)
+                if interrupted.outcome.isEmpty || openJournal != nil {
+                    interrupted.outcome = Self.interruptedOutcome(device: device, mountPoint: mount.mountPoint, phase: openJournal?.phase,
+                                                                  journal: journal, unmountError: unmountError)
+                } else {
+                    interrupted.outcome += Self.unmountOutcome(device: device, mountPoint: mount.mountPoint, unmountError: unmountError)
+                }
                 throw interrupted
+            case .failure(ResetError.interrupted(let signal, _)):
+                throw Interrupted(signal: signal, outcome: " before the service was disabled: the Windows installation on '\(device)' was not changed (the run's journal is closed as interrupted)." +
+                                  Self.unmountOutcome(device: device, mountPoint: mount.mountPoint, unmountError: unmountError))
             case .failure(let error):
                 if let unmountError { throw DeviceRunFailure(failure: error, unmount: unmountError) }
                 throw error
             }
+        }
+
+        /// Whether the device was unmounted after an interruption, in a sentence.
+        static func unmountOutcome(device: String, mountPoint: String, unmountError: ImageError?) -> String {
+            if let unmountError { return " " + unmountError.description }
+            return " '\(device)' was unmounted from '\(mountPoint)' and that folder removed."
         }
 
         /// What an interrupted `--device` run left, and what to do next.
@@ -188,11 +207,17 @@ private func continueRun(command: String, verb: String, options: CommonOptions, 
     try Runner(options: options, command: command).run { document, runner in
         let install = try WindowsInstall.locate(root: options.root)
         document.install = install
-        let resetter = WUScrub.resetter(install)
+        let interruption = Interruption(device: nil)
+        defer { interruption.stop() }
+        let resetter = WUScrub.resetter(install, interruption: interruption)
         let journal = try resetter.openJournal()
-        try runner.confirm("\(verb) the run stopped in phase '\(journal.phase.rawValue)'?", showing: document, yes: yes)
+        try runner.confirm("\(verb) the run stopped in phase '\(journal.phase.rawValue)'?", showing: document, yes: yes,
+                           interruption: interruption)
         let outcome = try action(resetter)
         document.result = outcome
+        if let signal = outcome.interruptedBy {
+            throw Interrupted(signal: signal, outcome: Interrupted.afterDisable(outcome, root: options.root))
+        }
         return outcome.purgeComplete || command == "rollback" ? .success : .purgeIncomplete
     }
 }
@@ -206,29 +231,23 @@ extension WUScrub {
     ///
     /// `WUSCRUB_FAULT=<point>:<signal>` (signal `INT`, `TERM` or `HUP`) instead sends the process
     /// that signal at the point and waits until it is caught — an interruption there, for tests.
-    /// With `interruption`, a caught signal stops the run at its next checkpoint while the hive on
-    /// disk is still the original, leaving the journal open for `resume`. Once the disabled hive
-    /// has replaced it, the run goes on to put the start mode back first: stopping there would
-    /// leave Windows Update disabled until someone resumes.
+    /// With `interruption`, a caught signal asks the run to stop (`Resetter.stopRequested`): before
+    /// the disabled hive is in place it stops with nothing changed; after, the purge stops at its
+    /// next entry and the start mode is put back first, so Windows Update is never left disabled.
     static func resetter(_ install: WindowsInstall, discardUnreconciled: Bool = false,
                          interruption: Interruption? = nil) -> Resetter {
         var resetter = Resetter(install: install, toolVersion: version, discardUnreconciled: discardUnreconciled)
-        let fault = faultPoint.map(Fault.init)
-        if fault != nil || interruption != nil {
+        if let interruption { resetter.stopRequested = { interruption.caughtSignal } }
+        if let fault = faultPoint.map(Fault.init) {
             resetter.checkpoint = { point in
-                if let fault, point.description == fault.point {
-                    guard let number = fault.signal else { _exit(99) }
-                    kill(getpid(), number)
-                    interruption?.waitForSignal(seconds: 10)
-                }
-                if let interruption, stoppablePoints.contains(point) { try interruption.check() }
+                guard point.description == fault.point else { return }
+                guard let number = fault.signal else { _exit(99) }
+                kill(getpid(), number)
+                interruption?.waitForSignal(seconds: 10)
             }
         }
         return resetter
     }
-
-    /// The checkpoints where a signal may stop a run: those before the disabled hive replaces the original.
-    static let stoppablePoints = Set(Resetter.Checkpoint.all.prefix { $0 != .afterHiveRename })
 
     /// A parsed `WUSCRUB_FAULT`: the point, and the signal to send there (nil: exit with status 99).
     struct Fault: Sendable {

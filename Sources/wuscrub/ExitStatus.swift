@@ -50,7 +50,7 @@ enum ExitStatus: Int32, CaseIterable {
         case let error as ImageError:
             switch error {
             case .notWindows, .rootUnusable: self = .notWindows
-            case .ambiguous, .symlink, .wrongType, .readOnly, .hibernated, .bitLocker, .mountFailed, .deviceReadOnly: self = .unsafeState
+            case .ambiguous, .symlink, .wrongType, .otherMount, .readOnly, .hibernated, .bitLocker, .mountFailed, .deviceReadOnly: self = .unsafeState
             case .notNTFS: self = .notWindows
             case .locked: self = .locked
             case .cannotList, .unmountFailed: self = .ioError
@@ -60,9 +60,12 @@ enum ExitStatus: Int32, CaseIterable {
             case .unfinishedJournal: self = .unfinishedJournal
             case .nothingToResume: self = .usage
             case .hiveChanged: self = .unsafeState
-            case .journalUnreadable, .backupMismatch: self = .ioError
+            case .journalUnreadable, .journalDamaged, .backupMismatch: self = .ioError
             case .verificationFailed: self = .hiveError
+            case .interrupted(let signal, _): self = ExitStatus(signal: signal)
             }
+        case let error as VolumeError:
+            self = error.isUnsafeVolume ? .unsafeState : .ioError
         case let error as RecoveryError:
             switch error {
             case .refused: self = .dirtyHive
@@ -72,15 +75,19 @@ enum ExitStatus: Int32, CaseIterable {
             if case .io = error { self = .ioError } else { self = .hiveError }
         case is FileIOError: self = .ioError
         case is Cancelled: self = .cancelled
-        case let error as Interrupted:
-            switch error.signal {
-            case SIGHUP: self = .hangUp
-            case SIGTERM: self = .terminated
-            default: self = .interrupted
-            }
+        case let error as Interrupted: self = ExitStatus(signal: error.signal)
         case let error as DeviceRunFailure: self = ExitStatus(error.failure)
         case is ValidationError: self = .usage
         default: self = .internalError
+        }
+    }
+
+    /// The status of a run stopped by a signal.
+    init(signal: Int32) {
+        switch signal {
+        case SIGHUP: self = .hangUp
+        case SIGTERM: self = .terminated
+        default: self = .interrupted
         }
     }
 

@@ -1,9 +1,12 @@
 import Dispatch
 import Foundation
 import SystemPackage
+import WUScrubCore
 
-/// SIGINT, SIGTERM and SIGHUP caught instead of ending the process, for `reset --device`: the
-/// run stops at its next safe point and the device is unmounted before wuscrub exits.
+/// SIGINT, SIGTERM and SIGHUP caught instead of ending the process, for `reset`, `resume` and
+/// `rollback`: the run stops at its next safe point — before the service is disabled, with nothing
+/// changed; after, once the purge has stopped and the start mode is restored — and with
+/// `--device` the device is unmounted before wuscrub exits.
 ///
 /// Their default action is ignored and dispatch signal sources record them; `check()` turns a
 /// recorded signal into `Interrupted`, and `wakeDescriptor` becomes readable so that a wait for
@@ -17,13 +20,14 @@ final class Interruption: @unchecked Sendable {
     private var stopped = false
     private var sources: [any DispatchSourceSignal] = []
     private let wake: (read: Int32, write: Int32)
-    /// Where the stderr notice says the device goes.
-    private let device: String
+    /// The device being worked on (`--device`), named in the notice; nil for a plain ROOT.
+    private let device: String?
 
     /// Starts catching the signals.
     ///
-    /// - Parameter device: The device being worked on, named in the notice printed when a signal arrives.
-    init(device: String) {
+    /// - Parameter device: The device being worked on (`--device`), named in the notice printed
+    ///   when a signal arrives; nil for a plain ROOT.
+    init(device: String?) {
         self.device = device
         var descriptors: [Int32] = [-1, -1]
         if pipe(&descriptors) == 0 {
@@ -83,9 +87,10 @@ final class Interruption: @unchecked Sendable {
             return true
         }
         let name = Interrupted.name(of: number)
+        let unmounting = device.map { ", then unmounting '\($0)'" } ?? ""
         let notice = first
-            ? "\nwuscrub: \(name) received: stopping at the next safe point (once the service is disabled, only after its start mode is restored), then unmounting '\(device)'.\n"
-            : "wuscrub: \(name) received: already stopping; wait for the unmount (SIGKILL would leave '\(device)' mounted).\n"
+            ? "\nwuscrub: \(name) received: stopping at the next safe point (once the service is disabled, only after its start mode is restored)\(unmounting).\n"
+            : "wuscrub: \(name) received: already stopping; wait" + (device.map { " for the unmount (SIGKILL would leave '\($0)' mounted)" } ?? " (SIGKILL could leave Windows Update disabled until 'wuscrub resume')") + ".\n"
         _ = try? FileDescriptor.standardError.writeAll(Array(notice.utf8))
         // Under the lock: `stop()` closes the pipe under it, so this never writes to a reused descriptor.
         lock.withLock {
@@ -103,6 +108,17 @@ struct Interrupted: Error, CustomStringConvertible {
     var outcome = ""
 
     var description: String { "interrupted by \(Interrupted.name(of: signal))" + (outcome.isEmpty ? "." : outcome) }
+
+    /// What a run stopped after the disable step left, and what to do next.
+    static func afterDisable(_ outcome: ResetOutcome, root: String) -> String {
+        let purge = outcome.journal.purge ?? []
+        let removed = purge.reduce(0) { $0 + $1.removals }
+        let starts = outcome.finalStarts.map { "\($0.controlSet) Start=\($0.start)" }.joined(separator: ", ")
+        let state = outcome.journal.phase == .done
+            ? "the purge had finished and the run is complete"
+            : "the purge stopped after removing \(removed) entries, so DataStore and Download are not empty yet; the run's journal is closed as interrupted. Run 'wuscrub reset \(root)' again to finish the purge"
+        return " after the service was disabled: the service's original start mode was restored and read back (\(starts)); " + state + "."
+    }
 
     static func name(of number: Int32) -> String {
         switch number {

@@ -45,6 +45,7 @@ struct TextReport {
         lines += plan.missingFolders.map { "  \($0): absent, nothing to remove; \(create) empty after the purge, as Windows expects" }
         lines.append("Journal: \(plan.journalPath); hive backup in \(plan.backupDirectory)/")
         lines.append("Steps: back up the hive, set Start=4, empty the folders, put the original start mode back, verify.")
+        lines += leftAloneLines(plan.leftAlone)
         if document.dryRun == true { lines.append("Dry run: nothing was written.") }
         return lines
     }
@@ -62,8 +63,12 @@ struct TextReport {
         lines.append(result.restoredByteIdentical
                      ? "SYSTEM hive: byte-identical to the original (sha256 \(result.finalHiveSHA256.prefix(16))…)"
                      : "SYSTEM hive: original start values set (sha256 \(result.finalHiveSHA256.prefix(16))…)")
-        lines.append("Backup of the original hive: \(journal.backupPath)")
-        if !result.purgeComplete {
+        if let backup = result.backupPath { lines.append("Backup of the original hive: \(backup)") }
+        lines += result.notes.map { "Note: \($0)" }
+        lines += leftAloneLines(result.leftAlone)
+        if result.interruptedBy != nil {
+            // The error message says what was stopped and what to do next.
+        } else if !result.purgeComplete {
             lines.append("Some entries could not be removed (listed above); remove them by hand or run reset again once the cause is fixed.")
         }
         return lines
@@ -92,7 +97,14 @@ struct TextReport {
         } else {
             lines.append("No wuscrub run recorded.")
         }
+        lines += leftAloneLines(status.leftAlone)
         return lines
+    }
+
+    /// Entries in wuscrub's folders it did not write.
+    func leftAloneLines(_ entries: [String]) -> [String] {
+        guard !entries.isEmpty else { return [] }
+        return ["Left alone (in wuscrub's folders, but not written by wuscrub):"] + entries.map { "  \($0)" }
     }
 
     func renderRecovery(_ analysis: RecoveryAnalysis, heading: String) -> [String] {

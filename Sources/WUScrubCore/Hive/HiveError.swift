@@ -14,6 +14,8 @@ public enum HiveError: Error, Sendable, Equatable, CustomStringConvertible {
     case truncated(path: String, declaredEnd: Int, fileSize: Int)
     /// The hive-bin chain does not walk exactly to the declared end.
     case brokenBinChain(path: String, offset: Int, reason: String)
+    /// The file is larger than wuscrub reads as a hive.
+    case tooLarge(path: String, size: UInt64, limit: Int)
     /// A key that must exist does not.
     case keyNotFound(path: String, key: String)
     /// A value that must exist does not.
@@ -39,6 +41,8 @@ public enum HiveError: Error, Sendable, Equatable, CustomStringConvertible {
             return "hive '\(path)' is truncated: its base block declares \(declaredEnd) bytes but the file has \(fileSize). It cannot be edited safely; restore it from a backup (for example Windows\\System32\\config\\RegBack)."
         case let .brokenBinChain(path, offset, reason):
             return "hive '\(path)' has a broken hive-bin chain at offset \(offset): \(reason). It cannot be edited safely; restore it from a backup."
+        case let .tooLarge(path, size, limit):
+            return "hive '\(path)' has \(size) bytes, more than the \(limit) wuscrub reads as a hive (a real SYSTEM hive has tens of MB): it is not a hive wuscrub can edit; nothing was changed. Inspect the file by hand."
         case let .keyNotFound(path, key):
             return "key '\(key)' not found in hive '\(path)'. This does not look like a complete SYSTEM hive; nothing was changed."
         case let .valueNotFound(path, key, value):

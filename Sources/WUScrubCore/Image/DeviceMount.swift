@@ -19,7 +19,7 @@ public final class DeviceMount: @unchecked Sendable {
     static let unmountAttempts = 20
     static let unmountPause: useconds_t = 200_000
 
-    /// Checks the boot sector, mounts read-write with ntfs-3g, and refuses a read-only fallback.
+    /// Checks the boot sector, mounts read-write with ntfs-3g (`nodev,nosuid,noexec`), and refuses a read-only fallback.
     ///
     /// - Parameter device: A block device such as `/dev/sdb3`, or an image file.
     /// - Throws: `ImageError.notNTFS`, `.bitLocker`, `.mountFailed`, `.deviceReadOnly`, or
@@ -35,7 +35,8 @@ public final class DeviceMount: @unchecked Sendable {
             throw .mountFailed(device: device, reason: "cannot create a mount point: \(Errno(rawValue: errno).description)")
         }
         mountPoint = String(cString: created)
-        let status = Spawn.run([ntfs3g, device, mountPoint])
+        // nodev, nosuid, noexec: a device node, set-id program or executable on the volume stays inert.
+        let status = Spawn.run([ntfs3g, "-o", "nodev,nosuid,noexec", device, mountPoint])
         guard case .success(0) = status else {
             // ntfs-3g may have died after mounting (a signal during its start): take that down too.
             if Volume.isMountPoint(mountPoint) == true { try unmount() } else { rmdir(mountPoint) }
@@ -46,7 +47,7 @@ public final class DeviceMount: @unchecked Sendable {
             }
         }
         do {
-            try VolumeCheck.checkWritable(root: mountPoint, probeDirectory: mountPoint)
+            try VolumeCheck.checkWritable(root: mountPoint, probeDirectory: try? VolumeDirectory.openRoot(mountPoint))
         } catch {
             // Say why when the volume itself shows it: ntfs-3g falls back to read-only on hibernation.
             var hibernated = false

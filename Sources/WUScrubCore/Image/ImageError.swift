@@ -10,8 +10,10 @@ public enum ImageError: Error, Sendable, Equatable, CustomStringConvertible {
     case ambiguous(directory: String, names: [String])
     /// A path component is a symbolic link (never followed).
     case symlink(path: String)
-    /// A path component has the wrong type.
-    case wrongType(path: String, expected: String)
+    /// A path component has the wrong type (what was found, as in "a FIFO").
+    case wrongType(path: String, expected: String, found: String = "something else")
+    /// A folder on the way is on another file system or mount than ROOT (something is mounted over it).
+    case otherMount(path: String)
     /// A directory could not be listed.
     case cannotList(path: String, errno: Errno)
     /// The file system is mounted read-only.
@@ -41,8 +43,10 @@ public enum ImageError: Error, Sendable, Equatable, CustomStringConvertible {
             return "'\(directory)' holds entries that differ only by case: \(names.map { "'\($0)'" }.joined(separator: " and ")). Windows cannot tell them apart; remove or rename the stray one by hand, then run again."
         case let .symlink(path):
             return "'\(path)' is a symbolic link or junction; wuscrub never follows links. Check the installation by hand."
-        case let .wrongType(path, expected):
-            return "'\(path)' is not \(expected). Check the installation by hand."
+        case let .wrongType(path, expected, found):
+            return "'\(path)' is \(found), not \(expected). wuscrub opens only regular files and folders on the Windows volume; check the installation by hand."
+        case let .otherMount(path):
+            return "'\(path)' is on another file system or mount than the Windows partition's root (something is mounted over it); wuscrub never crosses into another file system. Unmount it, then run again."
         case let .cannotList(path, errno):
             return "cannot list '\(path)': \(errno.description)."
         case let .readOnly(root):

@@ -117,28 +117,46 @@ func uniqued(_ items: [String]) -> [String] {
 public enum VolumeCheck {
     /// Refuses a hibernated or Fast Startup volume: `hiberfil.sys` at the root (any case) whose
     /// first four bytes read `hibr` (any case), or that is too short (under 4096 bytes) to tell.
+    /// A `hiberfil.sys` that is not a regular file (a FIFO, a device node, a link) is refused
+    /// without being opened.
     ///
     /// ntfs3, or ntfs-3g with `remove_hiberfile`, mount such volumes without complaint, so this is
     /// checked whatever the mount said.
-    /// - Throws: `ImageError.hibernated`.
+    /// - Throws: `ImageError.hibernated`, `.wrongType`, `.symlink`.
     public static func checkNotHibernated(root: String) throws(ImageError) {
+        let top: VolumeDirectory
+        do { top = try VolumeDirectory.openRoot(root) } catch { throw .rootUnusable(path: root, errno: .notDirectory) }
+        try checkNotHibernated(in: top)
+    }
+
+    /// Refuses a hibernated volume, its root already open (see `checkNotHibernated(root:)`).
+    public static func checkNotHibernated(in root: VolumeDirectory) throws(ImageError) {
         // NTFS mounted on Linux can hold `hiberfil.sys` and `HIBERFIL.SYS` side by side: check every one.
         for name in try WindowsInstall.entries(of: root) where name.lowercased() == "hiberfil.sys" {
-            try checkHibernationFile((root.hasSuffix("/") ? root : root + "/") + name)
+            try checkHibernationFile(name, in: root)
         }
     }
 
     /// Refuses one hibernation file that says Windows is hibernated or is too short to tell.
-    private static func checkHibernationFile(_ path: String) throws(ImageError) {
-        var info = stat()
-        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return }
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else { throw .hibernated(path: path, reason: "it cannot be read (\(Errno(rawValue: errno).description)) to rule hibernation out") }
-        defer { close(fd) }
-        var header = [UInt8](repeating: 0, count: 4)
-        let count = header.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 4, 0) }
-        if info.st_size < 4096 || count < 4 {
-            throw .hibernated(path: path, reason: "it is only \(info.st_size) bytes, too short to tell whether Windows is hibernated")
+    private static func checkHibernationFile(_ name: String, in root: VolumeDirectory) throws(ImageError) {
+        let path = (root.rootPath.hasSuffix("/") ? root.rootPath : root.rootPath + "/") + name
+        let file: VolumeFile
+        do {
+            guard let opened = try root.file(name) else { return }
+            file = opened
+        } catch {
+            switch error {
+            case .wrongKind(_, .symbolicLink, _): throw .symlink(path: path)
+            case .wrongKind(_, let found, _): throw .wrongType(path: path, expected: "a regular file", found: found.withArticle)
+            default: throw .hibernated(path: path, reason: "it cannot be read (\(error)) to rule hibernation out")
+            }
+        }
+        let header: [UInt8]
+        do { header = try file.read(count: 4) } catch {
+            throw .hibernated(path: path, reason: "it cannot be read (\(error)) to rule hibernation out")
+        }
+        if file.size < 4096 || header.count < 4 {
+            throw .hibernated(path: path, reason: "it is only \(file.size) bytes, too short to tell whether Windows is hibernated")
         }
         if String(decoding: header, as: UTF8.self).lowercased() == "hibr" {
             throw .hibernated(path: path, reason: "it starts with '\(String(decoding: header, as: UTF8.self))': Windows is hibernated or shut down with Fast Startup")
@@ -150,20 +168,21 @@ public enum VolumeCheck {
     ///
     /// - Parameters:
     ///   - root: The mount root.
-    ///   - probeDirectory: A directory to create and remove a probe file in (wuscrub's own folder).
+    ///   - probeDirectory: A folder to create and remove a probe file in (wuscrub's own folder).
     /// - Throws: `ImageError.readOnly`.
-    public static func checkWritable(root: String, probeDirectory: String? = nil) throws(ImageError) {
+    public static func checkWritable(root: String, probeDirectory: VolumeDirectory? = nil) throws(ImageError) {
         var info = statvfs()
         if statvfs(root, &info) == 0, info.f_flag & UInt(ST_RDONLY) != 0 { throw .readOnly(root: root) }
         guard let probeDirectory else { return }
-        let probe = probeDirectory + "/.wuscrub-write-probe-\(getpid())"
-        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        if fd < 0 {
-            let code = Errno(rawValue: errno)
-            if code == .readOnlyFileSystem || code == .permissionDenied || code == .notPermitted { throw .readOnly(root: root) }
-            return
+        let probe = ".wuscrub-write-probe-\(getpid())"
+        do {
+            _ = try probeDirectory.createFile(probe, mode: 0o600)
+            try? probeDirectory.remove(probe)
+        } catch {
+            if case .io(let failure) = error,
+               [.readOnlyFileSystem, .permissionDenied, .notPermitted].contains(failure.errno) {
+                throw .readOnly(root: root)
+            }
         }
-        close(fd)
-        unlink(probe)
     }
 }

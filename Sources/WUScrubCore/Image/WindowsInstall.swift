@@ -43,26 +43,33 @@ public struct WindowsInstall: Sendable, Equatable, Codable {
     /// - Throws: `ImageError.notWindows` when there is no `Windows/System32/config/SYSTEM`,
     ///   `.ambiguous` when two names differ only by case, `.symlink` for a link on the way.
     public static func locate(root: String) throws(ImageError) -> WindowsInstall {
-        var info = stat()
-        guard lstat(root, &info) == 0 else { throw .rootUnusable(path: root, errno: Errno(rawValue: errno)) }
-        guard (info.st_mode & S_IFMT) == S_IFDIR else {
-            if (info.st_mode & S_IFMT) == S_IFLNK { throw .symlink(path: root) }
-            throw .rootUnusable(path: root, errno: .notDirectory)
+        let top: VolumeDirectory
+        do {
+            top = try VolumeDirectory.openRoot(root)
+        } catch {
+            switch error {
+            case .wrongKind(_, .symbolicLink, _): throw .symlink(path: root)
+            case .wrongKind(_, let found, _): throw .wrongType(path: root, expected: "a directory", found: found.withArticle)
+            case .io(let failure): throw .rootUnusable(path: root, errno: failure.errno)
+            default: throw .rootUnusable(path: root, errno: .ioError)
+            }
         }
         let lookedFor = "Windows (or WINDOWS, WINNT)/System32/config/SYSTEM, names matched without regard to case"
         for candidate in windowsFolderNames {
-            guard let windows = try resolve(candidate, in: "", root: root, kind: .directory) else { continue }
-            guard let system32 = try resolve("System32", in: windows, root: root, kind: .directory),
-                  let config = try resolve("config", in: system32, root: root, kind: .directory),
-                  let hive = try resolve("SYSTEM", in: config, root: root, kind: .file)
+            guard let (windows, windowsFolder) = try descend(candidate, in: top, root: root) else { continue }
+            guard let (system32, system32Folder) = try descend("System32", in: windowsFolder, root: root),
+                  let (config, configFolder) = try descend("config", in: system32Folder, root: root),
+                  let hive = try resolve("SYSTEM", in: configFolder, root: root, kind: .file)
             else { continue }
-            let logs = try resolve("Logs", in: windows, root: root, kind: .directory) ?? windows + "/Logs"
-            let state = try resolve("wuscrub", in: logs, root: root, kind: .directory, mayBeMissing: true) ?? logs + "/wuscrub"
+            _ = (system32, config)
+            let logsFound = try descend("Logs", in: windowsFolder, root: root)
+            let logs = logsFound?.0 ?? windows + "/Logs"
+            let state = try logsFound.flatMap { found throws(ImageError) in try resolve("wuscrub", in: found.1, root: root, kind: .directory) } ?? logs + "/wuscrub"
             var install = WindowsInstall(root: root, windows: windows, systemHive: hive, stateDirectory: state)
-            if let distribution = try resolve("SoftwareDistribution", in: windows, root: root, kind: .directory) {
+            if let (distribution, distributionFolder) = try descend("SoftwareDistribution", in: windowsFolder, root: root) {
                 install.softwareDistribution = distribution
-                install.dataStore = try resolve("DataStore", in: distribution, root: root, kind: .directory)
-                install.download = try resolve("Download", in: distribution, root: root, kind: .directory)
+                install.dataStore = try resolve("DataStore", in: distributionFolder, root: root, kind: .directory)
+                install.download = try resolve("Download", in: distributionFolder, root: root, kind: .directory)
             }
             return install
         }
@@ -72,32 +79,54 @@ public struct WindowsInstall: Sendable, Equatable, Codable {
     /// What a resolved component must be.
     enum Kind { case directory, file }
 
-    /// Finds the one entry of `directory` whose name equals `name` without regard to case.
+    /// Finds the one entry of `directory` whose name equals `name` without regard to case and
+    /// checks that it is what is expected, without opening it.
     ///
     /// - Returns: The root-relative path of the entry, or nil when there is none.
     /// - Throws: `ImageError.ambiguous` for several matches, `.symlink`, `.wrongType`.
-    static func resolve(_ name: String, in directory: String, root: String, kind: Kind, mayBeMissing: Bool = false) throws(ImageError) -> String? {
-        let listed = directory.isEmpty ? root : (root.hasSuffix("/") ? root : root + "/") + directory
-        if mayBeMissing, !FileIO.exists(listed) { return nil }
-        let matches = try entries(of: listed).filter { $0.lowercased() == name.lowercased() }
+    static func resolve(_ name: String, in directory: VolumeDirectory, root: String, kind: Kind) throws(ImageError) -> String? {
+        let matches = try entries(of: directory).filter { $0.lowercased() == name.lowercased() }
         guard !matches.isEmpty else { return nil }
-        let relativeParent = directory.isEmpty ? "" : directory + "/"
+        let relativeParent = directory.path.isEmpty ? "" : directory.path + "/"
+        let listed = directory.path.isEmpty ? root : (root.hasSuffix("/") ? root : root + "/") + directory.path
         guard matches.count == 1 else {
             throw .ambiguous(directory: listed, names: matches.sorted().map { relativeParent + $0 })
         }
         let relative = relativeParent + matches[0]
         let full = (root.hasSuffix("/") ? root : root + "/") + relative
-        var info = stat()
-        guard lstat(full, &info) == 0 else { return nil }
-        switch info.st_mode & S_IFMT {
-        case S_IFLNK: throw .symlink(path: full)
-        case S_IFDIR where kind == .directory, S_IFREG where kind == .file: return relative
-        default: throw .wrongType(path: full, expected: kind == .directory ? "a directory" : "a regular file")
+        let found: FileIdentity?
+        do { found = try directory.entry(matches[0]) } catch { throw .cannotList(path: full, errno: .ioError) }
+        guard let found else { return nil }
+        switch found.kind {
+        case .symbolicLink: throw .symlink(path: full)
+        case .directory where kind == .directory, .regularFile where kind == .file: return relative
+        default: throw .wrongType(path: full, expected: kind == .directory ? "a directory" : "a regular file", found: found.kind.withArticle)
         }
     }
 
-    /// The names in a directory.
-    static func entries(of directory: String) throws(ImageError) -> [String] {
-        do { return try FileIO.names(in: directory) } catch { throw .cannotList(path: directory, errno: error.errno) }
+    /// Resolves a folder and opens it through the volume layer (on the root's mount, not a link).
+    static func descend(_ name: String, in directory: VolumeDirectory, root: String) throws(ImageError) -> (String, VolumeDirectory)? {
+        guard let relative = try resolve(name, in: directory, root: root, kind: .directory) else { return nil }
+        let full = (root.hasSuffix("/") ? root : root + "/") + relative
+        do {
+            guard let opened = try directory.subdirectory(String(relative.split(separator: "/").last!)) else { return nil }
+            return (relative, opened)
+        } catch {
+            switch error {
+            case .wrongKind(_, .symbolicLink, _): throw .symlink(path: full)
+            case .wrongKind(_, let found, _): throw .wrongType(path: full, expected: "a directory", found: found.withArticle)
+            case .otherMount: throw .otherMount(path: full)
+            case .io(let failure): throw .cannotList(path: full, errno: failure.errno)
+            default: throw .cannotList(path: full, errno: .resourceTemporarilyUnavailable)
+            }
+        }
+    }
+
+    /// The names in an opened directory.
+    static func entries(of directory: VolumeDirectory) throws(ImageError) -> [String] {
+        do { return try directory.names() } catch {
+            if case .io(let failure) = error { throw .cannotList(path: failure.path, errno: failure.errno) }
+            throw .cannotList(path: directory.shown, errno: .ioError)
+        }
     }
 }

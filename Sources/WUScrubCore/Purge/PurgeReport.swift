@@ -119,6 +119,9 @@ public struct PurgeReport: Sendable, Codable, Equatable {
     /// The first `PurgeReport.listLimit` directories on another filesystem or mount that were
     /// not entered, relative to the mount root; each is also counted as a failure (`EXDEV`).
     public var otherFilesystems: [String]
+    /// Set when the walk stopped early because a signal asked it to (SIGINT, SIGTERM, SIGHUP):
+    /// what is left in the folder was not examined.
+    public var stopped: Bool?
 
     /// How many failures and other-filesystem paths a report lists at most.
     public static let listLimit = 20
@@ -137,7 +140,7 @@ public struct PurgeReport: Sendable, Codable, Equatable {
 
     /// Whether everything inside the folder was removed (or, in a dry run, would be attempted
     /// without a failure already known).
-    public var isComplete: Bool { failureCount == 0 }
+    public var isComplete: Bool { failureCount == 0 && stopped != true }
 
     /// Creates a report.
     ///

@@ -41,6 +41,10 @@ public struct Purger: Sendable {
     /// no limit. A later walk carries on where this one stopped.
     public var removalLimit: Int?
 
+    /// Asked before each entry: when it returns true the walk stops there, leaving the rest as it
+    /// is, and the report says so (`stopped`). A later walk carries on where this one stopped.
+    public var shouldStop: (@Sendable () -> Bool)?
+
     /// How many directory levels below the purged folder are entered at most.
     public static let maximumDepth = 512
 
@@ -52,9 +56,11 @@ public struct Purger: Sendable {
     /// - Parameters:
     ///   - dryRun: Whether to only count what would be removed.
     ///   - removalLimit: Stop after this many removals; nil for no limit.
-    public init(dryRun: Bool = false, removalLimit: Int? = nil) {
+    ///   - shouldStop: Asked before each entry; true stops the walk there.
+    public init(dryRun: Bool = false, removalLimit: Int? = nil, shouldStop: (@Sendable () -> Bool)? = nil) {
         self.dryRun = dryRun
         self.removalLimit = removalLimit
+        self.shouldStop = shouldStop
     }
 
     /// Removes everything inside `root/components...`, keeping that folder itself.
@@ -68,7 +74,8 @@ public struct Purger: Sendable {
     public func purgeContents(under root: String, components: [String]) throws(PurgeError) -> PurgeReport {
         let folder = try PurgeFolder.open(root: root, components: components)
         let name = components.joined(separator: "/")
-        var walk = PurgeWalk(dryRun: dryRun, device: folder.device, mountID: folder.mountID, folder: name, removalLimit: removalLimit)
+        var walk = PurgeWalk(dryRun: dryRun, device: folder.device, mountID: folder.mountID, folder: name,
+                             removalLimit: removalLimit, shouldStop: shouldStop)
         walk.run(folderDescriptor: folder.descriptor)
         return walk.report
     }
@@ -209,6 +216,8 @@ struct PurgeWalk {
     let mountID: Int?
     /// Stop once this many entries were removed; nil for no limit.
     let removalLimit: Int?
+    /// Asked before each entry; true stops the walk.
+    let shouldStop: (@Sendable () -> Bool)?
     private(set) var report: PurgeReport
     /// The current directory's path relative to the mount root, as raw bytes.
     private var path: [UInt8]
@@ -222,11 +231,13 @@ struct PurgeWalk {
     ///   - mountID: The mount root's mount id, or nil to rely on `device` alone.
     ///   - folder: The purged folder relative to the mount root, for the report and its paths.
     ///   - removalLimit: Stop once this many entries were removed; nil for no limit.
-    init(dryRun: Bool, device: dev_t, mountID: Int?, folder: String, removalLimit: Int? = nil) {
+    init(dryRun: Bool, device: dev_t, mountID: Int?, folder: String, removalLimit: Int? = nil,
+         shouldStop: (@Sendable () -> Bool)? = nil) {
         self.dryRun = dryRun
         self.device = device
         self.mountID = mountID
         self.removalLimit = removalLimit
+        self.shouldStop = shouldStop
         self.report = PurgeReport(folder: folder, dryRun: dryRun)
         self.path = Array(folder.utf8)
     }
@@ -247,6 +258,11 @@ struct PurgeWalk {
         }
         while let top = stack.indices.last {
             if let removalLimit, report.removals >= removalLimit {
+                stop()
+                return
+            }
+            if let shouldStop, shouldStop() {
+                report.stopped = true
                 stop()
                 return
             }

@@ -8,46 +8,78 @@ public enum HiveRecovery {
     /// A primary file must be smaller than 4 GiB: a hive's sizes and offsets are 32-bit.
     public static let maximumPrimarySize = 1 << 32
 
-    /// Finds the logs of a hive by listing its directory: `<name>.LOG`, `.LOG1`, `.LOG2`, matched
+    /// Finds the logs of a hive by listing its folder: `<name>.LOG`, `.LOG1`, `.LOG2`, matched
     /// without regard to case (so mixed-case sets are found on case-sensitive file systems).
     ///
-    /// - Parameter hivePath: The primary hive file.
-    /// - Returns: The paths of the logs found, ordered .LOG, .LOG1, .LOG2.
-    /// - Throws: `RecoveryError.ambiguousLog` when two names differ only by case; `FileIOError`.
-    public static func discoverLogs(forHive hivePath: String) throws -> [String] {
-        let directory = FileIO.parent(of: hivePath)
-        let hiveName = hivePath.split(separator: "/").last.map(String.init) ?? hivePath
-        let names = try FileIO.names(in: directory)
+    /// - Parameters:
+    ///   - hiveName: The primary's file name.
+    ///   - names: The names in its folder.
+    ///   - folder: The folder's path, for messages.
+    /// - Returns: The names of the logs found, ordered .LOG, .LOG1, .LOG2.
+    /// - Throws: `RecoveryError.ambiguousLog` when two names differ only by case.
+    public static func logNames(forHive hiveName: String, among names: [String], folder: String) throws(RecoveryError) -> [String] {
         var found: [String] = []
         for suffix in logExtensions {
             let wanted = (hiveName + "." + suffix).lowercased()
             let matches = names.filter { $0.lowercased() == wanted }.sorted()
             guard matches.count <= 1 else {
-                throw RecoveryError.ambiguousLog(directory: directory, names: matches)
+                throw RecoveryError.ambiguousLog(directory: folder, names: matches)
             }
-            if let match = matches.first { found.append(directory + "/" + match) }
+            if let match = matches.first { found.append(match) }
         }
         return found
     }
 
-    /// Reads a hive and the logs beside it and analyzes them (see `analyze(hivePath:hive:logs:discardUnreconciled:)`).
+    /// Reads a hive's logs from its opened folder, each a regular file with a size bound; a log
+    /// too large to read becomes an unusable log that blocks recovery instead of being skipped.
     ///
-    /// A file of 4 GiB or more is refused before it is read.
+    /// - Throws: `VolumeError` for a log that is not a regular file, `RecoveryError.ambiguousLog`.
+    static func readLogs(forHive hiveName: String, in folder: VolumeDirectory, limit: Int,
+                         shown: (String) -> String) throws -> [TransactionLog] {
+        var logs: [TransactionLog] = []
+        for name in try logNames(forHive: hiveName, among: try folder.names(), folder: folder.shown) {
+            guard let file = try folder.file(name) else { continue }
+            do {
+                logs.append(TransactionLog(path: shown(name), bytes: try file.readAll(limit: limit, what: "a transaction log")))
+            } catch {
+                guard case .tooLarge(_, let size, let limit, _) = error else { throw error }
+                logs.append(TransactionLog(path: shown(name), size: Int(clamping: size),
+                                           unreadable: "it has \(size) bytes, more than the \(limit) wuscrub reads as a log, so its entries cannot be checked"))
+            }
+        }
+        return logs
+    }
+
+    /// Reads a hive file and the logs beside it and analyzes them (see
+    /// `analyze(hivePath:hive:logs:discardUnreconciled:)`), through the volume layer: the file
+    /// and its logs must be regular files, and a file of 4 GiB or more (or over
+    /// `maximumReadSize`) is refused before it is read.
     ///
     /// - Parameters:
     ///   - path: The primary hive file; nothing is written.
     ///   - discardUnreconciled: Proceed with the primary as it is when the logs cannot be applied.
-    /// - Throws: `FileIOError` when a file cannot be read, `RecoveryError.ambiguousLog`.
+    /// - Throws: `VolumeError` when a file cannot be opened or read, `RecoveryError.ambiguousLog`.
     public static func analyze(hiveAt path: String, discardUnreconciled: Bool = false) throws -> RecoveryAnalysis {
-        if let size = FileIO.size(of: path), size >= maximumPrimarySize {
+        let slash = path.lastIndex(of: "/")
+        let folderPath = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let folder = try VolumeDirectory.openRoot(folderPath)
+        guard let file = try folder.file(name) else {
+            throw VolumeError.io(FileIOError(operation: "open", path: path, errno: .noSuchFileOrDirectory))
+        }
+        if file.size >= UInt64(min(maximumPrimarySize, maximumReadSize)) {
             var analysis = RecoveryAnalysis(hivePath: path, logs: [])
-            analysis.refuse(tooLarge(size))
+            analysis.refuse(tooLarge(Int(clamping: file.size)))
             return analysis
         }
-        let hive = try FileIO.read(path)
-        let logs = try discoverLogs(forHive: path).map { log in TransactionLog(path: log, bytes: try FileIO.read(log)) }
+        let hive = try file.readAll(limit: maximumReadSize, what: "a hive")
+        // Messages name the logs beside the file as it was given.
+        let logs = try readLogs(forHive: name, in: folder, limit: maximumReadSize) { slash == nil ? $0 : folderPath + "/" + $0 }
         return analyze(hivePath: path, hive: hive, logs: logs, discardUnreconciled: discardUnreconciled)
     }
+
+    /// The largest hive or log read into memory (1 GiB): far beyond any real one.
+    public static let maximumReadSize = 1 << 30
 
     /// Decides what recovery a hive needs and, when it is possible, performs it in memory.
     ///
@@ -118,7 +150,9 @@ public enum HiveRecovery {
     }
 
     static func tooLarge(_ size: Int) -> String {
-        "the primary file has \(size) bytes, 4 GiB or more: a hive's sizes and offsets are 32-bit, so this is no hive that can be recovered"
+        size >= maximumPrimarySize
+            ? "the primary file has \(size) bytes, 4 GiB or more: a hive's sizes and offsets are 32-bit, so this is no hive that can be recovered"
+            : "the primary file has \(size) bytes, more than the \(maximumReadSize) wuscrub reads as a hive (a real SYSTEM hive has tens of MB)"
     }
 
     // MARK: - New format

@@ -107,6 +107,31 @@ public struct TransactionLog: Sendable {
         self.pagesStart = pagesStart
     }
 
+    /// A log that cannot be read (too large, or unreadable): unusable, and since its entries
+    /// cannot be scanned, counted as possibly holding some (so recovery is refused, never silently
+    /// done without it).
+    ///
+    /// - Parameters:
+    ///   - path: The log's path, for messages.
+    ///   - size: Its size in bytes.
+    ///   - problem: Why it cannot be read.
+    public init(path: String, size: Int, unreadable problem: String) {
+        self.path = path
+        bytes = []
+        self.size = size
+        baseBlock = nil
+        format = nil
+        self.problem = problem
+        entries = []
+        chainEnd = "not read"
+        chainEndsAtDamagedEntry = false
+        hashValidSequences = []
+        highestSequence = nil
+        remnantScanIncomplete = true
+        dirtyPages = []
+        pagesStart = 0
+    }
+
     /// The bytes of one page of an entry.
     func bytesView(_ page: LogPage) -> ArraySlice<UInt8> {
         bytes[page.dataOffset..<page.dataOffset + Int(page.size)]

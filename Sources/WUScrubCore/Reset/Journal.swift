@@ -8,13 +8,16 @@ public struct Journal: Sendable, Equatable, Codable {
         case journal, backup, recover, disable, purge, restore, verify, done
         /// Closed by `rollback`: the original start values are back, nothing else was undone.
         case rolledBack = "rolled-back"
+        /// Closed by SIGINT, SIGTERM or SIGHUP: the original start values are back (or were never
+        /// changed); the purge may be unfinished, and a new `reset` finishes it.
+        case interrupted
 
         public static func < (lhs: Phase, rhs: Phase) -> Bool {
             allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
         }
 
         /// Whether the run this journal describes has ended.
-        public var isClosed: Bool { self == .done || self == .rolledBack }
+        public var isClosed: Bool { self == .done || self == .rolledBack || self == .interrupted }
     }
 
     /// Version of this document's layout.
@@ -55,63 +58,84 @@ public struct Journal: Sendable, Equatable, Codable {
     var restoreSourcePath: String { baselineBackupPath ?? backupPath }
 }
 
-/// Reads and writes the journal and its human-readable log in `<Windows>/Logs/wuscrub`.
+/// Reads and writes the journal and its human-readable log in `<Windows>/Logs/wuscrub`, through
+/// the volume layer: the journal is untrusted input (whoever had the disk could write it), so it is
+/// read with a size bound and validated in full before anything uses it (`Journal.validate`).
 public struct JournalStore: Sendable {
-    /// The mount root.
-    public let root: String
-    /// The journal's directory, relative to the root.
-    public let relativeDirectory: String
+    /// The installation whose journal this is.
+    public let install: WindowsInstall
 
-    public init(root: String, directory: String) {
-        self.root = root
-        relativeDirectory = directory
+    public init(install: WindowsInstall) {
+        self.install = install
     }
 
-    /// The directory, as an openable path.
-    public var directory: String { (root.hasSuffix("/") ? root : root + "/") + relativeDirectory }
+    /// The journal's path relative to the mount root, for messages.
+    public var journalPath: String { install.stateDirectory + "/" + InstallVolume.journalName }
 
-    public var journalPath: String { directory + "/journal.json" }
-    public var logPath: String { directory + "/wuscrub.log" }
-
-    /// Loads the journal if there is one.
+    /// Loads and validates the journal if there is one.
     ///
     /// - Returns: nil when no journal file exists.
-    /// - Throws: `ResetError.journalUnreadable` when it exists but cannot be read or decoded.
-    public func load() throws(ResetError) -> Journal? {
-        guard FileIO.exists(journalPath) else { return nil }
-        let bytes: [UInt8]
-        do { bytes = try FileIO.read(journalPath) } catch { throw .journalUnreadable(path: journalPath, detail: error.description) }
-        do {
-            return try JSONDecoder.journal.decode(Journal.self, from: Data(bytes))
-        } catch {
-            throw .journalUnreadable(path: journalPath, detail: "\(error)")
-        }
+    /// - Throws: `ResetError.journalUnreadable` when it cannot be read or decoded,
+    ///   `.journalDamaged` when it fails validation, `VolumeError` when it is not a regular file.
+    public func load() throws -> Journal? {
+        try load(from: try InstallVolume(install))
     }
 
-    /// Writes the journal atomically (temporary file, fsync, rename, fsync of the directory)
+    func load(from volume: InstallVolume) throws -> Journal? {
+        guard let state = try volume.stateDirectory(), let file = try state.file(InstallVolume.journalName) else { return nil }
+        let bytes: [UInt8]
+        do {
+            bytes = try file.readAll(limit: InstallVolume.maximumJournalBytes, what: "a wuscrub journal")
+        } catch {
+            if case .tooLarge(_, let size, let limit, _) = error {
+                throw ResetError.journalDamaged(path: journalPath, reason: "it has \(size) bytes, more than the \(limit) a wuscrub journal can have")
+            }
+            throw ResetError.journalUnreadable(path: journalPath, detail: error.description)
+        }
+        let journal: Journal
+        do {
+            journal = try JSONDecoder.journal.decode(Journal.self, from: Data(bytes))
+        } catch {
+            throw ResetError.journalUnreadable(path: journalPath, detail: "\(error)")
+        }
+        try journal.validate(for: install, path: journalPath)
+        return journal
+    }
+
+    /// Writes the journal atomically (new temporary file, fsync, rename, fsync of the folder)
     /// and appends one line to the log.
     ///
     /// - Parameters:
     ///   - journal: The state to record; its `updatedAt` is set to now.
     ///   - note: The log line's text.
-    public func save(_ journal: inout Journal, note: String) throws(FileIOError) {
+    ///   - volume: The installation's opened volume.
+    func save(_ journal: inout Journal, note: String, in volume: InstallVolume) throws(VolumeError) {
         journal.updatedAt = Date.wholeSecond()
-        try FileIO.makeDirectories(relativeDirectory, under: root)
+        let state = try volume.makeStateDirectory()
         let data: Data
         do { data = try JSONEncoder.journal.encode(journal) } catch {
-            throw FileIOError(operation: "encode the journal for", path: journalPath, errno: .invalidArgument)
+            throw .io(FileIOError(operation: "encode the journal for", path: journalPath, errno: .invalidArgument))
         }
-        try FileIO.replaceAtomically(journalPath, with: Array(data) + [0x0A])
-        try appendLog("run \(journal.runID.prefix(8)) phase \(journal.phase.rawValue): \(note)")
+        let temporary = FileIO.temporaryName(for: InstallVolume.journalName)
+        let file = try state.createFile(temporary)
+        do {
+            try file.write(Array(data) + [0x0A])
+            try file.sync()
+            try state.rename(temporary, to: InstallVolume.journalName)
+            try state.sync()
+        } catch {
+            try? state.remove(temporary)
+            throw error
+        }
+        try appendLog("run \(journal.runID.prefix(8)) phase \(journal.phase.rawValue): \(note)", in: volume)
     }
 
-    /// Appends a time-stamped line to `wuscrub.log` and fsyncs it.
-    public func appendLog(_ text: String) throws(FileIOError) {
+    /// Appends a time-stamped line to `wuscrub.log` (a regular file, created when missing) and fsyncs it.
+    func appendLog(_ text: String, in volume: InstallVolume) throws(VolumeError) {
         let line = ISO8601DateFormatter().string(from: Date()) + " " + text
-        let fd = try FileIO.open(logPath, flags: O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, mode: 0o644, operation: "open log")
-        defer { close(fd) }
-        try FileIO.writeAll(fd, Array((line.replacingOccurrences(of: "\n", with: " ") + "\n").utf8), path: logPath)
-        try FileIO.fsync(fd, path: logPath)
+        let file = try volume.makeStateDirectory().appendFile(InstallVolume.logName)
+        try file.write(Array((line.replacingOccurrences(of: "\n", with: " ") + "\n").utf8))
+        try file.sync()
     }
 }
 

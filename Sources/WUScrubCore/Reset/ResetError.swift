@@ -6,6 +6,11 @@ public enum ResetError: Error, Sendable, Equatable, CustomStringConvertible {
     case nothingToResume(path: String)
     /// The journal exists but cannot be used.
     case journalUnreadable(path: String, detail: String)
+    /// The journal parses but fails validation: it was not written by wuscrub as it is.
+    case journalDamaged(path: String, reason: String)
+    /// A signal stopped the run before the service was disabled: the hive is as it was (or as
+    /// recovered from its logs), and the journal is closed as interrupted.
+    case interrupted(signal: Int32, phase: Journal.Phase)
     /// The hive is neither what the journal expects nor a state wuscrub can continue from.
     case hiveChanged(path: String, detail: String)
     /// The backup does not match the hash recorded for the original hive.
@@ -21,12 +26,28 @@ public enum ResetError: Error, Sendable, Equatable, CustomStringConvertible {
             return "there is no unfinished wuscrub run to continue (no open journal at '\(path)')."
         case let .journalUnreadable(path, detail):
             return "cannot read the wuscrub journal '\(path)': \(clause(detail)). Inspect it by hand; the backup of the original SYSTEM hive is in the backup folder next to it."
+        case let .journalDamaged(path, reason):
+            return "the wuscrub journal '\(path)' is damaged or was not written by wuscrub: \(clause(reason)). wuscrub will not resume, roll back or start a run from it; nothing was changed. Run 'wuscrub status' to see the service's start mode: if it is 4 (disabled) and a run of yours was interrupted, the newest SYSTEM-* file in the backup folder beside the journal is the original hive. Then move the journal aside (mv journal.json journal.json.damaged) and run wuscrub again."
+        case let .interrupted(signal, phase):
+            return "interrupted by \(ResetError.signalName(signal)) in phase '\(phase.rawValue)', before the service was disabled: the Windows installation was not changed (the run's journal is closed as interrupted). Run 'wuscrub reset' again to repair it."
         case let .hiveChanged(path, detail):
             return "the SYSTEM hive '\(path)' changed outside wuscrub: \(clause(detail)). Nothing more was changed; compare it with the backup next to the journal."
         case let .backupMismatch(path):
             return "the backup '\(path)' does not match the original hive's recorded SHA-256. Nothing more was changed; keep the disk as it is and inspect the backup folder."
         case let .verificationFailed(path, detail):
             return "verification of '\(path)' failed: \(clause(detail))."
+        }
+    }
+}
+
+extension ResetError {
+    /// The name of a signal wuscrub stops on.
+    public static func signalName(_ number: Int32) -> String {
+        switch number {
+        case 1: "SIGHUP"
+        case 2: "SIGINT"
+        case 15: "SIGTERM"
+        default: "signal \(number)"
         }
     }
 }

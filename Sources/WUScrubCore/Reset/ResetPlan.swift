@@ -16,6 +16,23 @@ public struct ResetPlan: Sendable, Equatable, Codable {
     public var recovery: RecoveryAnalysis?
     /// What ROOT is (mount point, file system, options).
     public var volume: Volume?
+    /// Entries in wuscrub's folders that it did not write: left alone, listed here.
+    public var leftAlone: [String] = []
+    /// The hives the run will write, computed and validated before anything changes (not printed).
+    public var prepared: PreparedHives?
+
+    enum CodingKeys: String, CodingKey {
+        case install, hive, starts, purge, missingFolders, journalPath, backupDirectory, recovery, volume, leftAlone
+    }
+}
+
+/// The hives a run writes, computed in the sandboxed hivex child during the preflight and checked
+/// there, so that the state machine only moves bytes it has already validated.
+public struct PreparedHives: Sendable, Equatable {
+    /// For a dirty hive: the recovered hive as committed once by hivex (it replaces the dirty one).
+    public var baseline: [UInt8]?
+    /// The hive with `Start` = 4 in every chosen control set.
+    public var disabled: [UInt8]
 }
 
 /// The SYSTEM hive's state as read from its base block and structure.
@@ -30,14 +47,6 @@ public struct HiveStatus: Sendable, Equatable, Codable {
     public var checksumValid: Bool
     /// "clean" or "dirty".
     public var state: String
-
-    /// Reads a hive file; a clean one is validated in full (a dirty one is checked after recovery).
-    ///
-    /// - Throws: `HiveError` when the structure is invalid or truncated, `FileIOError` on read errors.
-    public init(path relative: String, file: String) throws {
-        let bytes = try FileIO.read(file)
-        try self.init(path: relative, bytes: bytes)
-    }
 
     /// Reads a hive's bytes; a clean one is validated in full.
     public init(path relative: String, bytes: [UInt8]) throws {
@@ -67,6 +76,15 @@ public struct ResetOutcome: Sendable, Equatable, Codable {
     public var finalHiveSHA256: String
     /// The start values read back at the end.
     public var finalStarts: [ServiceStart]
+    /// The backup of the original hive, when it exists (relative to the mount root).
+    public var backupPath: String?
+    /// The signal that stopped the run (SIGINT 2, SIGTERM 15, SIGHUP 1), if one did: the purge
+    /// stopped at the next entry and the original start values were restored.
+    public var interruptedBy: Int32?
+    /// Entries in wuscrub's folders that it did not write: left alone, listed here.
+    public var leftAlone: [String] = []
+    /// What else the run had to do differently, in sentences (a backup that could not be used…).
+    public var notes: [String] = []
 
     /// Whether every purge folder was emptied without a failure.
     public var purgeComplete: Bool { (journal.purge ?? []).allSatisfy(\.isComplete) }

@@ -6,7 +6,10 @@ import Foundation
 /// The reset state machine: preflight → journal → backup → disable → purge → restore → verify → done.
 ///
 /// Every phase change is written to the journal first, so an interrupted run can be resumed
-/// (each step is idempotent) or rolled back. The library never prints; callers render the results.
+/// (each step is idempotent) or rolled back. Every file is reached through the volume layer
+/// (`InstallVolume`), every hivex call runs on bytes already read (`HiveAccess`), and the hives a
+/// run writes are computed and validated in the preflight. The library never prints; callers
+/// render the results.
 public struct Resetter: Sendable {
     /// The installation to work on.
     public let install: WindowsInstall
@@ -16,6 +19,11 @@ public struct Resetter: Sendable {
     public static let backupsKept = 3
     /// Called at each named point of a run; tests make it throw (or exit) to simulate a crash there.
     public var checkpoint: @Sendable (Checkpoint) throws -> Void = { _ in }
+    /// The signal that asks the run to stop (SIGINT, SIGTERM, SIGHUP), once one was received.
+    ///
+    /// Before the disable step the run then stops with nothing changed; after it, the purge stops
+    /// at its next entry and the original start values are restored before the run ends.
+    public var stopRequested: @Sendable () -> Int32? = { nil }
 
     /// The points where a run can be interrupted on purpose (fault injection for tests).
     public enum Checkpoint: Hashable, Sendable, CustomStringConvertible {
@@ -45,7 +53,7 @@ public struct Resetter: Sendable {
 
         /// Every point, in the order a run passes them.
         public static var all: [Checkpoint] {
-            let phases = Journal.Phase.allCases.filter { $0 != .rolledBack }
+            let phases = Journal.Phase.allCases.filter { $0 != .rolledBack && $0 != .interrupted }
             var points: [Checkpoint] = []
             for phase in phases {
                 points.append(.phaseStarted(phase))
@@ -67,9 +75,9 @@ public struct Resetter: Sendable {
         self.discardUnreconciled = discardUnreconciled
     }
 
-    var store: JournalStore { JournalStore(root: install.root, directory: install.stateDirectory) }
-    var hiveFile: String { install.path(install.systemHive) }
-    var backupDirectory: String { install.stateDirectory + "/backup" }
+    var store: JournalStore { JournalStore(install: install) }
+    var backupDirectory: String { install.stateDirectory + "/" + InstallVolume.backupFolderName }
+    var journalPath: String { store.journalPath }
 
     /// The purge folders present, relative to the mount root.
     var purgeFolders: [String] { [install.dataStore, install.download].compactMap { $0 } }
@@ -78,84 +86,67 @@ public struct Resetter: Sendable {
 
     /// Checks everything a reset needs and describes what it would do, writing nothing.
     ///
+    /// The hives the run will write (the recovered one for a dirty hive, the disabled one) are
+    /// computed here, in the hivex sandbox, and checked; the plan carries them.
     /// - Returns: The plan, with the purge counted by a dry-run walk.
-    /// - Throws: `ImageError.readOnly`, `ResetError.unfinishedJournal` or `.dirtyHive`,
-    ///   `HiveError` for a hive that is invalid or lacks the service, `FileIOError`.
+    /// - Throws: `ImageError.readOnly`, `ResetError.unfinishedJournal`, `.journalDamaged`,
+    ///   `RecoveryError` for a dirty hive, `HiveError` for a hive that is invalid or lacks the
+    ///   service, `VolumeError` for an entry that is not what it should be.
     public func preflight() throws -> ResetPlan {
-        try VolumeCheck.checkNotHibernated(root: install.root)
+        let volume = try InstallVolume(install)
+        try VolumeCheck.checkNotHibernated(in: volume.root)
         try VolumeCheck.checkWritable(root: install.root)
+        try volume.checkStateFolder()
         // A journal another run is still writing is not an unfinished run: say it is busy.
-        try InstallLock.checkNotHeld(install: install)
-        if let journal = try store.load(), !journal.phase.isClosed {
-            throw ResetError.unfinishedJournal(path: install.stateDirectory + "/journal.json", phase: journal.phase)
+        try InstallLock.checkNotHeld(volume)
+        if let journal = try store.load(from: volume), !journal.phase.isClosed {
+            throw ResetError.unfinishedJournal(path: journalPath, phase: journal.phase)
         }
-        let bytes = try FileIO.read(hiveFile)
+        let bytes = try readHive(volume)
         let status = try HiveStatus(path: install.systemHive, bytes: bytes)
         var recovery: RecoveryAnalysis?
-        let starts: [ServiceStart]
+        var baseline: [UInt8]?
         if status.isDirty {
-            let analysis = try analyzeRecovery()
+            let analysis = try analyzeRecovery(volume, hive: bytes)
             recovery = analysis
-            starts = try withTemporaryHive(analysis.recovered!) { try readStarts(at: $0, checkEditable: true) }
-        } else {
-            starts = try readStarts(checkEditable: true)
+            baseline = try commitRecovered(analysis)
         }
-        return ResetPlan(
+        let starts = try readStarts(baseline ?? bytes, checkEditable: true)
+        let disabled = try disabledHive(from: baseline ?? bytes, starts: starts)
+        var plan = ResetPlan(
             install: install, hive: status, starts: starts, purge: purgeFolders.map { purgeReport($0, dryRun: true) },
-            missingFolders: missingFolders(), journalPath: install.stateDirectory + "/journal.json",
+            missingFolders: missingFolders(), journalPath: journalPath,
             backupDirectory: backupDirectory, recovery: recovery,
             volume: Volume.describe(root: install.root, windows: install.path(install.windows))
         )
-    }
-
-    /// Analyzes the hive's logs; throws when recovery is refused.
-    func analyzeRecovery() throws -> RecoveryAnalysis {
-        let analysis = try HiveRecovery.analyze(hiveAt: hiveFile, discardUnreconciled: discardUnreconciled)
-        guard analysis.recovered != nil, analysis.outcome == .recovered || analysis.outcome == .discarded else {
-            throw RecoveryError.refused(path: install.systemHive, reason: analysis.refusal ?? "no recovery is possible")
-        }
-        return analysis
-    }
-
-    /// Runs `body` on a private copy of hive bytes in the system's temporary folder (never on the Windows volume).
-    func withTemporaryHive<T>(_ bytes: [UInt8], _ body: (String) throws -> T) throws -> T {
-        let path = try FileIO.scratchCopy(bytes, label: "wuscrub-hive")
-        defer { unlink(path) }
-        return try body(path)
+        plan.leftAlone = strays(volume)
+        plan.prepared = PreparedHives(baseline: baseline, disabled: disabled)
+        return plan
     }
 
     /// Checks the volume again, probes a write in wuscrub's folder and takes the install's lock.
-    func prepareToWrite() throws -> InstallLock {
-        try VolumeCheck.checkNotHibernated(root: install.root)
+    func prepareToWrite(_ volume: InstallVolume) throws -> InstallLock {
+        try VolumeCheck.checkNotHibernated(in: volume.root)
+        try volume.checkStateFolder()
         // statvfs, then a probe in the deepest existing folder of wuscrub's state path, before the
         // lock creates the rest of it (a folder the lock creates is one writes work in).
-        var existing = install.path(install.stateDirectory)
-        while !FileIO.exists(existing), existing != install.path(install.windows) { existing = FileIO.parent(of: existing) }
-        try VolumeCheck.checkWritable(root: install.root, probeDirectory: existing)
-        return try InstallLock(install: install)
-    }
-
-    func readStarts(at path: String? = nil, checkEditable: Bool) throws -> [ServiceStart] {
-        let hive = try Hive(path: path ?? hiveFile)
-        defer { hive.close() }
-        let starts = try ServiceConfiguration.read(hive)
-        if checkEditable {
-            for start in starts {
-                let key = ServiceStart.serviceKey(in: start.controlSet)
-                guard let node = try hive.node(at: key) else { throw HiveError.keyNotFound(path: install.systemHive, key: key) }
-                for entry in try hive.valueEntries(of: node) where entry.size > BaseBlock.maximumSingleCellData {
-                    throw HiveError.bigValueOnKey(path: install.systemHive, key: key, value: entry.name, size: entry.size)
-                }
-            }
+        var probe = volume.root
+        for component in install.stateDirectory.split(separator: "/") {
+            guard let next = try probe.subdirectory(String(component)) else { break }
+            probe = next
         }
-        return starts
+        try VolumeCheck.checkWritable(root: install.root, probeDirectory: probe)
+        return try InstallLock(volume: volume)
     }
 
     /// Walks one purge folder (counting only, with `dryRun`); a folder that cannot be opened
     /// becomes a report with one failure, so the run goes on to restore the service.
     func purgeReport(_ folder: String, dryRun: Bool = false, removalLimit: Int? = nil) -> PurgeReport {
+        let stop = stopRequested
+        let shouldStop: (@Sendable () -> Bool)? = dryRun ? nil : { @Sendable in stop() != nil }
         do {
-            return try Purger(dryRun: dryRun, removalLimit: removalLimit).purgeContents(under: install.root, components: folder.split(separator: "/").map(String.init))
+            return try Purger(dryRun: dryRun, removalLimit: removalLimit, shouldStop: shouldStop)
+                .purgeContents(under: install.root, components: folder.split(separator: "/").map(String.init))
         } catch {
             var report = PurgeReport(folder: folder)
             report.failureCount = 1
@@ -177,266 +168,184 @@ public struct Resetter: Sendable {
     /// Runs a reset from a plan made by `preflight()`.
     ///
     /// - Parameter plan: The plan; the hive must still have the hash recorded in it.
-    /// - Returns: What was done. A purge with failures still restores the service.
+    /// - Returns: What was done. A purge with failures still restores the service; so does a
+    ///   purge stopped by a signal (`interruptedBy`).
+    /// - Throws: `ResetError.interrupted` when a signal stopped the run before the service was
+    ///   disabled (nothing changed); the errors of `preflight()`; `VolumeError` on I/O failures.
     public func run(_ plan: ResetPlan) throws -> ResetOutcome {
-        let lock = try prepareToWrite()
+        let volume = try InstallVolume(install)
+        let lock = try prepareToWrite(volume)
         defer { lock.release() }
-        if let journal = try store.load(), !journal.phase.isClosed {
-            throw ResetError.unfinishedJournal(path: install.stateDirectory + "/journal.json", phase: journal.phase)
+        if let journal = try store.load(from: volume), !journal.phase.isClosed {
+            throw ResetError.unfinishedJournal(path: journalPath, phase: journal.phase)
         }
+        guard try hiveSHA256(volume) == plan.hive.sha256 else {
+            throw ResetError.hiveChanged(path: install.systemHive, detail: "it changed after the plan was made")
+        }
+        let prepared = try plan.prepared ?? preflight().prepared!
+        if let signal = stopRequested() { throw ResetError.interrupted(signal: signal, phase: .journal) }
         let now = Date.wholeSecond()
         let runID = UUID().uuidString.lowercased()
         let stamp = ISO8601DateFormatter.compact.string(from: now)
+        let backup = BackupName(serial: nextBackupSerial(volume), stamp: stamp, runID: runID)
         var journal = Journal(
             toolVersion: toolVersion, runID: runID, startedAt: now, updatedAt: now, phase: .journal,
             hivePath: install.systemHive, originalHiveSHA256: plan.hive.sha256, originalHiveSize: plan.hive.size,
             originalStarts: plan.starts,
-            backupPath: backupDirectory + "/" + newBackupName(stamp: stamp, runID: runID)
+            backupPath: backupDirectory + "/" + backup.name
         )
         journal.recovery = plan.recovery
-        guard try FileIO.sha256(ofFile: hiveFile) == plan.hive.sha256 else {
-            throw ResetError.hiveChanged(path: install.systemHive, detail: "it changed after the plan was made")
-        }
         try store.save(&journal, note: "journal created for \(install.systemHive); original start values " +
-                       plan.starts.map { "\($0.controlSet)=\($0.start)" }.joined(separator: ", "))
+                       plan.starts.map { "\($0.controlSet)=\($0.start)" }.joined(separator: ", "), in: volume)
         try checkpoint(.phaseStarted(.journal))
-        return try proceed(&journal, from: .backup)
+        return try proceed(&journal, from: .backup, volume: volume, prepared: prepared)
     }
 
     /// Continues an interrupted run from the phase its journal records.
     ///
-    /// - Throws: `ResetError.nothingToResume` when there is no open journal.
+    /// - Throws: `ResetError.nothingToResume` when there is no open journal, `.journalDamaged`.
     public func resume() throws -> ResetOutcome {
-        let lock = try prepareToWrite()
+        let volume = try InstallVolume(install)
+        let lock = try prepareToWrite(volume)
         defer { lock.release() }
-        var journal = try openJournal()
-        try removeStaleTemporaryFiles()
-        try store.appendLog("resuming run \(journal.runID.prefix(8)) at phase \(journal.phase.rawValue)")
-        return try proceed(&journal, from: journal.phase)
+        var journal = try openJournal(volume)
+        removeStaleTemporaryFiles(volume)
+        try store.appendLog("resuming run \(journal.runID.prefix(8)) at phase \(journal.phase.rawValue)", in: volume)
+        return try proceed(&journal, from: journal.phase, volume: volume, prepared: nil)
     }
 
     /// Puts the original start values back and closes the journal; purges nothing.
     ///
-    /// - Throws: `ResetError.nothingToResume` when there is no open journal.
+    /// The report's start values are read back from the hive, never taken from the journal.
+    /// - Throws: `ResetError.nothingToResume` when there is no open journal, `.journalDamaged`.
     public func rollback() throws -> ResetOutcome {
-        let lock = try prepareToWrite()
+        let volume = try InstallVolume(install)
+        let lock = try prepareToWrite(volume)
         defer { lock.release() }
-        var journal = try openJournal()
-        try removeStaleTemporaryFiles()
+        var journal = try openJournal(volume)
+        removeStaleTemporaryFiles(volume)
+        var notes: [String] = []
         var byteIdentical = false
         if journal.phase > .backup {
-            byteIdentical = try restore(journal)
+            byteIdentical = try restore(journal, volume: volume, notes: &notes)
         }
+        let bytes = try readHive(volume)
         // A hive still exactly as found was never edited (it may be dirty, waiting for recovery).
-        let untouched = try FileIO.sha256(ofFile: hiveFile) == journal.originalHiveSHA256
-        let finalStarts = untouched ? journal.originalStarts : try verify(journal)
+        let untouched = FileIO.sha256(bytes) == journal.originalHiveSHA256
+        let finalStarts = untouched ? try startsAsFound(bytes, volume: volume) : try verify(journal, volume: volume)
         journal.phase = .rolledBack
-        try store.save(&journal, note: "rolled back: original start values restored")
-        return ResetOutcome(journal: journal, restoredByteIdentical: byteIdentical,
-                            finalHiveSHA256: try FileIO.sha256(ofFile: hiveFile), finalStarts: finalStarts)
+        try store.save(&journal, note: "rolled back: original start values restored", in: volume)
+        return outcome(journal, volume: volume, byteIdentical: byteIdentical || untouched, finalStarts: finalStarts, notes: notes)
     }
 
-    /// Removes temporary files a crashed run left: beside the hive (`.SYSTEM.wuscrub-*.tmp`) and
-    /// beside the journal (`.journal.json.wuscrub-*.tmp`).
-    func removeStaleTemporaryFiles() throws {
-        let hiveName = install.systemHive.split(separator: "/").last.map(String.init) ?? "SYSTEM"
-        for (folder, original) in [(install.configDirectory, hiveName), (install.stateDirectory, "journal.json")] {
-            let directory = install.path(folder)
-            for name in try FileIO.names(in: directory) where FileIO.isTemporaryName(name, for: original) {
-                try FileIO.remove(directory + "/" + name)
-                try store.appendLog("removed a temporary file left by an interrupted run: \(folder)/\(name)")
-            }
-        }
-    }
-
-    /// The open journal of an interrupted run, checked against this installation.
+    /// The open journal of an interrupted run, validated against this installation.
     public func openJournal() throws -> Journal {
-        guard let journal = try store.load(), !journal.phase.isClosed else {
-            throw ResetError.nothingToResume(path: install.stateDirectory + "/journal.json")
-        }
-        guard journal.hivePath == install.systemHive else {
-            throw ResetError.journalUnreadable(path: store.journalPath, detail: "it is for hive '\(journal.hivePath)', not '\(install.systemHive)'")
+        try openJournal(try InstallVolume(install))
+    }
+
+    func openJournal(_ volume: InstallVolume) throws -> Journal {
+        guard let journal = try store.load(from: volume), !journal.phase.isClosed else {
+            throw ResetError.nothingToResume(path: journalPath)
         }
         return journal
     }
 
     /// Runs the phases from `first` to the end, recording each in the journal before it runs.
-    func proceed(_ journal: inout Journal, from first: Journal.Phase) throws -> ResetOutcome {
+    ///
+    /// A stop requested before the disabled hive is in place closes the journal as interrupted
+    /// with nothing changed; one requested later stops the purge, and the run goes on to restore
+    /// the original start values before it closes the journal as interrupted.
+    func proceed(_ journal: inout Journal, from first: Journal.Phase, volume: InstallVolume,
+                 prepared: PreparedHives?) throws -> ResetOutcome {
         var byteIdentical = false
         var finalStarts: [ServiceStart] = []
+        var notes: [String] = []
+        var stoppedBy: Int32?
         for phase in Journal.Phase.allCases where phase >= first && phase < .done {
+            if phase <= .disable { try stopIfRequested(&journal, volume: volume) }
             if journal.phase != phase {
                 journal.phase = phase
-                try store.save(&journal, note: "starting")
+                try store.save(&journal, note: "starting", in: volume)
                 try checkpoint(.phaseStarted(phase))
+                if phase <= .disable { try stopIfRequested(&journal, volume: volume) }
             }
             switch phase {
             case .journal: break
-            case .backup: try backup(&journal)
-            case .recover: try recover(&journal)
-            case .disable: try disable(&journal)
+            case .backup: try backup(&journal, volume: volume)
+            case .recover: try recover(&journal, volume: volume, prepared: prepared)
+            case .disable:
+                do {
+                    try disable(&journal, volume: volume, prepared: prepared)
+                } catch is StopBeforeRename {
+                    try stopIfRequested(&journal, volume: volume)
+                }
             case .purge:
                 journal.purge = try purge()
-                let missing = missingFolders()
-                for folder in missing { try FileIO.makeDirectories(folder, under: install.root) }
-                if !missing.isEmpty { journal.createdFolders = missing }
-                let removed = journal.purge!.map { "\($0.folder): \($0.files) files, \($0.directories) dirs, \($0.links) links, \($0.bytes) bytes, \($0.failureCount) failures" }
-                try store.save(&journal, note: "purged " + removed.joined(separator: "; "))
-            case .restore: byteIdentical = try restore(journal)
-            case .verify: finalStarts = try verify(journal)
-            case .done, .rolledBack: break
-            }
-        }
-        journal.phase = .done
-        try store.save(&journal, note: "done")
-        try checkpoint(.phaseStarted(.done))
-        if finalStarts.isEmpty { finalStarts = try verify(journal) }
-        return ResetOutcome(journal: journal, restoredByteIdentical: byteIdentical,
-                            finalHiveSHA256: try FileIO.sha256(ofFile: hiveFile), finalStarts: finalStarts)
-    }
-
-    // MARK: - Steps
-
-    /// Copies the original hive (and its logs) into the backup folder, checks the copies, prunes old backups.
-    func backup(_ journal: inout Journal) throws {
-        let current = try FileIO.sha256(ofFile: hiveFile)
-        guard current == journal.originalHiveSHA256 else {
-            throw ResetError.hiveChanged(path: install.systemHive, detail: "its SHA-256 is no longer the one recorded before the backup")
-        }
-        try FileIO.makeDirectories(backupDirectory, under: install.root)
-        try copyChecked(hiveFile, to: journal.backupPath, expected: journal.originalHiveSHA256)
-        if journal.recovery != nil {
-            var logBackups: [String] = []
-            for log in try HiveRecovery.discoverLogs(forHive: hiveFile) {
-                let suffix = log.split(separator: ".").last.map(String.init) ?? "LOG"
-                let target = journal.backupPath + "." + suffix
-                try copyChecked(log, to: target, expected: try FileIO.sha256(ofFile: log))
-                logBackups.append(target)
-            }
-            journal.logBackupPaths = logBackups
-            try store.save(&journal, note: "backed up the hive and its logs: " + logBackups.joined(separator: ", "))
-        }
-        try pruneBackups(keeping: journal.backupPath)
-    }
-
-    /// Copies a file into the backup folder (or keeps an earlier identical copy) and checks its hash.
-    func copyChecked(_ source: String, to relative: String, expected: String) throws {
-        let target = install.path(relative)
-        if FileIO.exists(target) {
-            if try FileIO.sha256(ofFile: target) == expected { return }
-            try FileIO.remove(target)
-        }
-        _ = try FileIO.copyDurably(source, to: target)
-        guard try FileIO.sha256(ofFile: target) == expected else { throw ResetError.backupMismatch(path: relative) }
-    }
-
-    /// Replaces a dirty hive with its recovered form (the replay committed once by hivex, so its
-    /// sequence numbers end above every one in the logs), and backs that baseline up.
-    func recover(_ journal: inout Journal) throws {
-        guard let planned = journal.recovery else { return }
-        let current = try FileIO.sha256(ofFile: hiveFile)
-        if current == journal.baselineHiveSHA256 { return }
-        guard current == journal.originalHiveSHA256 else {
-            throw ResetError.hiveChanged(path: install.systemHive, detail: "it is neither the dirty original nor the recovered hive")
-        }
-        let analysis = try analyzeRecovery()
-        guard analysis.applied.map(\.sequences) == planned.applied.map(\.sequences),
-              analysis.applied.map(\.format) == planned.applied.map(\.format), analysis.outcome == planned.outcome else {
-            throw ResetError.hiveChanged(path: install.systemHive, detail: "its logs changed since the plan was made")
-        }
-        let floor = analysis.finalSequence ?? 0
-        var pending = journal
-        try HiveEditor.rewrite(
-            hiveFile, source: analysis.recovered!,
-            edit: { _ in },
-            verify: { hive in
-                let block = BaseBlock(try FileIO.read(hive.path)[0..<512])
-                guard let block, Serial.isAfter(block.primarySequence, floor) else {
-                    throw HiveError.verificationFailed(path: hive.path, detail: "its sequence number is not above \(floor), the last in the logs")
+                stoppedBy = journal.purge!.contains { $0.stopped == true } ? stopRequested() ?? SIGINT : nil
+                if stoppedBy == nil {
+                    let missing = missingFolders()
+                    for folder in missing { _ = try volume.root.makeDirectories(folder) }
+                    if !missing.isEmpty { journal.createdFolders = missing }
                 }
-                _ = try ServiceConfiguration.read(hive)
-            },
-            beforeReplace: { digest, path in
-                let baseline = journal.backupPath + "-recovered"
-                try copyChecked(path, to: baseline, expected: digest)
-                pending.baselineHiveSHA256 = digest
-                pending.baselineBackupPath = baseline
-                let applied = analysis.applied.map { "\($0.path.split(separator: "/").last ?? "") \($0.sequences.first ?? 0)…\($0.sequences.last ?? 0)" }
-                try store.save(&pending, note: analysis.outcome == .discarded
-                    ? "discarding the logs (" + analysis.discarded.joined(separator: "; ") + "), replacing the hive"
-                    : "logs replayed (" + applied.joined(separator: ", ") + "), replacing the hive with the recovered one")
-                try checkpoint(.beforeRecoveredHiveRename)
+                let removed = journal.purge!.map { "\($0.folder): \($0.files) files, \($0.directories) dirs, \($0.links) links, \($0.bytes) bytes, \($0.failureCount) failures" + ($0.stopped == true ? ", stopped" : "") }
+                try store.save(&journal, note: (stoppedBy.map { "purge stopped by \(ResetError.signalName($0)); " } ?? "") + "purged " + removed.joined(separator: "; "), in: volume)
+            case .restore: byteIdentical = try restore(journal, volume: volume, notes: &notes)
+            case .verify: finalStarts = try verify(journal, volume: volume)
+            case .done, .rolledBack, .interrupted: break
             }
-        )
-        journal = pending
-    }
-
-    /// Keeps the backups of the newest runs, by serial (a run's hive, logs and recovered hive share
-    /// it); files that are not wuscrub backups are left alone.
-    func pruneBackups(keeping current: String) throws {
-        let directory = install.path(backupDirectory)
-        let currentSerial = Resetter.backupSerial(of: String(current.split(separator: "/").last ?? ""))
-        let backups = try FileIO.names(in: directory).compactMap { name in Resetter.backupSerial(of: name).map { (name, $0) } }
-        let others = Set(backups.map(\.1)).subtracting([currentSerial].compactMap { $0 }).sorted(by: >)
-        let kept = Set(others.prefix(Resetter.backupsKept - 1)).union([currentSerial].compactMap { $0 })
-        for (name, serial) in backups where !kept.contains(serial) {
-            try FileIO.remove(directory + "/" + name)
         }
+        journal.phase = stoppedBy == nil ? .done : .interrupted
+        try store.save(&journal, note: stoppedBy.map { "interrupted by \(ResetError.signalName($0)): original start values restored, purge unfinished" } ?? "done", in: volume)
+        if stoppedBy == nil { try checkpoint(.phaseStarted(.done)) }
+        if finalStarts.isEmpty { finalStarts = try verify(journal, volume: volume) }
+        var result = outcome(journal, volume: volume, byteIdentical: byteIdentical, finalStarts: finalStarts, notes: notes)
+        result.interruptedBy = stoppedBy
+        return result
     }
 
-    /// The backup name of a new run: `SYSTEM-<serial>-<time>-<run>`, where the serial is one more
-    /// than the highest already in the backup folder, so runs are ordered even when the clock is not.
-    func newBackupName(stamp: String, runID: String) -> String {
-        let names = (try? FileIO.names(in: install.path(backupDirectory))) ?? []
-        let serial = (names.compactMap(Resetter.backupSerial).max() ?? 0) + 1
-        let digits = String(serial)
-        return "SYSTEM-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits + "-\(stamp)-\(runID.prefix(8))"
+    /// Before the disabled hive is in place: when a stop was requested, closes the journal as
+    /// interrupted and throws `ResetError.interrupted`. If the hive on disk is not the one the run
+    /// started from (a resumed run whose disabled hive is already in place), it does nothing: the
+    /// run goes on, and its purge stops at once, so that the start values are restored first.
+    func stopIfRequested(_ journal: inout Journal, volume: InstallVolume) throws {
+        guard let signal = stopRequested() else { return }
+        let current = try hiveSHA256(volume)
+        guard current == journal.restoreTargetSHA256 || current == journal.originalHiveSHA256 else { return }
+        let phase = journal.phase
+        journal.phase = .interrupted
+        try store.save(&journal, note: "interrupted by \(ResetError.signalName(signal)) before the service was disabled: nothing changed", in: volume)
+        throw ResetError.interrupted(signal: signal, phase: phase)
     }
 
-    /// The serial of a wuscrub backup file name (`SYSTEM-000042-…`), or nil for any other name.
-    static func backupSerial(of name: String) -> Int? {
-        let parts = name.split(separator: "-", maxSplits: 2)
-        guard parts.count == 3, parts[0] == "SYSTEM", parts[1].count >= 6, parts[1].allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-        return Int(parts[1])
-    }
-
-    /// Sets Start = 4 in every chosen control set (skipped when the hive already is the disabled one).
-    func disable(_ journal: inout Journal) throws {
-        let current = try FileIO.sha256(ofFile: hiveFile)
-        if current == journal.disabledHiveSHA256 { return }
-        if current != journal.restoreTargetSHA256 {
-            let starts = try readStarts(checkEditable: false)
-            guard starts.allSatisfy({ $0.start == ServiceStart.disabled }) else {
-                throw ResetError.hiveChanged(path: install.systemHive, detail: "it is neither the original nor the disabled hive")
-            }
-            journal.disabledHiveSHA256 = current
-            try store.save(&journal, note: "hive already disabled")
-            return
+    /// The outcome of a run, with what was read back from the hive and found in the folders.
+    func outcome(_ journal: Journal, volume: InstallVolume, byteIdentical: Bool, finalStarts: [ServiceStart],
+                 notes: [String]) -> ResetOutcome {
+        var result = ResetOutcome(journal: journal, restoredByteIdentical: byteIdentical,
+                                  finalHiveSHA256: (try? hiveSHA256(volume)) ?? "", finalStarts: finalStarts)
+        if let name = BackupName(parsing: String(journal.backupPath.split(separator: "/").last ?? "")),
+           (try? volume.backupDirectory()?.entry(name.name))??.kind == .regularFile {
+            result.backupPath = journal.backupPath
         }
-        let sets = journal.originalStarts.map { (controlSet: $0.controlSet, start: ServiceStart.disabled) }
-        var pending = journal
-        _ = try HiveEditor.rewrite(
-            hiveFile,
-            edit: { hive in try ServiceConfiguration.setStart(sets, in: hive) },
-            verify: { hive in try checkStarts(hive, expected: sets) },
-            beforeReplace: { digest, _ in
-                pending.disabledHiveSHA256 = digest
-                try store.save(&pending, note: "disabled hive written (sha256 \(digest.prefix(16))), replacing the original")
-                try checkpoint(.beforeHiveRename)
-            }
-        )
-        journal = pending
-        try checkpoint(.afterHiveRename)
+        result.leftAlone = strays(volume)
+        result.notes = notes
+        return result
     }
 
     /// Empties DataStore and Download; failures are recorded, never thrown (only a checkpoint throws).
     ///
     /// The walk first stops after one removal, passes the `midPurge` checkpoint there (a folder
-    /// partly emptied, the state a crash during the purge leaves), then carries on.
+    /// partly emptied, the state a crash during the purge leaves), then carries on. A requested
+    /// stop ends the walk at its next entry.
     func purge() throws -> [PurgeReport] {
         var reports: [PurgeReport] = []
         var pending = true
         for folder in purgeFolders {
+            if stopRequested() != nil {
+                var report = PurgeReport(folder: folder)
+                report.stopped = true
+                reports.append(report)
+                continue
+            }
             var first: PurgeReport?
             if pending {
                 let partial = purgeReport(folder, removalLimit: 1)
@@ -451,68 +360,6 @@ public struct Resetter: Sendable {
             reports.append(report)
         }
         return reports
-    }
-
-    /// Puts the original start values back: byte for byte from the backup when the hive is still
-    /// exactly what the disable step wrote, otherwise by setting the values with hivex.
-    ///
-    /// - Returns: Whether the bytes of the original were put back.
-    func restore(_ journal: Journal) throws -> Bool {
-        let current = try FileIO.sha256(ofFile: hiveFile)
-        if current == journal.restoreTargetSHA256 || current == journal.originalHiveSHA256 { return true }
-        if current == journal.disabledHiveSHA256 {
-            let original = try FileIO.read(install.path(journal.restoreSourcePath))
-            guard FileIO.sha256(original) == journal.restoreTargetSHA256 else {
-                throw ResetError.backupMismatch(path: journal.restoreSourcePath)
-            }
-            try HiveEditor.replace(hiveFile, with: original)
-            try checkpoint(.afterRestore)
-            try store.appendLog("run \(journal.runID.prefix(8)): hive bytes put back from \(journal.restoreSourcePath)")
-            return true
-        }
-        let sets = journal.originalStarts.map { (controlSet: $0.controlSet, start: $0.start) }
-        let present = try readStarts(checkEditable: false)
-        if present.map(\.start) == sets.map(\.start) { return false }
-        try HiveEditor.rewrite(
-            hiveFile,
-            edit: { hive in try ServiceConfiguration.setStart(sets, in: hive) },
-            verify: { hive in try checkStarts(hive, expected: sets) }
-        )
-        try store.appendLog("run \(journal.runID.prefix(8)): original start values set with hivex (the hive had changed since the disable step)")
-        return false
-    }
-
-    /// Checks that the hive is valid and clean and holds the original start values.
-    func verify(_ journal: Journal) throws -> [ServiceStart] {
-        let status = try HiveStatus(path: install.systemHive, file: hiveFile)
-        guard !status.isDirty else {
-            throw ResetError.verificationFailed(path: install.systemHive, detail: "the hive is not clean after the run")
-        }
-        if let floor = journal.recovery?.finalSequence, journal.baselineHiveSHA256 != nil,
-           !Serial.isAfter(status.primarySequence, floor) {
-            throw ResetError.verificationFailed(path: install.systemHive, detail: "its sequence number \(status.primarySequence) is not above \(floor), the last in its logs")
-        }
-        let starts = try readStarts(checkEditable: false)
-        let expected = journal.originalStarts.map { (controlSet: $0.controlSet, start: $0.start) }
-        guard starts.map(\.controlSet) == expected.map(\.controlSet), starts.map(\.start) == expected.map(\.start) else {
-            throw ResetError.verificationFailed(path: install.systemHive, detail: "Start values are " +
-                starts.map { "\($0.controlSet)=\($0.start)" }.joined(separator: ", ") + ", expected " +
-                expected.map { "\($0.controlSet)=\($0.start)" }.joined(separator: ", "))
-        }
-        return starts
-    }
-}
-
-/// Checks the `wuauserv` start values of a hive.
-func checkStarts(_ hive: Hive, expected: [(controlSet: String, start: UInt32)]) throws {
-    for (controlSet, start) in expected {
-        let key = ServiceStart.serviceKey(in: controlSet)
-        guard let service = try hive.node(at: key), let value = try hive.value(named: "Start", in: service) else {
-            throw HiveError.verificationFailed(path: hive.path, detail: "\(key)\\Start is missing")
-        }
-        guard value.dwordValue == start else {
-            throw HiveError.verificationFailed(path: hive.path, detail: "\(key)\\Start reads \(value), expected \(start)")
-        }
     }
 }
 

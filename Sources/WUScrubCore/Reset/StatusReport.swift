@@ -25,57 +25,77 @@ public struct StatusReport: Sendable, Equatable, Codable {
     public var journalError: String?
     public var hasUnfinishedRun: Bool { journal.map { !$0.phase.isClosed } ?? false }
 
-    /// Inspects an installation without writing anything.
+    /// Entries in wuscrub's folders that it did not write (left alone by every run).
+    public var leftAlone: [String] = []
+
+    /// Inspects an installation without writing anything. Every file is reached through the volume
+    /// layer, every hivex call runs on bytes already read; each part's problem is reported in its
+    /// own field, never thrown.
     public init(install: WindowsInstall) {
         let resetter = Resetter(install: install, toolVersion: "")
         self.install = install
         volume = Volume.describe(root: install.root, windows: install.path(install.windows))
+        folders = resetter.purgeFolders.map { resetter.purgeReport($0, dryRun: true) }
+        missingFolders = resetter.missingFolders()
+        let opened: InstallVolume
         do {
-            try VolumeCheck.checkNotHibernated(root: install.root)
-            try VolumeCheck.checkWritable(root: install.root)
+            opened = try InstallVolume(install)
         } catch {
             volumeProblem = error.description
+            hiveError = error.description
+            return
         }
-        do { hive = try HiveStatus(path: install.systemHive, file: resetter.hiveFile) } catch { hiveError = "\(error)" }
+        do {
+            try VolumeCheck.checkNotHibernated(in: opened.root)
+            try VolumeCheck.checkWritable(root: install.root)
+            try opened.checkStateFolder()
+        } catch {
+            volumeProblem = "\(error)"
+        }
+        var bytes: [UInt8]?
+        do {
+            let read = try resetter.readHive(opened)
+            bytes = read
+            hive = try HiveStatus(path: install.systemHive, bytes: read)
+        } catch {
+            hiveError = "\(error)"
+        }
         hiveState = hive.map { $0.isDirty ? "dirty" : "clean" }
-        if hive?.isDirty == true {
+        if let bytes, hive?.isDirty == true {
             do {
-                let analysis = try HiveRecovery.analyze(hiveAt: resetter.hiveFile)
+                let logs = try HiveRecovery.readLogs(forHive: opened.hiveName, in: try opened.configDirectory(),
+                                                     limit: InstallVolume.maximumHiveBytes) { install.configDirectory + "/" + $0 }
+                let analysis = HiveRecovery.analyze(hivePath: install.systemHive, hive: bytes, logs: logs)
                 recovery = analysis
                 hiveState = analysis.state
                 if let recovered = analysis.recovered {
-                    (starts, startsError, hiberbootEnabled) = try resetter.withTemporaryHive(recovered) { path in
-                        StatusReport.readService(resetter, hive: path)
-                    }
+                    (starts, startsError, hiberbootEnabled) = StatusReport.readService(recovered, path: install.systemHive)
                 } else {
                     startsError = "not read: the hive is dirty and its logs cannot be replayed (\(analysis.refusal ?? "?"))"
                 }
             } catch {
                 startsError = "\(error)"
             }
+        } else if let bytes {
+            (starts, startsError, hiberbootEnabled) = StatusReport.readService(bytes, path: install.systemHive)
         } else {
-            (starts, startsError, hiberbootEnabled) = StatusReport.readService(resetter, hive: resetter.hiveFile)
+            startsError = "not read: the hive cannot be read"
         }
-        folders = resetter.purgeFolders.map { resetter.purgeReport($0, dryRun: true) }
-        missingFolders = resetter.missingFolders()
-        do { journal = try resetter.store.load() } catch { journalError = "\(error)" }
+        do { journal = try resetter.store.load(from: opened) } catch { journalError = "\(error)" }
+        leftAlone = resetter.strays(opened)
     }
 
-    /// Reads wuauserv's start values and `HiberbootEnabled` from a hive file, each on its own: a
-    /// `Start` wuscrub cannot use must not hide that Fast Startup is on.
-    private static func readService(_ resetter: Resetter, hive path: String) -> (starts: [ServiceStart]?, error: String?, hiberboot: UInt32?) {
-        let hiberboot: UInt32?
+    /// Reads wuauserv's start values and `HiberbootEnabled` from a hive's bytes, each on its own:
+    /// a `Start` wuscrub cannot use must not hide that Fast Startup is on.
+    private static func readService(_ bytes: [UInt8], path: String) -> (starts: [ServiceStart]?, error: String?, hiberboot: UInt32?) {
         do {
-            let hive = try Hive(path: path)
-            defer { hive.close() }
-            hiberboot = try ServiceConfiguration.hiberbootEnabled(in: hive)
+            let reading = try HiveAccess.readService(bytes, path: path, checkEditable: false)
+            switch reading.starts {
+            case .success(let starts): return (starts, nil, reading.hiberboot)
+            case .failure(let error): return (nil, "\(error)", reading.hiberboot)
+            }
         } catch {
-            hiberboot = nil  // the same hive problem is reported with the start values
-        }
-        do {
-            return (try resetter.readStarts(at: path, checkEditable: false), nil, hiberboot)
-        } catch {
-            return (nil, "\(error)", hiberboot)
+            return (nil, "\(error)", nil)
         }
     }
 }

@@ -188,6 +188,11 @@ public enum FileIO {
         return path
     }
 
+    /// A unique, hidden temporary file name for a file named `original` in the same folder.
+    public static func temporaryName(for original: String) -> String {
+        ".\(original).wuscrub-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
+    }
+
     /// Whether `name` is one `temporaryName(beside:)` makes for a file named `original`.
     public static func isTemporaryName(_ name: String, for original: String) -> Bool {
         name.hasPrefix(".\(original).wuscrub-") && name.hasSuffix(".tmp")
@@ -227,7 +232,7 @@ public enum FileIO {
         }
     }
 
-    private static func hex(_ digest: some Sequence<UInt8>) -> String {
+    static func hex(_ digest: some Sequence<UInt8>) -> String {
         digest.map { byte in
             let digits = Array("0123456789abcdef")
             return String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])

@@ -1,0 +1,92 @@
+/// The files of one Windows installation, reached through the volume layer from one opened mount
+/// root: the SYSTEM hive and its folder, and wuscrub's own state folder (docs: README, "Threat model").
+///
+/// Nothing here takes a path from anywhere but the located installation (never from the journal).
+final class InstallVolume: @unchecked Sendable {
+    let install: WindowsInstall
+    let root: VolumeDirectory
+
+    /// The largest SYSTEM hive (or log, or backup of one) wuscrub reads: far beyond any real
+    /// SYSTEM hive (tens of MB), which Windows' boot loader must load whole.
+    static let maximumHiveBytes = HiveRecovery.maximumReadSize
+    /// The largest journal wuscrub reads (its own are a few KiB).
+    static let maximumJournalBytes = 4 << 20
+    /// The names of wuscrub's own files in its state folder.
+    static let journalName = "journal.json"
+    static let logName = "wuscrub.log"
+    static let lockName = "lock"
+    static let backupFolderName = "backup"
+
+    /// Opens the installation's mount root.
+    ///
+    /// - Throws: `VolumeError` when the root cannot be opened as a folder.
+    init(_ install: WindowsInstall) throws(VolumeError) {
+        self.install = install
+        root = try VolumeDirectory.openRoot(install.root)
+    }
+
+    /// The file name of the SYSTEM hive, in its case on disk.
+    var hiveName: String { String(install.systemHive.split(separator: "/").last ?? "SYSTEM") }
+
+    private var cachedConfig: VolumeDirectory?
+
+    /// The folder holding the hive and its logs.
+    func configDirectory() throws(VolumeError) -> VolumeDirectory {
+        if let cachedConfig { return cachedConfig }
+        guard let folder = try root.directory(at: install.configDirectory) else {
+            throw .io(FileIOError(operation: "open", path: install.configDirectory, errno: .noSuchFileOrDirectory))
+        }
+        cachedConfig = folder
+        return folder
+    }
+
+    /// Opens the SYSTEM hive (a regular file on the root's mount, or a refusal).
+    func hive(access: VolumeDirectory.Access = .read) throws(VolumeError) -> VolumeFile {
+        guard let file = try configDirectory().file(hiveName, access: access) else {
+            throw .io(FileIOError(operation: "open", path: install.systemHive, errno: .noSuchFileOrDirectory))
+        }
+        return file
+    }
+
+    /// The SYSTEM hive's bytes, bounded by `maximumHiveBytes`.
+    func readHive() throws(VolumeError) -> [UInt8] {
+        try hive().readAll(limit: InstallVolume.maximumHiveBytes, what: "a SYSTEM hive")
+    }
+
+    /// The SYSTEM hive's SHA-256, streamed.
+    func hiveSHA256() throws(VolumeError) -> String {
+        try hive().sha256(limit: InstallVolume.maximumHiveBytes, what: "a SYSTEM hive")
+    }
+
+    /// wuscrub's state folder (`<Windows>/Logs/wuscrub`), or nil when it does not exist yet.
+    func stateDirectory() throws(VolumeError) -> VolumeDirectory? {
+        try root.directory(at: install.stateDirectory)
+    }
+
+    /// wuscrub's state folder, created (with `Logs`) when missing.
+    func makeStateDirectory() throws(VolumeError) -> VolumeDirectory {
+        try root.makeDirectories(install.stateDirectory)
+    }
+
+    /// The backup folder, or nil when it does not exist.
+    func backupDirectory() throws(VolumeError) -> VolumeDirectory? {
+        try stateDirectory()?.subdirectory(InstallVolume.backupFolderName)
+    }
+
+    /// Refuses a state folder whose own files are not what wuscrub writes there: `journal.json`,
+    /// `wuscrub.log` and `lock` must be regular files and `backup` a folder, where they exist.
+    ///
+    /// Checked before a run writes anything, so that a device node or FIFO planted there is
+    /// reported with nothing changed.
+    func checkStateFolder() throws(VolumeError) {
+        guard let state = try stateDirectory() else { return }
+        for name in [InstallVolume.journalName, InstallVolume.logName, InstallVolume.lockName] {
+            if let found = try state.entry(name), found.kind != .regularFile {
+                throw .wrongKind(path: state.display(name), found: found.kind, expected: .regularFile)
+            }
+        }
+        if let found = try state.entry(InstallVolume.backupFolderName), found.kind != .directory {
+            throw .wrongKind(path: state.display(InstallVolume.backupFolderName), found: found.kind, expected: .directory)
+        }
+    }
+}

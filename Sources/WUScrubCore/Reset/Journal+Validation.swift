@@ -1,0 +1,126 @@
+/// The journal is untrusted input: whoever had the disk before could have written it. Before any
+/// of it is used, every field is checked (docs: README, "Threat model"); a journal that fails is
+/// reported as damaged and nothing is done from it.
+extension Journal {
+    /// The journal layouts this version reads.
+    static let knownSchemaVersions = 1...1
+
+    /// Checks every field of a decoded journal against this installation.
+    ///
+    /// No path is ever taken from a journal: the path-bearing fields must be exactly the names
+    /// wuscrub derives from the run (so they can be shown), and the files are opened by those
+    /// derived names inside wuscrub's own folder.
+    /// - Parameters:
+    ///   - install: The installation the journal was found in.
+    ///   - path: The journal's path, for messages.
+    /// - Throws: `ResetError.journalDamaged` naming the first field that fails.
+    func validate(for install: WindowsInstall, path: String) throws(ResetError) {
+        func damaged(_ reason: String) -> ResetError { .journalDamaged(path: path, reason: reason) }
+        guard Journal.knownSchemaVersions.contains(schemaVersion) else {
+            throw damaged("its schemaVersion is \(schemaVersion); this wuscrub reads version \(Journal.knownSchemaVersions.upperBound)")
+        }
+        guard toolVersion.utf8.count <= 64 else { throw damaged("its toolVersion is not a version") }
+        guard Journal.isRunID(runID) else { throw damaged("its runID '\(runID.prefix(64))' is not a run id") }
+        guard startedAt <= updatedAt else { throw damaged("it was updated before it was started") }
+        guard hivePath == install.systemHive else {
+            throw damaged("it is for hive '\(hivePath.prefix(200))', not '\(install.systemHive)'")
+        }
+        for (name, value) in [("originalHiveSHA256", originalHiveSHA256), ("disabledHiveSHA256", disabledHiveSHA256),
+                              ("baselineHiveSHA256", baselineHiveSHA256)] {
+            if let value, !Journal.isSHA256(value) { throw damaged("its \(name) is not a SHA-256") }
+        }
+        guard (0...InstallVolume.maximumHiveBytes).contains(originalHiveSize) else {
+            throw damaged("its originalHiveSize \(originalHiveSize) is not a hive's size")
+        }
+        guard (1...2).contains(originalStarts.count) else {
+            throw damaged("it records \(originalStarts.count) control sets; a run records one or two")
+        }
+        for start in originalStarts where !Journal.isControlSet(start.controlSet) {
+            throw damaged("'\(start.controlSet.prefix(64))' is not a control set name")
+        }
+        guard Set(originalStarts.map { $0.controlSet.lowercased() }).count == originalStarts.count else {
+            throw damaged("it records a control set twice")
+        }
+        // The backup names: derived from the run, checked against the one pattern.
+        let backups = install.stateDirectory + "/" + InstallVolume.backupFolderName + "/"
+        guard backupPath.hasPrefix(backups), let backup = BackupName(parsing: String(backupPath.dropFirst(backups.count))),
+              backup.part == .hive, runID.hasPrefix(backup.run) else {
+            throw damaged("its backupPath '\(backupPath.prefix(200))' is not a backup wuscrub names for this run (\(backups)SYSTEM-<serial>-<time>-\(runID.prefix(8)))")
+        }
+        if let logBackupPaths {
+            guard recovery != nil, logBackupPaths.count <= 3, Set(logBackupPaths).count == logBackupPaths.count,
+                  logBackupPaths.allSatisfy({ log in
+                      [BackupName.Part.log, .log1, .log2].contains { log == backups + backup.with($0).name }
+                  }) else {
+                throw damaged("its logBackupPaths are not the log backups of this run")
+            }
+        }
+        guard (baselineBackupPath == nil) == (baselineHiveSHA256 == nil) else {
+            throw damaged("it records a recovered hive's backup without its hash, or the reverse")
+        }
+        if let baselineBackupPath {
+            guard recovery != nil, baselineBackupPath == backups + backup.with(.recovered).name else {
+                throw damaged("its baselineBackupPath '\(baselineBackupPath.prefix(200))' is not this run's recovered-hive backup")
+            }
+        }
+        if let createdFolders {
+            let base = (install.softwareDistribution ?? install.windows + "/SoftwareDistribution").lowercased()
+            guard createdFolders.count <= 2, createdFolders.allSatisfy({ [base + "/datastore", base + "/download"].contains($0.lowercased()) }) else {
+                throw damaged("its createdFolders are not the two purge folders")
+            }
+        }
+        if let purge {
+            guard purge.count <= 2, purge.allSatisfy({ $0.failures.count <= PurgeReport.listLimit }) else {
+                throw damaged("its purge results are not those of a run")
+            }
+        }
+        // What each phase has written by the time the journal records it.
+        let open = !phase.isClosed
+        if disabledHiveSHA256 != nil, phase < .disable {
+            throw damaged("it records a disabled hive in phase '\(phase.rawValue)', before the disable step")
+        }
+        if open, phase > .disable, disabledHiveSHA256 == nil {
+            throw damaged("it is in phase '\(phase.rawValue)' without the disabled hive's hash")
+        }
+        if purge != nil, phase < .purge {
+            throw damaged("it records purge results in phase '\(phase.rawValue)', before the purge")
+        }
+        if baselineHiveSHA256 != nil, phase < .recover {
+            throw damaged("it records a recovered hive in phase '\(phase.rawValue)', before the recovery")
+        }
+        if open, recovery != nil, phase > .recover, baselineHiveSHA256 == nil {
+            throw damaged("it is in phase '\(phase.rawValue)' without the recovered hive's hash")
+        }
+        if let recovery {
+            guard recovery.applied.count <= 3, recovery.logs.count <= 3,
+                  recovery.applied.allSatisfy({ $0.sequences.count <= 1 << 20 }) else {
+                throw damaged("its recovery record is not one a run writes")
+            }
+        }
+    }
+
+    /// Whether a string is a lower-case UUID as `UUID().uuidString.lowercased()` writes it.
+    static func isRunID(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 36 else { return false }
+        return bytes.enumerated().allSatisfy { index, byte in
+            [8, 13, 18, 23].contains(index) ? byte == UInt8(ascii: "-") : isLowerHex(byte)
+        }
+    }
+
+    /// Whether a string is 64 lower-case hex digits.
+    static func isSHA256(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy(isLowerHex)
+    }
+
+    /// Whether a string is a control set key name: `ControlSet` and three digits, any case.
+    static func isControlSet(_ text: String) -> Bool {
+        let bytes = Array(text.lowercased().utf8)
+        return bytes.count == 13 && bytes.starts(with: Array("controlset".utf8))
+            && bytes[10...].allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+    }
+
+    private static func isLowerHex(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+    }
+}

@@ -1,0 +1,109 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reading, preparing and replacing the SYSTEM hive: bytes are read through the volume layer with
+/// a size bound, parsed by hivex only in `HiveAccess`, and written back only as a new file renamed
+/// over the hive (never in place).
+extension Resetter {
+    /// The SYSTEM hive's bytes; a file too large to be a hive is a hive error.
+    func readHive(_ volume: InstallVolume) throws -> [UInt8] {
+        do {
+            return try volume.readHive()
+        } catch .tooLarge(_, let size, let limit, _) {
+            throw HiveError.tooLarge(path: install.systemHive, size: size, limit: limit)
+        }
+    }
+
+    /// The SYSTEM hive's SHA-256; a file too large to be a hive is a hive error.
+    func hiveSHA256(_ volume: InstallVolume) throws -> String {
+        do {
+            return try volume.hiveSHA256()
+        } catch .tooLarge(_, let size, let limit, _) {
+            throw HiveError.tooLarge(path: install.systemHive, size: size, limit: limit)
+        }
+    }
+
+    /// Reads the hive's logs (regular files, bounded) and analyzes them; throws when recovery is refused.
+    func analyzeRecovery(_ volume: InstallVolume, hive bytes: [UInt8]) throws -> RecoveryAnalysis {
+        let folder = try volume.configDirectory()
+        let logs = try HiveRecovery.readLogs(forHive: volume.hiveName, in: folder, limit: InstallVolume.maximumHiveBytes) { folder.display($0) }
+        let analysis = HiveRecovery.analyze(hivePath: install.systemHive, hive: bytes, logs: logs, discardUnreconciled: discardUnreconciled)
+        guard analysis.recovered != nil, analysis.outcome == .recovered || analysis.outcome == .discarded else {
+            throw RecoveryError.refused(path: install.systemHive, reason: analysis.refusal ?? "no recovery is possible")
+        }
+        return analysis
+    }
+
+    /// The recovered hive committed once by hivex, so that its sequence numbers end above every
+    /// one in the logs; checked (sequence, service readable).
+    func commitRecovered(_ analysis: RecoveryAnalysis) throws -> [UInt8] {
+        let floor = analysis.finalSequence ?? 0
+        let committed = try HiveAccess.setStart([], in: analysis.recovered!, path: install.systemHive)
+        guard let block = BaseBlock(committed[0..<512]), Serial.isAfter(block.primarySequence, floor) else {
+            throw HiveError.verificationFailed(path: install.systemHive, detail: "its sequence number is not above \(floor), the last in the logs")
+        }
+        _ = try readStarts(committed, checkEditable: false)
+        return committed
+    }
+
+    /// The `wuauserv` start modes of a hive's bytes.
+    func readStarts(_ bytes: [UInt8], checkEditable: Bool) throws -> [ServiceStart] {
+        try HiveAccess.readService(bytes, path: install.systemHive, checkEditable: checkEditable).starts.get()
+    }
+
+    /// The hive with `Start` = 4 in every chosen control set, read back and checked.
+    func disabledHive(from source: [UInt8], starts: [ServiceStart]) throws -> [UInt8] {
+        let sets = starts.map { (controlSet: $0.controlSet, start: ServiceStart.disabled) }
+        let disabled = try HiveAccess.setStart(sets, in: source, path: install.systemHive)
+        try checkStarts(disabled, expected: sets)
+        return disabled
+    }
+
+    /// Checks the `wuauserv` start values of a hive's bytes.
+    func checkStarts(_ bytes: [UInt8], expected: [(controlSet: String, start: UInt32)]) throws {
+        let found = try readStarts(bytes, checkEditable: false)
+        guard found.map({ $0.controlSet.lowercased() }) == expected.map({ $0.controlSet.lowercased() }),
+              found.map(\.start) == expected.map(\.start) else {
+            throw HiveError.verificationFailed(path: install.systemHive, detail: "Start values read " +
+                found.map { "\($0.controlSet)=\($0.start)" }.joined(separator: ", ") + ", expected " +
+                expected.map { "\($0.controlSet)=\($0.start)" }.joined(separator: ", "))
+        }
+    }
+
+    /// The start values of a hive as found (for a dirty hive, as its logs would leave them).
+    func startsAsFound(_ bytes: [UInt8], volume: InstallVolume) throws -> [ServiceStart] {
+        let status = try HiveStatus(path: install.systemHive, bytes: bytes)
+        if status.isDirty, let recovered = try? analyzeRecovery(volume, hive: bytes).recovered {
+            return try readStarts(recovered, checkEditable: false)
+        }
+        return try readStarts(bytes, checkEditable: false)
+    }
+
+    /// Replaces the hive with `bytes`: a new temporary file in the hive's folder, written, fsynced,
+    /// given the hive's owner, mode and NTFS attributes, then (after `beforeRename`) renamed over
+    /// the hive, and the folder fsynced. On any failure the temporary file is removed and the hive
+    /// is as it was.
+    ///
+    /// - Returns: The SHA-256 of the bytes written.
+    @discardableResult
+    func replaceHive(with bytes: [UInt8], volume: InstallVolume, beforeRename: (String) throws -> Void = { _ in }) throws -> String {
+        let folder = try volume.configDirectory()
+        let original = try volume.hive()
+        let temporary = FileIO.temporaryName(for: volume.hiveName)
+        let file = try folder.createFile(temporary, mode: 0o600)
+        do {
+            try file.write(bytes)
+            try file.sync()
+            try file.copyMetadata(from: original)
+            let digest = FileIO.sha256(bytes)
+            try beforeRename(digest)
+            try folder.rename(temporary, to: volume.hiveName)
+            try folder.sync()
+            return digest
+        } catch {
+            try? folder.remove(temporary)
+            throw error
+        }
+    }
+}

@@ -1,0 +1,213 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The steps of a run, each idempotent so that a resumed run can repeat the one it stopped in.
+extension Resetter {
+    /// Copies the original hive (and its logs) into the backup folder, checks the copies, prunes old backups.
+    func backup(_ journal: inout Journal, volume: InstallVolume) throws {
+        let bytes = try readHive(volume)
+        guard FileIO.sha256(bytes) == journal.originalHiveSHA256 else {
+            throw ResetError.hiveChanged(path: install.systemHive, detail: "its SHA-256 is no longer the one recorded before the backup")
+        }
+        let name = try backupName(journal)
+        let folder = try volume.makeStateDirectory().makeSubdirectory(InstallVolume.backupFolderName)
+        try writeBackup(bytes, named: name.name, in: folder, expected: journal.originalHiveSHA256)
+        if journal.recovery != nil {
+            let config = try volume.configDirectory()
+            var logBackups: [String] = []
+            for log in try HiveRecovery.logNames(forHive: volume.hiveName, among: try config.names(), folder: config.shown) {
+                guard let part = BackupName.logPart(suffix: String(log.split(separator: ".").last ?? "")),
+                      let file = try config.file(log) else { continue }
+                let logBytes = try file.readAll(limit: InstallVolume.maximumHiveBytes, what: "a transaction log")
+                let target = name.with(part).name
+                try writeBackup(logBytes, named: target, in: folder, expected: FileIO.sha256(logBytes))
+                logBackups.append(backupDirectory + "/" + target)
+            }
+            journal.logBackupPaths = logBackups
+            try store.save(&journal, note: "backed up the hive and its logs: " + logBackups.joined(separator: ", "), in: volume)
+        }
+        pruneBackups(keeping: name, in: folder, volume: volume)
+    }
+
+    /// The run's backup name, from its (validated) journal.
+    func backupName(_ journal: Journal) throws -> BackupName {
+        guard let name = BackupName(parsing: String(journal.backupPath.split(separator: "/").last ?? "")) else {
+            throw ResetError.journalDamaged(path: journalPath, reason: "its backupPath is not a backup name")
+        }
+        return name
+    }
+
+    /// Writes a backup file (or keeps an earlier identical one) and checks what was written by
+    /// reading it back through its descriptor.
+    func writeBackup(_ bytes: [UInt8], named name: String, in folder: VolumeDirectory, expected: String) throws {
+        if let existing = try folder.file(name) {
+            if try existing.sha256(limit: InstallVolume.maximumHiveBytes, what: "a hive backup") == expected { return }
+            try folder.remove(name)
+        }
+        let file = try folder.createFile(name)
+        try file.write(bytes)
+        try file.sync()
+        try folder.sync()
+        guard try file.sha256(limit: InstallVolume.maximumHiveBytes, what: "a hive backup") == expected else {
+            throw ResetError.backupMismatch(path: folder.display(name))
+        }
+    }
+
+    /// Replaces a dirty hive with its recovered form (the replay committed once by hivex, so its
+    /// sequence numbers end above every one in the logs), and backs that baseline up.
+    func recover(_ journal: inout Journal, volume: InstallVolume, prepared: PreparedHives?) throws {
+        guard let planned = journal.recovery else { return }
+        let bytes = try readHive(volume)
+        let current = FileIO.sha256(bytes)
+        if current == journal.baselineHiveSHA256 { return }
+        guard current == journal.originalHiveSHA256 else {
+            throw ResetError.hiveChanged(path: install.systemHive, detail: "it is neither the dirty original nor the recovered hive")
+        }
+        let analysis = try analyzeRecovery(volume, hive: bytes)
+        guard analysis.applied.map(\.sequences) == planned.applied.map(\.sequences),
+              analysis.applied.map(\.format) == planned.applied.map(\.format), analysis.outcome == planned.outcome else {
+            throw ResetError.hiveChanged(path: install.systemHive, detail: "its logs changed since the plan was made")
+        }
+        let baseline = try prepared?.baseline ?? commitRecovered(analysis)
+        let name = try backupName(journal).with(.recovered)
+        var pending = journal
+        try replaceHive(with: baseline, volume: volume) { digest in
+            let folder = try volume.makeStateDirectory().makeSubdirectory(InstallVolume.backupFolderName)
+            try writeBackup(baseline, named: name.name, in: folder, expected: digest)
+            pending.baselineHiveSHA256 = digest
+            pending.baselineBackupPath = backupDirectory + "/" + name.name
+            let applied = analysis.applied.map { "\($0.path.split(separator: "/").last ?? "") \($0.sequences.first ?? 0)…\($0.sequences.last ?? 0)" }
+            try store.save(&pending, note: analysis.outcome == .discarded
+                ? "discarding the logs (" + analysis.discarded.joined(separator: "; ") + "), replacing the hive"
+                : "logs replayed (" + applied.joined(separator: ", ") + "), replacing the hive with the recovered one", in: volume)
+            try checkpoint(.beforeRecoveredHiveRename)
+        }
+        journal = pending
+    }
+
+    /// Sets Start = 4 in every chosen control set (skipped when the hive already is the disabled one).
+    ///
+    /// The disabled hive was computed and checked in the preflight; a resumed run computes it
+    /// again from the hive on disk, which must be the one the run started from.
+    func disable(_ journal: inout Journal, volume: InstallVolume, prepared: PreparedHives?) throws {
+        let bytes = try readHive(volume)
+        let current = FileIO.sha256(bytes)
+        if current == journal.disabledHiveSHA256 { return }
+        if current != journal.restoreTargetSHA256 {
+            let starts = try readStarts(bytes, checkEditable: false)
+            guard starts.allSatisfy({ $0.start == ServiceStart.disabled }) else {
+                throw ResetError.hiveChanged(path: install.systemHive, detail: "it is neither the original nor the disabled hive")
+            }
+            journal.disabledHiveSHA256 = current
+            try store.save(&journal, note: "hive already disabled", in: volume)
+            return
+        }
+        let sets = journal.originalStarts.map { (controlSet: $0.controlSet, start: ServiceStart.disabled) }
+        let disabled: [UInt8]
+        if let prepared, prepared.baseline.map(FileIO.sha256) ?? FileIO.sha256(bytes) == current {
+            disabled = prepared.disabled
+        } else {
+            disabled = try HiveAccess.setStart(sets, in: bytes, path: install.systemHive)
+            try checkStarts(disabled, expected: sets)
+        }
+        var pending = journal
+        try replaceHive(with: disabled, volume: volume) { digest in
+            pending.disabledHiveSHA256 = digest
+            try store.save(&pending, note: "disabled hive written (sha256 \(digest.prefix(16))), replacing the original", in: volume)
+            try checkpoint(.beforeHiveRename)
+            // Stopping here leaves the original in place: the temporary file is removed.
+            if stopRequested() != nil {
+                journal = pending
+                throw StopBeforeRename()
+            }
+        }
+        journal = pending
+        try checkpoint(.afterHiveRename)
+    }
+
+    /// Thrown from the last point before the disabled hive replaces the original, when a stop was requested.
+    struct StopBeforeRename: Error {}
+
+    /// Puts the original start values back: byte for byte from the backup when the hive is still
+    /// exactly what the disable step wrote and the backup is intact, otherwise by setting the
+    /// values with hivex (the backup is then not needed: `notes` says why it was not used).
+    ///
+    /// Bytes are written over the hive only if they are a valid, clean hive whose SHA-256 is the
+    /// one this run recorded for the hive it started from.
+    /// - Returns: Whether the bytes of the original were put back.
+    func restore(_ journal: Journal, volume: InstallVolume, notes: inout [String]) throws -> Bool {
+        let bytes = try readHive(volume)
+        let current = FileIO.sha256(bytes)
+        if current == journal.restoreTargetSHA256 || current == journal.originalHiveSHA256 { return true }
+        if current == journal.disabledHiveSHA256 {
+            do {
+                let original = try restoreSource(journal, volume: volume)
+                try replaceHive(with: original, volume: volume)
+                try checkpoint(.afterRestore)
+                try store.appendLog("run \(journal.runID.prefix(8)): hive bytes put back from \(journal.restoreSourcePath)", in: volume)
+                return true
+            } catch let reason as BackupUnusable {
+                notes.append("the backup '\(journal.restoreSourcePath)' could not be used (\(reason.detail)): the original start values were set with hivex instead")
+            }
+        }
+        let sets = journal.originalStarts.map { (controlSet: $0.controlSet, start: $0.start) }
+        let present = try readStarts(bytes, checkEditable: false)
+        if present.map(\.start) == sets.map(\.start) { return false }
+        let restored = try HiveAccess.setStart(sets, in: bytes, path: install.systemHive)
+        try checkStarts(restored, expected: sets)
+        try replaceHive(with: restored, volume: volume)
+        try store.appendLog("run \(journal.runID.prefix(8)): original start values set with hivex (" +
+                            (notes.last ?? "the hive had changed since the disable step") + ")", in: volume)
+        return false
+    }
+
+    /// Why a backup cannot be put back.
+    struct BackupUnusable: Error { var detail: String }
+
+    /// The backup to put back, read and checked: a regular file in the backup folder under the
+    /// name wuscrub derives for this run, a valid and clean hive with the recorded SHA-256.
+    func restoreSource(_ journal: Journal, volume: InstallVolume) throws -> [UInt8] {
+        let name = try backupName(journal).with(journal.baselineBackupPath == nil ? .hive : .recovered)
+        let bytes: [UInt8]
+        do {
+            guard let folder = try volume.backupDirectory(), let file = try folder.file(name.name) else {
+                throw BackupUnusable(detail: "it does not exist")
+            }
+            bytes = try file.readAll(limit: InstallVolume.maximumHiveBytes, what: "a hive backup")
+        } catch let error as VolumeError {
+            throw BackupUnusable(detail: error.description)
+        }
+        guard FileIO.sha256(bytes) == journal.restoreTargetSHA256 else {
+            throw BackupUnusable(detail: "its SHA-256 is not the one recorded for the original hive")
+        }
+        do {
+            let block = try HiveLayout.validate(bytes, path: journal.restoreSourcePath)
+            guard !block.isDirty else { throw BackupUnusable(detail: "it is not a clean hive") }
+        } catch let error as HiveError {
+            throw BackupUnusable(detail: error.description)
+        }
+        return bytes
+    }
+
+    /// Checks that the hive is valid and clean and holds the original start values.
+    func verify(_ journal: Journal, volume: InstallVolume) throws -> [ServiceStart] {
+        let bytes = try readHive(volume)
+        let status = try HiveStatus(path: install.systemHive, bytes: bytes)
+        guard !status.isDirty else {
+            throw ResetError.verificationFailed(path: install.systemHive, detail: "the hive is not clean after the run")
+        }
+        if let floor = journal.recovery?.finalSequence, journal.baselineHiveSHA256 != nil,
+           !Serial.isAfter(status.primarySequence, floor) {
+            throw ResetError.verificationFailed(path: install.systemHive, detail: "its sequence number \(status.primarySequence) is not above \(floor), the last in its logs")
+        }
+        let starts = try readStarts(bytes, checkEditable: false)
+        let expected = journal.originalStarts.map { (controlSet: $0.controlSet, start: $0.start) }
+        guard starts.map(\.controlSet) == expected.map(\.controlSet), starts.map(\.start) == expected.map(\.start) else {
+            throw ResetError.verificationFailed(path: install.systemHive, detail: "Start values are " +
+                starts.map { "\($0.controlSet)=\($0.start)" }.joined(separator: ", ") + ", expected " +
+                expected.map { "\($0.controlSet)=\($0.start)" }.joined(separator: ", "))
+        }
+        return starts
+    }
+}

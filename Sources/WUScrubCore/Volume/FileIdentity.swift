@@ -1,0 +1,52 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CPosixShims
+import SystemPackage
+
+/// What one `statx` call tells about a file: its kind and size, its identity (device and inode)
+/// and the mount it was reached through.
+public struct FileIdentity: Sendable, Equatable {
+    public var kind: EntryKind
+    public var size: UInt64
+    public var device: UInt64
+    public var inode: UInt64
+    /// The mount id (Linux 5.8 and later), which tells a bind mount from the file system it shows.
+    public var mountID: UInt64?
+
+    init(_ raw: wuscrub_identity) {
+        kind = EntryKind(mode: raw.mode)
+        size = raw.size
+        device = raw.device
+        inode = raw.inode
+        mountID = raw.has_mount_id != 0 ? raw.mount_id : nil
+    }
+
+    /// Whether two identities name the same file (device and inode).
+    func isSameFile(as other: FileIdentity) -> Bool {
+        device == other.device && inode == other.inode
+    }
+
+    /// Whether this file is on the given device and (when both are known) mount.
+    func isOn(device: UInt64, mountID: UInt64?) -> Bool {
+        guard self.device == device else { return false }
+        if let mountID, let own = self.mountID { return own == mountID }
+        return true
+    }
+
+    /// The identity of an open descriptor.
+    ///
+    /// The corresponding C function is `statx` with `AT_EMPTY_PATH`.
+    static func of(descriptor: CInt) -> Result<FileIdentity, Errno> {
+        var raw = wuscrub_identity()
+        return nothingOrErrno { wuscrub_fd_identity(descriptor, &raw) }.map { FileIdentity(raw) }
+    }
+
+    /// The identity of a name in a directory, never following a link.
+    ///
+    /// The corresponding C function is `statx` with `AT_SYMLINK_NOFOLLOW`.
+    static func of(name: String, in directory: CInt) -> Result<FileIdentity, Errno> {
+        var raw = wuscrub_identity()
+        return nothingOrErrno { wuscrub_name_identity(directory, name, &raw) }.map { FileIdentity(raw) }
+    }
+}
