@@ -75,9 +75,14 @@ struct RecoveryTests {
         let hive = try copy("yarp/NewDirtyHive1", primary: "NewDirtyHive", into: scratch)
         try FileManager.default.moveItem(atPath: hive + ".LOG1", toPath: hive + ".log1")
         try FileManager.default.moveItem(atPath: hive + ".LOG2", toPath: hive + ".Log2")
-        #expect(try HiveRecovery.discoverLogs(forHive: hive) == [hive + ".log1", hive + ".Log2"])
+        let folder = FileIO.parent(of: hive)
+        #expect(try HiveRecovery.logNames(forHive: "NewDirtyHive", among: FileIO.names(in: folder), folder: folder)
+                == ["NewDirtyHive.log1", "NewDirtyHive.Log2"])
+        #expect(try HiveRecovery.analyze(hiveAt: hive).logs.map(\.path) == [hive + ".log1", hive + ".Log2"])
         try FileManager.default.copyItem(atPath: hive + ".log1", toPath: hive + ".LOG1")
-        #expect(throws: RecoveryError.self) { _ = try HiveRecovery.discoverLogs(forHive: hive) }
+        #expect(throws: RecoveryError.self) {
+            _ = try HiveRecovery.logNames(forHive: "NewDirtyHive", among: FileIO.names(in: folder), folder: folder)
+        }
     }
 
     @Test func systemBIsReplayedInOrderAndGrows() throws {

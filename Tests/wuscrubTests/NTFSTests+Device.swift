@@ -66,7 +66,7 @@ extension NTFSTests {
         #expect(TreeSnapshot(volume.root) == before, "nothing on the volume changed")
     }
 
-    @Test("a signal before the disabled hive replaces the original stops the run there, unmounts, and tells how to resume; resume then finishes it",
+    @Test("a signal before the disabled hive replaces the original stops the run there with nothing changed, closes the journal, unmounts; a new reset then works",
           arguments: [("after-journal-backup:TERM", "backup"), ("before-hive-rename:INT", "disable")])
     func signalBeforeTheServiceIsDisabled(fault: String, phase: String) throws {
         let volume = try Volume("device-run")
@@ -78,8 +78,8 @@ extension NTFSTests {
         let expected: Exit = fault.hasSuffix("TERM") ? .terminated : .interrupted
         #expect(run.status == expected.rawValue, "\(run.stdout)\(run.stderr)")
         #expect(Self.privateMounts(of: volume.ntfs.image).isEmpty, "nothing left mounted")
-        #expect(run.stderr.contains("in phase '\(phase)'") && run.stderr.contains("wuscrub resume"), "\(run.stderr)")
-        #expect(run.stderr.contains("ntfs-3g \(volume.ntfs.image)"), "says how to mount it again: \(run.stderr)")
+        #expect(run.stderr.contains("before the service was disabled") && run.stderr.contains("was not changed"), "\(run.stderr)")
+        #expect(run.stderr.contains("was unmounted from"), "\(run.stderr)")
         let document = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
         #expect(document?["outcome"] as? String == "interrupted")
         #expect((document?["device"] as? [String: Any])?["unmounted"] as? Bool == true)
@@ -87,25 +87,28 @@ extension NTFSTests {
         try volume.ntfs.mount()
         #expect(try FileIO.sha256(ofFile: volume.hive) == volume.originalHive, "the service was never disabled on disk")
         let journal = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: volume.root + "/Windows/Logs/wuscrub/journal.json"))) as? [String: Any]
-        #expect(journal?["phase"] as? String == phase, "the journal is left open for resume")
-        let resumed = try volume.run(["resume", "--yes", volume.root])
-        #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+        #expect(journal?["phase"] as? String == "interrupted", "the journal is closed (it stopped in \(phase))")
+        let again = try volume.run(["reset", "--yes", volume.root])
+        #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
         #expect(try FileIO.sha256(ofFile: volume.hive) == volume.originalHive)
         #expect(volume.emptied())
-        #expect(volume.snapshot().filter { !$0.key.contains("DataStore") && !$0.key.contains("Download") } == siblings)
+        #expect(volume.snapshot().filter { !$0.key.contains("DataStore") && !$0.key.contains("Download") && !$0.key.contains("Logs/wuscrub") }
+                == siblings.filter { !$0.key.contains("Logs/wuscrub") })
     }
 
-    @Test("a signal once the service is disabled lets the run put the start mode back first: it finishes, then unmounts",
-          arguments: ["after-hive-rename:TERM", "mid-purge:INT", "after-journal-restore:HUP"])
-    func signalAfterTheServiceIsDisabled(fault: String) throws {
+    @Test("a signal once the service is disabled stops the purge and puts the start mode back first, then unmounts",
+          arguments: [("after-hive-rename:TERM", "interrupted"), ("mid-purge:INT", "interrupted"), ("after-journal-restore:HUP", "done")])
+    func signalAfterTheServiceIsDisabled(fault: String, phase: String) throws {
         let volume = try Volume("device-finish")
         defer { volume.close(); Self.removePrivateMounts(of: volume.ntfs.image) }
         let siblings = volume.snapshot().filter { !$0.key.contains("DataStore") && !$0.key.contains("Download") }
         volume.ntfs.unmount()
 
         let run = try volume.run(["reset", "--yes", "--json", "--device", volume.ntfs.image], fault: fault)
-        #expect(run.status == Exit.success.rawValue, "\(run.stdout)\(run.stderr)")
+        let expected: Exit = fault.hasSuffix("TERM") ? .terminated : fault.hasSuffix("HUP") ? .hangUp : .interrupted
+        #expect(run.status == expected.rawValue, "\(run.stdout)\(run.stderr)")
         #expect(run.stderr.contains("received: stopping at the next safe point"), "\(run.stderr)")
+        #expect(run.stderr.contains("original start mode was restored"), "\(run.stderr)")
         #expect(Self.privateMounts(of: volume.ntfs.image).isEmpty, "nothing left mounted")
         let document = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
         #expect((document?["device"] as? [String: Any])?["unmounted"] as? Bool == true)
@@ -113,9 +116,15 @@ extension NTFSTests {
         try volume.ntfs.mount()
         #expect(try FileIO.sha256(ofFile: volume.hive) == volume.originalHive, "the start mode is back")
         let journal = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: volume.root + "/Windows/Logs/wuscrub/journal.json"))) as? [String: Any]
-        #expect(journal?["phase"] as? String == "done")
+        #expect(journal?["phase"] as? String == phase)
+        if phase == "interrupted" {
+            #expect(!volume.emptied(), "the purge stopped early")
+            let again = try volume.run(["reset", "--yes", volume.root])
+            #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+        }
         #expect(volume.emptied())
-        #expect(volume.snapshot().filter { !$0.key.contains("DataStore") && !$0.key.contains("Download") } == siblings)
+        #expect(volume.snapshot().filter { !$0.key.contains("DataStore") && !$0.key.contains("Download") && !$0.key.contains("Logs/wuscrub") }
+                == siblings.filter { !$0.key.contains("Logs/wuscrub") })
     }
 
     @Test("a device that cannot be unmounted (busy) is reported as still mounted, with the umount advice, and exits 8")

@@ -11,7 +11,7 @@ import SystemPackage
 public final class InstallLock: @unchecked Sendable {
     private var file: VolumeFile?
     /// How many times taking the lock is tried, 20 ms apart.
-    static let attempts = 5
+    static let attempts = 25
 
     /// Takes the lock without waiting, creating wuscrub's folder and the lock file when missing.
     ///

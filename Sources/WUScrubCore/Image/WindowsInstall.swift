@@ -49,7 +49,7 @@ public struct WindowsInstall: Sendable, Equatable, Codable {
         } catch {
             switch error {
             case .wrongKind(_, .symbolicLink, _): throw .symlink(path: root)
-            case .wrongKind(_, let found, _): throw .wrongType(path: root, expected: "a directory", found: found.withArticle)
+            case .wrongKind: throw .rootUnusable(path: root, errno: .notDirectory)
             case .io(let failure): throw .rootUnusable(path: root, errno: failure.errno)
             default: throw .rootUnusable(path: root, errno: .ioError)
             }

@@ -68,7 +68,13 @@ public enum HiveRecovery {
             throw VolumeError.io(FileIOError(operation: "open", path: path, errno: .noSuchFileOrDirectory))
         }
         if file.size >= UInt64(min(maximumPrimarySize, maximumReadSize)) {
+            // Too large to read: a dirty one is a refused recovery; any other is no hive wuscrub edits.
+            guard let block = BaseBlock(try file.read(count: 512)[...]), block.hasSignature, block.isDirty else {
+                throw HiveError.tooLarge(path: path, size: file.size, limit: maximumReadSize)
+            }
             var analysis = RecoveryAnalysis(hivePath: path, logs: [])
+            analysis.primarySequence = block.primarySequence
+            analysis.secondarySequence = block.secondarySequence
             analysis.refuse(tooLarge(Int(clamping: file.size)))
             return analysis
         }

@@ -299,7 +299,8 @@ public struct Resetter: Sendable {
         if stoppedBy == nil { try checkpoint(.phaseStarted(.done)) }
         if finalStarts.isEmpty { finalStarts = try verify(journal, volume: volume) }
         var result = outcome(journal, volume: volume, byteIdentical: byteIdentical, finalStarts: finalStarts, notes: notes)
-        result.interruptedBy = stoppedBy
+        // A signal after the purge had finished: the run completed (done), and still says it was signalled.
+        result.interruptedBy = stoppedBy ?? stopRequested()
         return result
     }
 
