@@ -5,7 +5,7 @@
  *   fcntl (F_GETFD, F_SETFD, F_GETFL, F_DUPFD_CLOEXEC), ftruncate,
  *   mmap (neither MAP_FIXED nor MAP_FIXED_NOREPLACE nor PROT_EXEC), mprotect (no PROT_EXEC),
  *   munmap, mremap (no MREMAP_FIXED), brk, madvise,
- *   futex, rt_sigreturn, rt_sigprocmask, getpid, gettid, tgkill (own process, SIGABRT only, for
+ *   futex, rt_sigreturn, rt_sigprocmask, getpid, gettid, getuid, getgid, tgkill (own process, SIGABRT only, for
  *   abort() after a failed assertion), clock_gettime, getrandom, exit, exit_group;
  * and traps (SIGSYS, emulated by the handler below) openat(AT_FDCWD, name) for exactly the two
  * addresses returned by wuscrub_sandbox_input_name and wuscrub_sandbox_output_name. Nothing else:
@@ -146,6 +146,8 @@ static int install_filter(const char **step) {
     ALLOW(rt_sigprocmask, 0);
     ALLOW(getpid, 0);
     ALLOW(gettid, 0);
+    ALLOW(getuid, 0);
+    ALLOW(getgid, 0);
     ALLOW(tgkill, 2, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()), SCMP_A2(SCMP_CMP_EQ, SIGABRT));
     ALLOW(clock_gettime, 0);
     ALLOW(getrandom, 0);
@@ -196,6 +198,13 @@ int wuscrub_sandbox_enter(const char **step) {
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
     *step = "prctl(PR_SET_DUMPABLE)";
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return -1;
+    /* The Swift runtime's crash handlers (its backtracer) would call forbidden system calls on a
+     * crash and turn SIGABRT or SIGSEGV into SIGSYS: crashes take the default action instead. */
+    *step = "sigaction";
+    static const int crashes[] = {SIGABRT, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP};
+    for (size_t i = 0; i < sizeof crashes / sizeof crashes[0]; i++) {
+        if (signal(crashes[i], SIG_DFL) == SIG_ERR) return -1;
+    }
     *step = "sigaction(SIGSYS)";
     struct sigaction action;
     memset(&action, 0, sizeof action);

@@ -224,3 +224,107 @@ enum BrokenSpecs {
         """#,
     ]
 }
+
+// MARK: - The filter holds
+
+extension HiveSandboxTests {
+    @Test("a forbidden system call after the filter kills the child with SIGSYS",
+          arguments: ["test-open", "test-connect", "test-exec"])
+    func forbiddenCallsAreKilled(operation: String) throws {
+        let run = try HiveSandbox.runTestOperation(operation)
+        #expect(run.termination == .signaled(SIGSYS))
+        guard case .parserFailed(_, let detail)? = run.error else {
+            Issue.record("expected parserFailed, got \(String(describing: run.error))")
+            return
+        }
+        #expect(detail.contains("SIGSYS"))
+    }
+
+    @Test func theControlOperationExitsZeroAsNobodyWhenRoot() throws {
+        let run = try HiveSandbox.runTestOperation("test-identity")
+        #expect(run.termination == .exited(0))
+        #expect(run.error == nil)
+        if getuid() == 0 {
+            #expect(run.uid == 65534)
+            #expect(run.gid == 65534)
+        } else {
+            #expect(run.uid == getuid())
+        }
+    }
+
+    @Test func anAbortIsParserFailed() throws {
+        let run = try HiveSandbox.runTestOperation("test-abort")
+        #expect(run.termination == .signaled(SIGABRT))
+        #expect(run.error.map { "\($0)" }?.contains("SIGABRT") == true)
+    }
+
+    @Test func aChildThatRunsPastTheTimeoutIsKilled() throws {
+        let run = try HiveSandbox.runTestOperation("test-spin", timeout: 1.5)
+        #expect(run.termination == .timedOut)
+        guard case .parserFailed(_, let detail)? = run.error else {
+            Issue.record("expected parserFailed, got \(String(describing: run.error))")
+            return
+        }
+        #expect(detail.contains("did not finish"))
+    }
+
+    @Test func aMalformedAnswerIsParserFailed() throws {
+        let run = try HiveSandbox.runTestOperation("test-garbage")
+        #expect(run.termination == .exited(0))
+        #expect(run.error == .parserFailed(path: "test", detail: "the hivex child's answer is malformed"))
+    }
+
+    @Test func withoutAnExecutableNothingRuns() throws {
+        // Never unset the shared executable: run a reading through a path that does not exist instead.
+        #expect(throws: HiveError.self) {
+            try SandboxProcess.run(["read", "0"], input: [], outputLimit: 0, path: "SYSTEM", timeout: 5,
+                                   executable: "/nonexistent/wuscrub")
+        }
+    }
+}
+
+// MARK: - A hive that makes hivex fail an assertion
+
+extension HiveSandboxTests {
+    /// win10.SYSTEM with the `Type` slot of wuauserv's value list pointing at the `Start` value
+    /// cell: hivex reads it, but `hivex_node_set_value` frees that cell twice and fails
+    /// `assert (IS_VALID_BLOCK (h, offset))` in `mark_block_unused`.
+    static func doubleStartHive() throws -> [UInt8] {
+        let path = fixture("win10")
+        var bytes = try FileIO.read(path)
+        let hive = try Hive(path: path)
+        defer { hive.close() }
+        let node = try #require(try hive.node(at: #"ControlSet001\Services\wuauserv"#))
+        let nk = Int(node.raw)
+        let count = Int(bytes.loadLE(UInt32.self, at: nk + 40))
+        let list = Int(bytes.loadLE(UInt32.self, at: nk + 44)) + 0x1000
+        var slots: [String: Int] = [:]
+        for index in 0..<count {
+            let vk = Int(bytes.loadLE(UInt32.self, at: list + 4 + 4 * index)) + 0x1000
+            let length = Int(bytes.loadLE(UInt16.self, at: vk + 6))
+            slots[String(decoding: bytes[vk + 24..<vk + 24 + length], as: UTF8.self)] = index
+        }
+        let start = try #require(slots["Start"]), type = try #require(slots["Type"])
+        bytes.storeLE(bytes.loadLE(UInt32.self, at: list + 4 + 4 * start), at: list + 4 + 4 * type)
+        return bytes
+    }
+
+    @Test func aHiveThatFailsAHivexAssertionIsParserFailed() throws {
+        let bytes = try Self.doubleStartHive()
+        let reading = try HiveSandbox.readService(hive: bytes, path: "SYSTEM", checkEditable: true)
+        #expect(try reading.starts.get().map(\.start) == [3], "hivex still reads it")
+        do {
+            _ = try HiveSandbox.setStart([(controlSet: "ControlSet001", start: 4)], hive: bytes, path: "SYSTEM")
+            Issue.record("setStart must fail on this hive")
+        } catch {
+            guard case .parserFailed(let path, let detail) = error else {
+                Issue.record("expected parserFailed, got \(error)")
+                return
+            }
+            #expect(path == "SYSTEM")
+            #expect(detail.contains("SIGABRT"), "\(detail)")
+            #expect(detail.contains("Assertion"), "hivex's own message is kept: \(detail)")
+            #expect(error.description.contains("is damaged in a way its parser cannot handle"))
+        }
+    }
+}

@@ -113,8 +113,9 @@ public enum HiveSandbox {
     #if WUSCRUB_TEST_HOOKS
     /// Runs a test-only child operation (debug builds): how the child ended, and its identity when
     /// it answered one.
-    public static func runTestOperation(_ operation: String, hive bytes: [UInt8] = HiveTemplate.emptyHive()) throws(HiveError) -> (termination: SandboxTermination, uid: UInt32?, gid: UInt32?, error: HiveError?) {
-        let run = try SandboxProcess.run([operation], input: bytes, outputLimit: 0, path: "test", timeout: timeout)
+    public static func runTestOperation(_ operation: String, timeout: Double = HiveSandbox.timeout) throws(HiveError)
+        -> (termination: SandboxTermination, uid: UInt32?, gid: UInt32?, error: HiveError?) {
+        let run = try SandboxProcess.run([operation], input: HiveTemplate.emptyHive(), outputLimit: 0, path: "test", timeout: timeout)
         var error: HiveError?
         var uid: UInt32?, gid: UInt32?
         do {

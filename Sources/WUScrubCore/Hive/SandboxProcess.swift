@@ -25,6 +25,8 @@ struct SandboxProcess {
     var output: [UInt8]?
     /// The end of the child's standard error, for messages.
     var errorText: String
+    /// The seconds the parent waited at most.
+    var timeout: Double
 
     /// The largest result message the parent reads.
     static let resultLimit = 1 << 20
@@ -37,11 +39,12 @@ struct SandboxProcess {
     ///   - outputLimit: The largest output hive the parent reads.
     ///   - path: The hive's path, for messages.
     ///   - timeout: Seconds before the parent kills the child.
+    ///   - executable: The program to start (`HiveSandbox.executable` unless a test says otherwise).
     /// - Throws: `HiveError.parserFailed` without an executable, `.io` when the child cannot be
     ///   started.
     static func run(_ arguments: [String], input: [UInt8], outputLimit: Int, path: String,
-                    timeout: Double) throws(HiveError) -> SandboxProcess {
-        guard let executable = HiveSandbox.executable else {
+                    timeout: Double, executable: String? = HiveSandbox.executable) throws(HiveError) -> SandboxProcess {
+        guard let executable else {
             throw .parserFailed(path: path, detail: "no sandbox executable")
         }
         func failure(_ operation: String, _ errno: Errno) -> HiveError {
@@ -74,7 +77,9 @@ struct SandboxProcess {
         defer { posix_spawnattr_destroy(&attributes) }
         var argv: [UnsafeMutablePointer<CChar>?] = ([executable, SandboxChild.argument] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
-        var environment: [UnsafeMutablePointer<CChar>?] = [nil]
+        // No environment but this: the Swift runtime's backtracer stays off in the child.
+        var environment: [UnsafeMutablePointer<CChar>?] = [strdup("SWIFT_BACKTRACE=enable=no"), nil]
+        defer { free(environment[0]) }
         var pid = pid_t()
         let spawned = posix_spawn(&pid, executable, &actions, &attributes, &argv, &environment)
         guard spawned == 0 else { throw failure("start the hivex child '\(executable)' for", Errno(rawValue: spawned)) }
@@ -86,7 +91,8 @@ struct SandboxProcess {
                 termination: termination,
                 result: try resultFile.read(limit: resultLimit),
                 output: outputLimit > 0 ? try outputFile.read(limit: outputLimit) : nil,
-                errorText: lastLine(errorBytes)
+                errorText: lastLine(errorBytes),
+                timeout: timeout
             )
         } catch {
             throw failure("read the hivex child's answer about", error)
@@ -131,7 +137,7 @@ struct SandboxProcess {
         switch termination {
         case .exited(0): return nil
         case .exited(let code): return "the hivex child exited with status \(code)\(said)"
-        case .timedOut: return "the hivex child did not finish within \(Int(HiveSandbox.timeout)) seconds and was killed"
+        case .timedOut: return "the hivex child did not finish within \(timeout) seconds and was killed"
         case .signaled(SIGSYS): return "the hivex child made a system call its sandbox forbids and was killed (SIGSYS)\(said)"
         case .signaled(SIGABRT): return "hivex aborted (SIGABRT), a failed internal check\(said)"
         case .signaled(SIGXCPU): return "the hivex child ran out of its \(WUSCRUB_SANDBOX_CPU_SECONDS)-second CPU limit (SIGXCPU)\(said)"
