@@ -101,6 +101,11 @@ static void on_sigsys(int signal, siginfo_t *info, void *context) {
     errno = saved;
 }
 
+uint64_t wuscrub_sandbox_address_space(uint64_t input_size) {
+    uint64_t wanted = WUSCRUB_SANDBOX_ADDRESS_SPACE_BASE + 3 * input_size;
+    return wanted < WUSCRUB_SANDBOX_ADDRESS_SPACE ? wanted : WUSCRUB_SANDBOX_ADDRESS_SPACE;
+}
+
 static int limit(int resource, rlim_t value) {
     struct rlimit rl = {value, value};
     return setrlimit(resource, &rl);
@@ -172,12 +177,12 @@ filter_failed:
     return -1;
 }
 
-int wuscrub_sandbox_enter(const char **step) {
+int wuscrub_sandbox_enter(uint64_t input_size, const char **step) {
     const char *ignored;
     if (step == NULL) step = &ignored;
     *step = "setrlimit";
     if (limit(RLIMIT_CORE, 0) != 0 || limit(RLIMIT_CPU, WUSCRUB_SANDBOX_CPU_SECONDS) != 0
-        || limit(RLIMIT_AS, WUSCRUB_SANDBOX_ADDRESS_SPACE) != 0
+        || limit(RLIMIT_AS, wuscrub_sandbox_address_space(input_size)) != 0
         || limit(RLIMIT_FSIZE, WUSCRUB_SANDBOX_FILE_SIZE) != 0
         || limit(RLIMIT_NOFILE, WUSCRUB_SANDBOX_OPEN_FILES) != 0) return -1;
     if (geteuid() == 0 || getuid() == 0) {

@@ -286,31 +286,8 @@ extension HiveSandboxTests {
 // MARK: - A hive that makes hivex fail an assertion
 
 extension HiveSandboxTests {
-    /// win10.SYSTEM with the `Type` slot of wuauserv's value list pointing at the `Start` value
-    /// cell: hivex reads it, but `hivex_node_set_value` frees that cell twice and fails
-    /// `assert (IS_VALID_BLOCK (h, offset))` in `mark_block_unused`.
-    static func doubleStartHive() throws -> [UInt8] {
-        let path = fixture("win10")
-        var bytes = try FileIO.read(path)
-        let hive = try Hive(path: path)
-        defer { hive.close() }
-        let node = try #require(try hive.node(at: #"ControlSet001\Services\wuauserv"#))
-        let nk = Int(node.raw)
-        let count = Int(bytes.loadLE(UInt32.self, at: nk + 40))
-        let list = Int(bytes.loadLE(UInt32.self, at: nk + 44)) + 0x1000
-        var slots: [String: Int] = [:]
-        for index in 0..<count {
-            let vk = Int(bytes.loadLE(UInt32.self, at: list + 4 + 4 * index)) + 0x1000
-            let length = Int(bytes.loadLE(UInt16.self, at: vk + 6))
-            slots[String(decoding: bytes[vk + 24..<vk + 24 + length], as: UTF8.self)] = index
-        }
-        let start = try #require(slots["Start"]), type = try #require(slots["Type"])
-        bytes.storeLE(bytes.loadLE(UInt32.self, at: list + 4 + 4 * start), at: list + 4 + 4 * type)
-        return bytes
-    }
-
     @Test func aHiveThatFailsAHivexAssertionIsParserFailed() throws {
-        let bytes = try Self.doubleStartHive()
+        let bytes = try CraftedHives.duplicateValueCell(in: try FileIO.read(Self.fixture("win10")))
         let reading = try HiveSandbox.readService(hive: bytes, path: "SYSTEM", checkEditable: true)
         #expect(try reading.starts.get().map(\.start) == [3], "hivex still reads it")
         do {

@@ -36,9 +36,11 @@ public enum SandboxChild {
         for fd in [WUSCRUB_SANDBOX_INPUT_FD, WUSCRUB_SANDBOX_OUTPUT_FD, WUSCRUB_SANDBOX_RESULT_FD] {
             guard fcntl(fd, F_GETFD) >= 0 else { return fail(.descriptors, "descriptor \(fd) is not open") }
         }
+        var input = stat()
+        guard fstat(WUSCRUB_SANDBOX_INPUT_FD, &input) == 0 else { return fail(.descriptors, "cannot stat the input") }
         guard wuscrub_sandbox_warm_up() == 0 else { return fail(.warmUp, "iconv_open: \(Errno(rawValue: errno))") }
         var step: UnsafePointer<CChar>?
-        guard wuscrub_sandbox_enter(&step) == 0 else {
+        guard wuscrub_sandbox_enter(UInt64(max(0, input.st_size)), &step) == 0 else {
             let code = errno
             return fail(.sandbox, "cannot enter the sandbox: \(step.map { String(cString: $0) } ?? "?"): \(Errno(rawValue: code))")
         }
