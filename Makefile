@@ -5,7 +5,7 @@
 SWIFT      ?= swift
 BIN        := .build/debug/wuscrub
 DEMO       := .build/demo
-APT_PKGS   := libhivex-dev libhivex-bin pkg-config reglookup libregf-utils xz-utils ntfs-3g
+APT_PKGS   := libhivex-dev libhivex-bin libseccomp-dev pkg-config reglookup libregf-utils xz-utils ntfs-3g
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build test demo bench fuzz fixtures release man lint clean

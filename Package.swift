@@ -20,14 +20,22 @@ let package = Package(
             providers: [.apt(["libhivex-dev"])]
         ),
         .target(name: "CPosixShims"),
+        // The hivex child's sandbox (seccomp, rlimits, uid drop); apt libseccomp-dev.
+        .target(
+            name: "CSandbox",
+            cSettings: [.define("WUSCRUB_TEST_HOOKS", .when(configuration: .debug))],
+            linkerSettings: [.linkedLibrary("seccomp")]
+        ),
         .target(
             name: "WUScrubCore",
             dependencies: [
                 "CHivex",
                 "CPosixShims",
+                "CSandbox",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SystemPackage", package: "swift-system"),
-            ]
+            ],
+            swiftSettings: [.define("WUSCRUB_TEST_HOOKS", .when(configuration: .debug))]
         ),
         .executableTarget(
             name: "wuscrub",
@@ -63,11 +71,13 @@ let package = Package(
         ),
         .testTarget(
             name: "WUScrubCoreTests",
-            dependencies: ["WUScrubCore", "WUScrubFixtures", "WUScrubTestSupport"]
+            dependencies: ["WUScrubCore", "WUScrubFixtures", "WUScrubTestSupport"],
+            swiftSettings: [.define("WUSCRUB_TEST_HOOKS", .when(configuration: .debug))]
         ),
         .testTarget(
             name: "wuscrubTests",
-            dependencies: ["WUScrubCore", "WUScrubFixtures", "WUScrubTestSupport", "CPosixShims"]
+            dependencies: ["WUScrubCore", "WUScrubFixtures", "WUScrubTestSupport", "CPosixShims"],
+            swiftSettings: [.define("WUSCRUB_TEST_HOOKS", .when(configuration: .debug))]
         ),
     ]
 )

@@ -27,6 +27,13 @@ struct WUScrub: ParsableCommand {
     /// Parses and runs like `ParsableCommand.main()`, except that a usage error under `--json`
     /// also prints the one JSON document (outcome `usage`), so scripts always get one.
     static func main() {
+        // The sandboxed hivex child (HiveSandbox): handled before ArgumentParser, hidden from --help.
+        // _exit, not exit: no atexit handler may run under the child's seccomp filter.
+        if CommandLine.arguments.count > 1, CommandLine.arguments[1] == SandboxChild.argument {
+            _exit(SandboxChild.run(Array(CommandLine.arguments.dropFirst(2))))
+        }
+        // The child is this very executable: /proc/self/exe names it even if it is moved or replaced.
+        HiveSandbox.executable = "/proc/self/exe"
         let arguments = Array(CommandLine.arguments.dropFirst())
         var command: any ParsableCommand
         do {

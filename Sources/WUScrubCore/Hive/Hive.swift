@@ -6,6 +6,10 @@ import SystemPackage
 
 /// An open registry hive, backed by a hivex handle that it owns and closes exactly once.
 ///
+/// hivex runs in this process: use a `Hive` only on trusted input (fixture generation, tests)
+/// and inside the sandboxed hivex child. A hive from the Windows volume is untrusted: read and
+/// edit it through `HiveSandbox`, which runs hivex in a child process under a seccomp filter.
+///
 /// A `Hive` is not thread-safe: use it from one task at a time.
 public final class Hive {
     /// A key in the hive (a hivex node handle, valid while the hive is open).
@@ -44,6 +48,26 @@ public final class Hive {
         defer { if let copy { unlink(copy) } }
         chivex_clear_errno()
         guard let opened = hivex_open(copy ?? path, writable ? HIVEX_OPEN_WRITE : 0) else {
+            throw .cannotOpen(path: path, errno: Errno(rawValue: chivex_errno()))
+        }
+        handle = opened
+    }
+
+    /// Opens the sandbox's input hive (inside the hivex child only).
+    ///
+    /// - Parameters:
+    ///   - name: `wuscrub_sandbox_input_name()` itself: the filter lets hivex open only that
+    ///     pointer, and the SIGSYS handler answers with a duplicate of the input descriptor.
+    ///   - writable: Whether to allow edits.
+    ///   - path: The hive's path, for messages.
+    /// - Throws: `HiveError.cannotOpen` with hivex's errno.
+    ///
+    /// The corresponding hivex function is `hivex_open`.
+    init(sandboxName name: UnsafePointer<CChar>, writable: Bool, path: String) throws(HiveError) {
+        self.path = path
+        self.isWritable = writable
+        chivex_clear_errno()
+        guard let opened = hivex_open(name, writable ? HIVEX_OPEN_WRITE : 0) else {
             throw .cannotOpen(path: path, errno: Errno(rawValue: chivex_errno()))
         }
         handle = opened
@@ -236,6 +260,19 @@ public final class Hive {
             try HiveFile.fixChecksum(at: target)
         } catch {
             throw .io(error)
+        }
+    }
+
+    /// Writes the hive to the sandbox's output (inside the hivex child only); the parent fixes
+    /// the checksum.
+    ///
+    /// - Parameter name: `wuscrub_sandbox_output_name()` itself.
+    /// - Throws: `HiveError.operationFailed` from hivex.
+    /// The corresponding hivex function is `hivex_commit`.
+    func commit(toSandboxName name: UnsafePointer<CChar>) throws(HiveError) {
+        chivex_clear_errno()
+        guard hivex_commit(h, name, 0) == 0 else {
+            throw .operationFailed(operation: "commit", path: path, errno: Errno(rawValue: chivex_errno()))
         }
     }
 

@@ -28,6 +28,9 @@ public enum HiveError: Error, Sendable, Equatable, CustomStringConvertible {
     case verificationFailed(path: String, detail: String)
     /// A file operation on the hive failed.
     case io(FileIOError)
+    /// The sandboxed hivex child died (a signal, a forbidden system call, a failed assertion, a
+    /// resource limit, the timeout) or answered with something that does not check out.
+    case parserFailed(path: String, detail: String)
 
     public var description: String {
         switch self {
@@ -55,6 +58,8 @@ public enum HiveError: Error, Sendable, Equatable, CustomStringConvertible {
             return "the hive written to '\(path)' failed verification: \(detail). The original hive was not replaced."
         case let .io(error):
             return error.description
+        case let .parserFailed(path, detail):
+            return "the hive '\(path)' is damaged in a way its parser cannot handle (\(detail)); nothing was changed. Restore it from a backup (for example Windows\\System32\\config\\RegBack) or let Windows repair it."
         }
     }
 }

@@ -39,12 +39,31 @@ public enum HiveFile {
         guard let fd = try? FileIO.open(path, flags: O_RDONLY | O_CLOEXEC, operation: "open") else { return nil }
         defer { Glibc.close(fd) }
         guard let header = try? baseBlock(fd, path: path) else { return nil }
-        let stored = header.loadLE(UInt32.self, at: 508)
-        let raw = BaseBlock.rawChecksum(header[0..<512])
-        guard stored != raw, stored == BaseBlock.checksum(header[0..<512]) else { return nil }
-        var bytes = try FileIO.read(path)
-        bytes.storeLE(raw, at: 508)
-        return try FileIO.scratchCopy(bytes, label: "wuscrub-hivex")
+        guard hivexCompatible(header) != header else { return nil }
+        return try FileIO.scratchCopy(hivexCompatible(try FileIO.read(path)), label: "wuscrub-hivex")
+    }
+
+    /// The bytes of a hive as hivex can open them: when the checksum is one of the two special
+    /// cases (§1.2), a copy carrying hivex's plain XOR instead; otherwise the bytes unchanged.
+    ///
+    /// - Parameter bytes: A hive (or at least its base block).
+    static func hivexCompatible(_ bytes: [UInt8]) -> [UInt8] {
+        guard bytes.count >= 512 else { return bytes }
+        let stored = bytes.loadLE(UInt32.self, at: 508)
+        let raw = BaseBlock.rawChecksum(bytes[0..<512])
+        guard stored != raw, stored == BaseBlock.checksum(bytes[0..<512]) else { return bytes }
+        var copy = bytes
+        copy.storeLE(raw, at: 508)
+        return copy
+    }
+
+    /// Gives hive bytes just written by `hivex_commit` their correct checksum, with the special
+    /// cases (what `fixChecksum(at:)` does to a file).
+    ///
+    /// - Parameter bytes: A hive of at least 512 bytes; shorter input is left as it is.
+    static func fixChecksum(_ bytes: inout [UInt8]) {
+        guard bytes.count >= 512 else { return }
+        bytes.storeLE(BaseBlock.checksum(bytes[0..<512]), at: 508)
     }
 
     /// The first 512 bytes of an open hive file.

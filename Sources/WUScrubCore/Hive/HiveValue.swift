@@ -20,6 +20,8 @@ public enum HiveValue: Sendable, Equatable {
 
     /// Decodes raw value data of a given registry type.
     ///
+    /// A REG_DWORD (or REG_DWORD_BIG_ENDIAN) that is not exactly 4 bytes, or a REG_QWORD that is
+    /// not exactly 8, stays `.other` with its raw data: Windows refuses to read it as a number.
     /// - Parameters:
     ///   - type: The REG_* type number.
     ///   - data: The value's data bytes.
@@ -29,11 +31,11 @@ public enum HiveValue: Sendable, Equatable {
         case .string?: self = .string(HiveValue.decodeUTF16(data[...]))
         case .expandString?: self = .expandString(HiveValue.decodeUTF16(data[...]))
         case .binary?: self = .binary(data)
-        case .dword? where data.count >= 4: self = .dword(data.loadLE(UInt32.self, at: 0))
-        case .dwordBigEndian? where data.count >= 4: self = .dwordBigEndian(UInt32(bigEndian: data.loadLE(UInt32.self, at: 0)))
+        case .dword? where data.count == 4: self = .dword(data.loadLE(UInt32.self, at: 0))
+        case .dwordBigEndian? where data.count == 4: self = .dwordBigEndian(UInt32(bigEndian: data.loadLE(UInt32.self, at: 0)))
         case .link?: self = .link(data)
         case .multiString?: self = .multiString(HiveValue.decodeMultiString(data))
-        case .qword? where data.count >= 8: self = .qword(data.loadLE(UInt64.self, at: 0))
+        case .qword? where data.count == 8: self = .qword(data.loadLE(UInt64.self, at: 0))
         default: self = .other(type: type, data: data)
         }
     }
@@ -83,6 +85,16 @@ public enum HiveValue: Sendable, Equatable {
         case .qword?: "REG_QWORD"
         case nil: "type \(type)"
         }
+    }
+
+    /// The type's name, with the data size when a fixed-size type has the wrong size, for messages
+    /// ("REG_SZ", "REG_DWORD of 2 bytes").
+    public var typeDescription: String {
+        if case .other(let type, let data) = self,
+           let kind = Kind(rawValue: type), kind == .dword || kind == .dwordBigEndian || kind == .qword {
+            return "\(typeName) of \(data.count) byte\(data.count == 1 ? "" : "s")"
+        }
+        return typeName
     }
 
     /// The value as a DWORD, if it is one.

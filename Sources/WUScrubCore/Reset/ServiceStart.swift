@@ -53,7 +53,7 @@ public enum ServiceConfiguration {
                 throw .valueNotFound(path: hive.path, key: "Select", value: valueName)
             }
             guard let number = value.dwordValue else {
-                throw .unexpectedType(path: hive.path, key: "Select", value: valueName, expected: "REG_DWORD", found: value.typeName)
+                throw .unexpectedType(path: hive.path, key: "Select", value: valueName, expected: "REG_DWORD", found: value.typeDescription)
             }
             guard (1...999).contains(number) else {
                 throw .unexpectedType(path: hive.path, key: "Select", value: valueName,
@@ -81,7 +81,7 @@ public enum ServiceConfiguration {
                 throw .valueNotFound(path: hive.path, key: key, value: "Start")
             }
             guard let start = value.dwordValue else {
-                throw .unexpectedType(path: hive.path, key: key, value: "Start", expected: "REG_DWORD", found: value.typeName)
+                throw .unexpectedType(path: hive.path, key: key, value: "Start", expected: "REG_DWORD", found: value.typeDescription)
             }
             let delayed = try hive.value(named: "DelayedAutostart", in: service)?.dwordValue == 1
             result.append(ServiceStart(controlSet: controlSet, start: start, delayedAutostart: delayed))

@@ -1,0 +1,129 @@
+/// What the service configuration of a SYSTEM hive reads as, each part independent.
+public struct ServiceReading: Sendable, Equatable {
+    /// The wuauserv start modes per chosen control set, or the error reading them.
+    public var starts: Result<[ServiceStart], HiveError>
+    /// Control\Session Manager\Power\HiberbootEnabled in the current control set, if readable.
+    public var hiberbootEnabled: UInt32?
+
+    public init(starts: Result<[ServiceStart], HiveError>, hiberbootEnabled: UInt32?) {
+        self.starts = starts
+        self.hiberbootEnabled = hiberbootEnabled
+    }
+}
+
+/// Reads and edits an untrusted SYSTEM hive with hivex in a sandboxed child process.
+///
+/// The child is `wuscrub` itself started with `SandboxChild.argument`. It gets the hive in a
+/// sealed memfd, drops to nobody when root, sets resource limits and loads a seccomp filter that
+/// kills it on any system call but a short list (no open, exec, socket...), then runs hivex.
+/// A child that dies, runs past `timeout` or answers nonsense becomes `HiveError.parserFailed`;
+/// nothing it wrote is used unless it checks out. See README, "The hivex sandbox".
+public enum HiveSandbox {
+    /// The executable that runs the child (wuscrub itself). The wuscrub executable sets it at start
+    /// from /proc/self/exe; tests set it to the built binary. nil → HiveError.parserFailed(... "no sandbox executable").
+    nonisolated(unsafe) public static var executable: String?
+
+    /// Seconds the parent waits for the child before killing it.
+    nonisolated(unsafe) public static var timeout: Double = 60
+
+    /// How much larger than its input the edited hive may be (hivex adds a few cells, at most a bin).
+    static let outputGrowthLimit = 64 << 20
+
+    /// Reads Select → control sets → wuauserv Start/DelayedAutostart (same semantics and the same HiveError cases and
+    /// messages as `ServiceConfiguration.read` today), plus HiberbootEnabled. With `checkEditable`, also refuses
+    /// (HiveError.bigValueOnKey) a service key holding a value bigger than BaseBlock.maximumSingleCellData, exactly as
+    /// Resetter.readStarts(checkEditable: true) does today.
+    ///
+    /// Every hive-level error, including hivex's `cannotOpen`, is in `starts`, with `path` as its path.
+    /// - Parameters:
+    ///   - bytes: The hive.
+    ///   - path: The hive's path for messages (root-relative).
+    ///   - checkEditable: Whether to refuse a service key that hivex could not edit safely.
+    /// - Throws: `HiveError.parserFailed` when the child dies or answers nonsense; `.io` when it
+    ///   cannot be started.
+    public static func readService(hive bytes: [UInt8], path: String, checkEditable: Bool) throws(HiveError) -> ServiceReading {
+        let run = try SandboxProcess.run(["read", checkEditable ? "1" : "0"], input: HiveFile.hivexCompatible(bytes),
+                                         outputLimit: 0, path: path, timeout: timeout)
+        guard case .reading(let starts, let hiberboot) = try answer(of: run, path: path) else {
+            throw .parserFailed(path: path, detail: "the hivex child answered with something else than a reading")
+        }
+        return ServiceReading(starts: starts, hiberbootEnabled: hiberboot)
+    }
+
+    /// Sets wuauserv Start in the given control sets with hivex and returns the committed hive: its checksum recomputed
+    /// with the format's special cases (what HiveFile.fixChecksum does, but in memory), HiveLayout.validate'd, clean.
+    ///
+    /// The input must pass `HiveLayout.validate` first (hivex opens truncated hives and commits
+    /// them corrupt). The output is read back by another child and must show the new values in
+    /// every control set the reading covers.
+    /// - Parameters:
+    ///   - values: Control set names (as read) and the Start value to give each.
+    ///   - bytes: The hive.
+    ///   - path: The hive's path for messages (root-relative).
+    /// - Returns: The edited hive's bytes.
+    /// - Throws: The layout check's `HiveError`; what hivex reported (`keyNotFound`,
+    ///   `bigValueOnKey`, `operationFailed`...); `.parserFailed` when the child dies or its output
+    ///   does not check out; `.io` when it cannot be started.
+    public static func setStart(_ values: [(controlSet: String, start: UInt32)], hive bytes: [UInt8], path: String) throws(HiveError) -> [UInt8] {
+        try HiveLayout.validate(bytes, path: path)
+        let arguments = ["set"] + values.map { "\($0.controlSet)=\($0.start)" }
+        let run = try SandboxProcess.run(arguments, input: HiveFile.hivexCompatible(bytes),
+                                         outputLimit: bytes.count + outputGrowthLimit, path: path, timeout: timeout)
+        guard case .edited(let error) = try answer(of: run, path: path) else {
+            throw .parserFailed(path: path, detail: "the hivex child answered with something else than an edit")
+        }
+        if let error { throw error }
+        guard var output = run.output else {
+            throw .parserFailed(path: path, detail: "the hive hivex wrote is more than \(outputGrowthLimit >> 20) MiB larger than the original")
+        }
+        HiveFile.fixChecksum(&output)
+        let block: BaseBlock
+        do {
+            block = try HiveLayout.validate(output, path: path)
+        } catch {
+            throw .parserFailed(path: path, detail: "the hive hivex wrote fails validation: \(error)")
+        }
+        guard !block.isDirty else {
+            throw .parserFailed(path: path, detail: "the hive hivex wrote is not clean (sequence \(block.primarySequence)/\(block.secondarySequence))")
+        }
+        let reading = try readService(hive: output, path: path, checkEditable: false)
+        let starts: [ServiceStart]
+        switch reading.starts {
+        case .success(let list): starts = list
+        case .failure(let error):
+            throw .parserFailed(path: path, detail: "the hive hivex wrote does not read back: \(error)")
+        }
+        for (controlSet, start) in values {
+            if let found = starts.first(where: { $0.controlSet == controlSet }), found.start != start {
+                throw .parserFailed(path: path, detail: "the hive hivex wrote has Start \(found.start) in \(controlSet), expected \(start)")
+            }
+        }
+        return output
+    }
+
+    /// The child's decoded answer.
+    private static func answer(of run: SandboxProcess, path: String) throws(HiveError) -> SandboxMessage {
+        if let detail = run.failureDetail { throw .parserFailed(path: path, detail: detail) }
+        guard let bytes = run.result, let message = SandboxMessage.decode(bytes, path: path) else {
+            throw .parserFailed(path: path, detail: "the hivex child's answer is malformed")
+        }
+        return message
+    }
+
+    #if WUSCRUB_TEST_HOOKS
+    /// Runs a test-only child operation (debug builds): how the child ended, and its identity when
+    /// it answered one.
+    public static func runTestOperation(_ operation: String, timeout: Double = HiveSandbox.timeout) throws(HiveError)
+        -> (termination: SandboxTermination, uid: UInt32?, gid: UInt32?, error: HiveError?) {
+        let run = try SandboxProcess.run([operation], input: HiveTemplate.emptyHive(), outputLimit: 0, path: "test", timeout: timeout)
+        var error: HiveError?
+        var uid: UInt32?, gid: UInt32?
+        do {
+            if case .identity(let u, let g) = try answer(of: run, path: "test") { (uid, gid) = (u, g) }
+        } catch let failure {
+            error = failure
+        }
+        return (run.termination, uid, gid, error)
+    }
+    #endif
+}

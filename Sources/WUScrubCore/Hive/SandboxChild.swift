@@ -1,0 +1,151 @@
+import CSandbox
+#if canImport(Glibc)
+import Glibc
+#endif
+import SystemPackage
+
+/// The hivex child: the process `HiveSandbox` starts to parse an untrusted hive.
+///
+/// It inherits the descriptors `wuscrub_sandbox.h` lists, loads the iconv conversions hivex
+/// needs, enters the sandbox (`wuscrub_sandbox_enter`), and only then runs hivex on the input.
+/// Its answer goes to the result descriptor as a `SandboxMessage`; it exits 0 when it wrote one.
+/// After the filter nothing may open a file: no Foundation, no printing, no locale.
+public enum SandboxChild {
+    /// The hidden first argument that makes `wuscrub` run as the child.
+    public static let argument = "--internal-hivex-child"
+
+    /// Exit statuses of a child that could not get as far as an answer.
+    enum Status: Int32 {
+        case answered = 0
+        case usage = 90
+        case descriptors = 91
+        case warmUp = 92
+        case sandbox = 93
+        case resultUnwritable = 94
+        case testHookReturned = 95
+    }
+
+    /// Runs the child; `wuscrub` calls it before parsing its arguments and exits with the result.
+    ///
+    /// - Parameter arguments: What follows `argument`: the operation, then its arguments —
+    ///   `read 0|1` (check editability), or `set CONTROLSET=START...`.
+    /// - Returns: The exit status (0 once the answer is written).
+    public static func run(_ arguments: [String]) -> Int32 {
+        guard let operation = arguments.first else { return fail(.usage, "no operation") }
+        let rest = Array(arguments.dropFirst())
+        for fd in [WUSCRUB_SANDBOX_INPUT_FD, WUSCRUB_SANDBOX_OUTPUT_FD, WUSCRUB_SANDBOX_RESULT_FD] {
+            guard fcntl(fd, F_GETFD) >= 0 else { return fail(.descriptors, "descriptor \(fd) is not open") }
+        }
+        var input = stat()
+        guard fstat(WUSCRUB_SANDBOX_INPUT_FD, &input) == 0 else { return fail(.descriptors, "cannot stat the input") }
+        guard wuscrub_sandbox_warm_up() == 0 else { return fail(.warmUp, "iconv_open: \(Errno(rawValue: errno))") }
+        var step: UnsafePointer<CChar>?
+        guard wuscrub_sandbox_enter(UInt64(max(0, input.st_size)), &step) == 0 else {
+            let code = errno
+            return fail(.sandbox, "cannot enter the sandbox: \(step.map { String(cString: $0) } ?? "?"): \(Errno(rawValue: code))")
+        }
+        // From here on: only the system calls the filter allows.
+        let message: SandboxMessage
+        switch operation {
+        case "read" where rest == ["0"] || rest == ["1"]:
+            message = read(checkEditable: rest == ["1"])
+        case "set":
+            var values: [(controlSet: String, start: UInt32)] = []
+            for argument in rest {
+                let parts = argument.split(separator: "=", omittingEmptySubsequences: false)
+                guard parts.count == 2, !parts[0].isEmpty, let start = UInt32(parts[1]) else {
+                    return fail(.usage, "bad argument")
+                }
+                values.append((String(parts[0]), start))
+            }
+            message = set(values)
+        default:
+            #if WUSCRUB_TEST_HOOKS
+            guard let hooked = testHook(operation) else { return fail(.testHookReturned, "test hook returned") }
+            return write(hooked)
+            #else
+            return fail(.usage, "unknown operation")
+            #endif
+        }
+        return write(message.encoded)
+    }
+
+    /// Reads the service configuration as `ServiceConfiguration.read` and
+    /// `Resetter.readStarts(checkEditable:)` do, and `HiberbootEnabled` on its own.
+    static func read(checkEditable: Bool) -> SandboxMessage {
+        let hive: Hive
+        do {
+            hive = try Hive(sandboxName: wuscrub_sandbox_input_name(), writable: false, path: "")
+        } catch {
+            return .reading(starts: .failure(error), hiberbootEnabled: nil)
+        }
+        defer { hive.close() }
+        let starts: Result<[ServiceStart], HiveError> = Result { () throws(HiveError) in
+            let starts = try ServiceConfiguration.read(hive)
+            if checkEditable {
+                for start in starts {
+                    let key = ServiceStart.serviceKey(in: start.controlSet)
+                    guard let node = try hive.node(at: key) else { throw HiveError.keyNotFound(path: hive.path, key: key) }
+                    for entry in try hive.valueEntries(of: node) where entry.size > BaseBlock.maximumSingleCellData {
+                        throw HiveError.bigValueOnKey(path: hive.path, key: key, value: entry.name, size: entry.size)
+                    }
+                }
+            }
+            return starts
+        }
+        let hiberboot = try? ServiceConfiguration.hiberbootEnabled(in: hive)
+        return .reading(starts: starts, hiberbootEnabled: hiberboot ?? nil)
+    }
+
+    /// Sets the start values and commits the hive to the output descriptor.
+    static func set(_ values: [(controlSet: String, start: UInt32)]) -> SandboxMessage {
+        do throws(HiveError) {
+            let hive = try Hive(sandboxName: wuscrub_sandbox_input_name(), writable: true, path: "")
+            defer { hive.close() }
+            try ServiceConfiguration.setStart(values, in: hive)
+            try hive.commit(toSandboxName: wuscrub_sandbox_output_name())
+            return .edited(nil)
+        } catch {
+            return .edited(error)
+        }
+    }
+
+    #if WUSCRUB_TEST_HOOKS
+    /// Test-only operations (debug builds): each does one thing after the filter.
+    static func testHook(_ operation: String) -> [UInt8]? {
+        switch operation {
+        case "test-identity": return SandboxMessage.identity(uid: getuid(), gid: getgid()).encoded
+        case "test-open": _ = wuscrub_sandbox_test_open()
+        case "test-connect": _ = wuscrub_sandbox_test_connect()
+        case "test-exec": _ = wuscrub_sandbox_test_exec()
+        case "test-abort": abort()
+        case "test-spin":
+            var counter: UInt64 = 0
+            while counter != UInt64.max { counter = counter &+ UInt64(getpid() & 1) | 1 }
+        case "test-garbage": return Array("7:garbage".utf8)
+        default: break
+        }
+        return nil
+    }
+    #endif
+
+    private static func write(_ bytes: [UInt8]) -> Int32 {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { buffer in
+                Glibc.write(WUSCRUB_SANDBOX_RESULT_FD, buffer.baseAddress! + offset, buffer.count - offset)
+            }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { return Status.resultUnwritable.rawValue }
+            offset += written
+        }
+        return Status.answered.rawValue
+    }
+
+    /// Writes a short reason to standard error (the parent shows it) and returns the status.
+    private static func fail(_ status: Status, _ reason: String) -> Int32 {
+        let line = Array(("wuscrub hivex child: " + reason + "\n").utf8)
+        _ = line.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+        return status.rawValue
+    }
+}
