@@ -32,8 +32,9 @@ struct WUScrub: ParsableCommand {
         if CommandLine.arguments.count > 1, CommandLine.arguments[1] == SandboxChild.argument {
             _exit(SandboxChild.run(Array(CommandLine.arguments.dropFirst(2))))
         }
-        // The child is this very executable: /proc/self/exe names it even if it is moved or replaced.
-        HiveSandbox.executable = "/proc/self/exe"
+        // The child is this very executable: /proc/self/exe names it even if it is moved or replaced
+        // (without /proc, as in a bare chroot, the path it was started by).
+        HiveSandbox.executable = access("/proc/self/exe", X_OK) == 0 ? "/proc/self/exe" : CommandLine.arguments[0]
         let arguments = Array(CommandLine.arguments.dropFirst())
         var command: any ParsableCommand
         do {

@@ -9,3 +9,11 @@ public enum SandboxSupport {
         return FileManager.default.isExecutableFile(atPath: Repository.binary)
     }()
 }
+
+extension Resetter {
+    /// A resetter whose hivex calls run in the built binary's sandboxed child (as in the tool).
+    public init(sandboxed install: WindowsInstall, toolVersion: String) {
+        _ = SandboxSupport.ready
+        self.init(install: install, toolVersion: toolVersion)
+    }
+}

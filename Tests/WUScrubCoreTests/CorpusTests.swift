@@ -33,7 +33,7 @@ struct CorpusTests {
         let original = try FileIO.read(hive)
         let originalDump = try dump(hive)
 
-        var resetter = Resetter(install: install, toolVersion: "test")
+        var resetter = Resetter(sandboxed: install, toolVersion: "test")
         let plan = try resetter.preflight()
         #expect(plan.hive.state == "clean")
         #expect(plan.starts == [ServiceStart(controlSet: "ControlSet001", start: 2, delayedAutostart: true)])
@@ -81,7 +81,7 @@ struct CorpusTests {
         defer { scratch.remove() }
         let install = try install("regipy/SYSTEM_2.xz", in: scratch)
         let before = TreeSnapshot(install.root)
-        let error = #expect(throws: RecoveryError.self) { _ = try Resetter(install: install, toolVersion: "test").preflight() }
+        let error = #expect(throws: RecoveryError.self) { _ = try Resetter(sandboxed: install, toolVersion: "test").preflight() }
         #expect(error?.description.contains("sequence numbers 205 ≠ 204") == true)
         #expect(error?.description.contains("no transaction log was found") == true)
         #expect(TreeSnapshot(install.root) == before)
@@ -92,7 +92,7 @@ struct CorpusTests {
         defer { scratch.remove() }
         let install = try install("regipy/corrupted_system_hive.xz", in: scratch)
         let before = TreeSnapshot(install.root)
-        #expect(throws: (any Error).self) { _ = try Resetter(install: install, toolVersion: "test").preflight() }
+        #expect(throws: (any Error).self) { _ = try Resetter(sandboxed: install, toolVersion: "test").preflight() }
         #expect(TreeSnapshot(install.root) == before)
     }
 }
@@ -161,7 +161,7 @@ struct DirtyResetTests {
     @Test func resetReplaysTheLogsThenEditsAndRestores() throws {
         let setup = try Setup()
         defer { setup.scratch.remove() }
-        let resetter = Resetter(install: setup.install, toolVersion: "test")
+        let resetter = Resetter(sandboxed: setup.install, toolVersion: "test")
         let plan = try resetter.preflight()
         #expect(plan.recovery?.outcome == .recovered)
         #expect(plan.starts == setup.recoveredStarts)
@@ -182,10 +182,10 @@ struct DirtyResetTests {
     func resumeAfterACrashAroundRecovery(point: Resetter.Checkpoint) throws {
         let setup = try Setup()
         defer { setup.scratch.remove() }
-        var crashing = Resetter(install: setup.install, toolVersion: "test")
+        var crashing = Resetter(sandboxed: setup.install, toolVersion: "test")
         crashing.checkpoint = { if $0 == point { throw Crash() } }
         _ = #expect(throws: Crash.self) { try crashing.run(try crashing.preflight()) }
-        let outcome = try Resetter(install: setup.install, toolVersion: "test").resume()
+        let outcome = try Resetter(sandboxed: setup.install, toolVersion: "test").resume()
         try setup.expectFinished(outcome)
     }
 }

@@ -30,7 +30,7 @@ struct Crash: Error {}
         }
 
         func resetter(crashingAt point: Resetter.Checkpoint? = nil) -> Resetter {
-            var resetter = Resetter(install: install, toolVersion: "test")
+            var resetter = Resetter(sandboxed: install, toolVersion: "test")
             if let point {
                 resetter.checkpoint = { reached in if reached == point { throw Crash() } }
             }

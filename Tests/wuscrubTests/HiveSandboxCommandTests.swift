@@ -22,11 +22,9 @@ extension CommandLineTests {
         let before = tree.snapshot()
 
         let run = try Wuscrub.run("reset", "--yes", tree.root)
-        withKnownIssue("the reset flow still edits the hive with the in-process Hive (HiveEditor)") {
-            #expect(run.status == Exit.hiveError.rawValue, "\(run)")
-            #expect(run.stderr.contains("is damaged in a way its parser cannot handle"), "\(run.stderr)")
-            #expect(tree.snapshot() == before, "nothing may change")
-            #expect(!FileManager.default.fileExists(atPath: tree.path(tree.journal)), "no journal may be opened")
-        }
+        #expect(run.status == Exit.hiveError.rawValue, "\(run)")
+        #expect(run.stderr.contains("is damaged in a way its parser cannot handle"), "\(run.stderr)")
+        #expect(tree.snapshot() == before, "nothing may change")
+        #expect(!FileManager.default.fileExists(atPath: tree.path(tree.journal)), "no journal may be opened")
     }
 }

@@ -2,9 +2,6 @@
 #define WUSCRUB_POSIX_SHIMS_H
 
 /* POSIX/Linux headers the Swift Glibc module does not export. */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
 #include <sys/xattr.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -23,34 +20,11 @@ typedef struct wuscrub_identity {
     int has_mount_id;
 } wuscrub_identity;
 
-static inline void wuscrub_fill_identity(const struct statx *info, wuscrub_identity *out) {
-    out->mode = info->stx_mode;
-    out->size = info->stx_size;
-    out->device = ((uint64_t)info->stx_dev_major << 32) | info->stx_dev_minor;
-    out->inode = info->stx_ino;
-    out->has_mount_id = (info->stx_mask & STATX_MNT_ID) != 0;
-    out->mount_id = out->has_mount_id ? info->stx_mnt_id : 0;
-}
-
 /* statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS | STATX_MNT_ID): 0, or -1 with errno set. Where
    the kernel does not report a mount id (before Linux 5.8), has_mount_id is 0. */
-static inline int wuscrub_fd_identity(int fd, wuscrub_identity *out) {
-    struct statx info;
-    if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_SYNC_AS_STAT, STATX_BASIC_STATS | STATX_MNT_ID, &info) != 0) {
-        return -1;
-    }
-    wuscrub_fill_identity(&info, out);
-    return 0;
-}
+int wuscrub_fd_identity(int fd, wuscrub_identity *out);
 
 /* statx(dirfd, name, AT_SYMLINK_NOFOLLOW, …): the entry itself, a link never followed. */
-static inline int wuscrub_name_identity(int dirfd, const char *name, wuscrub_identity *out) {
-    struct statx info;
-    if (statx(dirfd, name, AT_SYMLINK_NOFOLLOW | AT_STATX_SYNC_AS_STAT, STATX_BASIC_STATS | STATX_MNT_ID, &info) != 0) {
-        return -1;
-    }
-    wuscrub_fill_identity(&info, out);
-    return 0;
-}
+int wuscrub_name_identity(int dirfd, const char *name, wuscrub_identity *out);
 
 #endif
