@@ -12,7 +12,8 @@ import SystemPackage
 ///   `openat(…, O_DIRECTORY | O_NOFOLLOW)` relative to its parent's descriptor, so no path is
 ///   ever resolved again and no symbolic link is ever followed.
 /// - Each folder on the way down must be a real directory on the root's device (`st_dev`) and
-///   mount (`mnt_id` from `/proc/self/fdinfo`, when readable); otherwise nothing is deleted.
+///   mount (`statx` mount id, or `mnt_id` from `/proc/self/fdinfo` on older kernels); otherwise
+///   nothing is deleted.
 /// - While emptying, every entry is inspected with `fstatat(AT_SYMLINK_NOFOLLOW)` (`d_type` is
 ///   not trusted). Links are unlinked, never followed. A directory is entered only if it is on
 ///   the root's device and mount and if the opened descriptor is the very directory inspected
@@ -592,12 +593,18 @@ enum PurgeSyscall {
         _ = closedir(stream)
     }
 
-    /// The id of the mount an open descriptor belongs to, as the kernel shows in `/proc/self/fdinfo`.
+    /// The id of the mount an open descriptor belongs to: from `statx(STATX_MNT_ID)`, or as the
+    /// kernel shows it in `/proc/self/fdinfo` where statx does not report it.
     ///
     /// Unlike `st_dev`, the mount id tells a bind mount of the same filesystem from the filesystem itself.
     /// - Parameter descriptor: An open descriptor.
     /// - Returns: The `mnt_id`, or the `Errno` reading it failed with (`ENODATA` when the line is missing).
     static func mountID(of descriptor: CInt) -> Result<Int, Errno> {
+        // One statx call where the kernel reports the mount id (Linux 5.8 and later); else /proc.
+        if case .success(let identity) = FileIdentity.of(descriptor: descriptor), let id = identity.mountID,
+           let value = Int(exactly: id) {
+            return .success(value)
+        }
         let info: CInt
         switch open("/proc/self/fdinfo/\(descriptor)", O_RDONLY | O_CLOEXEC) {
         case .success(let value): info = value
