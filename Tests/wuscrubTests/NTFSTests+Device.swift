@@ -185,4 +185,19 @@ extension NTFSTests {
         #expect(!run.stderr.contains("hibernated"), "\(run.stderr)")
         #expect(Self.privateMounts(of: volume.ntfs.image).isEmpty)
     }
+
+    @Test("--device mounts with nodev, nosuid and noexec: a device node on the volume stays inert")
+    func deviceMountOptions() throws {
+        let volume = try Volume("device-nodev")
+        defer { volume.close(); Self.removePrivateMounts(of: volume.ntfs.image) }
+        volume.ntfs.unmount()
+        let run = try volume.run(["reset", "--dry-run", "--json", "--device", volume.ntfs.image])
+        #expect(run.status == Exit.success.rawValue, "\(run.stdout)\(run.stderr)")
+        let document = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        let options = ((document?["plan"] as? [String: Any])?["volume"] as? [String: Any])?["options"] as? [String] ?? []
+        for option in ["nodev", "nosuid", "noexec"] {
+            #expect(options.contains(option), "\(options)")
+        }
+        #expect(Self.privateMounts(of: volume.ntfs.image).isEmpty)
+    }
 }
