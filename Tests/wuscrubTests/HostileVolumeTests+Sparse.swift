@@ -18,7 +18,7 @@ struct SparseHive: Sendable, CustomTestStringConvertible {
 }
 
 extension HostileVolumeTests {
-    @Test("a sparse giant SYSTEM hive is refused as too large (exit 5, naming SYSTEM), under a 4 GiB address-space limit, without a crash or a hang",
+    @Test("a sparse giant SYSTEM hive is refused as too large (exit 5, naming SYSTEM), under a 1 GiB address-space limit, without a crash or a hang",
           arguments: SparseHive.all)
     func sparseHive(_ giant: SparseHive) throws {
         let stage = try HostileStage("sparse-hive", state: .fresh)

@@ -188,7 +188,8 @@ extension HostileVolumeTests {
     /// Snapshot equality with the differences in the message.
     static func expectUnchanged(_ after: HostileSnapshot, _ before: HostileSnapshot, _ context: String,
                                 sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(after == before, "\(context): the volume changed:\n\(after.difference(from: before))", sourceLocation: sourceLocation)
+        let unchanged = after == before
+        #expect(unchanged, "\(context): the volume changed:\n\(after.difference(from: before))", sourceLocation: sourceLocation)
     }
 }
 
@@ -217,7 +218,8 @@ struct VictimWatch {
             }
         }
         let after = victims.fingerprint()
-        #expect(after == fingerprint, "\(context): bytes outside ROOT changed:\n\(HostileSnapshot.diff(after, fingerprint))",
+        let unchanged = after == fingerprint
+        #expect(unchanged, "\(context): bytes outside ROOT changed:\n\(HostileSnapshot.diff(after, fingerprint))",
                 sourceLocation: sourceLocation)
     }
 }
