@@ -30,40 +30,45 @@ public enum HostileRunner {
         public let status: Int32
         public let stdout: String
         public let stderr: String
-        public var hung: Bool { status == 124 }
+        /// `timeout` stopped it: 124 after SIGTERM, 137 when it had to SIGKILL it 5 s later.
+        public var hung: Bool { status == 124 || status == 137 }
     }
 
-    /// Runs `wuscrub arguments` with `environment` added, standard input an empty pipe.
+    /// Runs `wuscrub arguments` with `environment` added, standard input /dev/null (never a terminal).
     public static func run(_ arguments: [String], environment: [String: String] = [:],
                            addressSpace: UInt64? = addressSpaceLimit, timeout: Int? = nil) throws -> Result {
         var command = ["/usr/bin/timeout", "-k", "5", String(timeout ?? timeoutSeconds)]
         if let addressSpace { command += ["/usr/bin/prlimit", "--as=\(addressSpace)", "--"] }
         command += [Repository.binary] + arguments
         let files = NSTemporaryDirectory() + "wuscrub-hostile-out-\(UUID().uuidString.prefix(8))"
-        FileManager.default.createFile(atPath: files + ".out", contents: nil)
-        FileManager.default.createFile(atPath: files + ".err", contents: nil)
         defer {
             unlink(files + ".out")
             unlink(files + ".err")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: files + ".out"))
-        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: files + ".err"))
+        // posix_spawn with default signal dispositions and an empty mask: the test runner blocks or
+        // ignores some signals, and a child would inherit that (a SIGTERM would then do nothing).
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, files + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, files + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        var attributes = posix_spawnattr_t()
+        Spawn.defaultSignalAttributes(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        var envp: [UnsafeMutablePointer<CChar>?] = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
         defer {
-            try? out.close()
-            try? err.close()
+            envp.forEach { free($0) }
+            argv.forEach { free($0) }
         }
-        let input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        try input.fileHandleForWriting.close()
-        process.waitUntilExit()
-        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, command[0], &actions, &attributes, &argv, &envp)
+        guard spawned == 0 else { throw Shell.Failed(command: command.joined(separator: " "), status: spawned, output: "posix_spawn failed") }
+        var raw: Int32 = 0
+        while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
+        let status = (raw & 0x7F) == 0 ? (raw >> 8) & 0xFF : 128 + (raw & 0x7F)
         func text(_ path: String) -> String {
             String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: path))) ?? Data(), as: UTF8.self)
         }

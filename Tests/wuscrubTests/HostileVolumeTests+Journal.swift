@@ -167,12 +167,13 @@ extension HostileVolumeTests {
             defer { stage.close() }
             let context = "\(craft.label), \(command)"
             let before = stage.snapshot()
+            let strand = StrandWatch(stage)
             let watch = VictimWatch(site.victims)
             let run = command == .status ? try stage.run(["status", "--json", stage.root]) : try stage.run(command)
             Self.expectSane(run, context)
             watch.expectUntouched(context)
-            Self.expectStartNotStranded(stage, context)
-            guard run.status != 124 else { break }
+            Self.expectStartNotStranded(stage, context, before: strand)
+            guard !run.hung else { break }
 
             if command == .status {
                 #expect(run.status == Exit.success.rawValue, "\(context): \(run)")

@@ -155,7 +155,7 @@ struct HostileStage {
 extension HostileVolumeTests {
     /// No crash, no hang, no internal error.
     static func expectSane(_ run: Run, _ context: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(run.status != 124, "\(context): hung (timeout stopped it)\n\(run)", sourceLocation: sourceLocation)
+        #expect(!run.hung, "\(context): hung (timeout stopped it)\n\(run)", sourceLocation: sourceLocation)
         #expect(documented.contains(run.status), "\(context): exit \(run.status) is not a documented outcome (crash? internal error?)\n\(run)",
                 sourceLocation: sourceLocation)
     }
@@ -172,17 +172,19 @@ extension HostileVolumeTests {
         }
     }
 
-    /// `Start` is 4 (disabled) only while the journal is open (a phase other than done, rolled-back, interrupted).
-    static func expectStartNotStranded(_ stage: HostileStage, _ context: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    /// `Start` is 4 (disabled) only while the journal is open (a phase other than done, rolled-back,
+    /// interrupted). With `before` (taken just before the run), a state the run did not change at
+    /// all (the attacker's own Start=4 beside a forged journal, say) is not the run's doing.
+    static func expectStartNotStranded(_ stage: HostileStage, _ context: String, before: StrandWatch? = nil,
+                                       sourceLocation: SourceLocation = #_sourceLocation) {
         guard let starts = stage.starts(), starts.contains(4) else { return }
+        let now = StrandWatch(stage)
+        if let before, before == now { return }
         let journal = stage.path(stage.tree.journal)
-        guard HostilePaths.type(of: journal) == "file" else {
-            // Only a planted non-file journal gets here; the case's "volume unchanged" check covers it.
-            return
-        }
-        let phase = stage.journalPhase()
+        let phase = HostilePaths.type(of: journal) == "file" ? stage.journalPhase() : nil
         #expect(phase.map { !closedPhases.contains($0) } ?? false,
-                "\(context): Start is 4 but the journal is not open (phase \(phase ?? "unreadable"))", sourceLocation: sourceLocation)
+                "\(context): Start is 4 but the journal is not open (\(HostilePaths.type(of: journal)), phase \(phase ?? "unreadable"))",
+                sourceLocation: sourceLocation)
     }
 
     /// Snapshot equality with the differences in the message.
@@ -191,6 +193,22 @@ extension HostileVolumeTests {
         let unchanged = after == before
         #expect(unchanged, "\(context): the volume changed:\n\(after.difference(from: before))", sourceLocation: sourceLocation)
     }
+}
+
+/// Start and the journal file as they are, to tell whether a run changed them.
+struct StrandWatch: Equatable {
+    let starts: [Int]?
+    let journal: String?
+
+    init(_ stage: HostileStage) {
+        starts = stage.starts()
+        journal = HostileSnapshot(stage.path(stage.tree.journal)).entries["."]
+    }
+}
+
+extension Run {
+    /// `timeout` stopped the run: 124 after SIGTERM, 137 when it had to SIGKILL it 5 s later.
+    var hung: Bool { status == 124 || status == 137 }
 }
 
 /// Watches the victims around one run: their bytes, and whether anything read them.
