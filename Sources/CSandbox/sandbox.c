@@ -106,7 +106,12 @@ uint64_t wuscrub_sandbox_address_space(uint64_t input_size) {
     return wanted < WUSCRUB_SANDBOX_ADDRESS_SPACE ? wanted : WUSCRUB_SANDBOX_ADDRESS_SPACE;
 }
 
+/* Lowers a limit to `value`, or keeps the inherited one where it is already lower (an
+   unprivileged process cannot raise a hard limit, and a lower one is at least as strict). */
 static int limit(int resource, rlim_t value) {
+    struct rlimit current;
+    if (getrlimit(resource, &current) != 0) return -1;
+    if (current.rlim_max != RLIM_INFINITY && current.rlim_max < value) value = current.rlim_max;
     struct rlimit rl = {value, value};
     return setrlimit(resource, &rl);
 }

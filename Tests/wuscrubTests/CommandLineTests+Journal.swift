@@ -26,7 +26,7 @@ struct FinishedRun {
     func interruptAfterDisable(phase: String) throws -> String {
         let sets = tree.spec.expectedStarts().map { (controlSet: $0.controlSet, name: "Start", value: UInt32(4)) }
         let disabled = try HiveSurgery.setServiceValues(tree.path(tree.hive), sets)
-        try tree.editJournal(["phase": phase, "disabledHiveSHA256": disabled])
+        try tree.moveJournal(toPhase: phase, ["disabledHiveSHA256": disabled])
         return disabled
     }
 
@@ -54,7 +54,7 @@ extension CommandLineTests {
         let setup = try FinishedRun("win10", in: scratch)
         let tree = setup.tree
         _ = try setup.refill()
-        try tree.editJournal(["phase": "purge"])
+        try tree.moveJournal(toPhase: "purge")
         let before = tree.snapshot()
 
         for arguments in [["reset", "--yes", tree.root], ["reset", "--dry-run", tree.root]] {
@@ -120,7 +120,7 @@ extension CommandLineTests {
         let setup = try FinishedRun("win10", in: scratch)
         let tree = setup.tree
         let added = try setup.refill()
-        try tree.editJournal(["phase": "purge"])
+        try tree.moveJournal(toPhase: "purge")
 
         let run = try Wuscrub.run("resume", "--yes", "--json", tree.root)
         #expect(run.status == Exit.success.rawValue, "\(run)")
@@ -167,7 +167,7 @@ extension CommandLineTests {
         let controlSet = try #require(tree.spec.expectedStarts().first).controlSet
         // Someone else edited the hive after the journal recorded it: Start is still 3, Type is not.
         let changed = try HiveSurgery.setServiceValues(tree.path(tree.hive), [(controlSet, "Type", 16)])
-        try tree.editJournal(["phase": "disable"])
+        try tree.moveJournal(toPhase: "disable")
         let before = tree.snapshot()
 
         let run = try Wuscrub.run("resume", "--yes", tree.root)
@@ -256,7 +256,7 @@ extension CommandLineTests {
         let controlSet = try #require(tree.spec.expectedStarts().first).controlSet
         // The journal keeps the disabled hash of the real run; this hive is disabled *and* edited.
         let changed = try HiveSurgery.setServiceValues(tree.path(tree.hive), [(controlSet, "Start", 4), (controlSet, "Type", 16)])
-        try tree.editJournal(["phase": "disable"])
+        try tree.moveJournal(toPhase: "disable")
         try #require(try tree.readJournal()["disabledHiveSHA256"].string != changed)
 
         let run = try Wuscrub.run("rollback", "--yes", "--json", tree.root)

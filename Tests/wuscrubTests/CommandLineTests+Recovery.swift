@@ -455,7 +455,7 @@ extension RecoveryCommandLineTests {
         try install.reset()
         let baseline = try #require(try install.tree.readJournal()["baselineHiveSHA256"].string)
         try #require(try install.tree.hiveSHA256() == baseline, "a finished run leaves the recovered baseline on disk")
-        try install.tree.editJournal(["phase": "recover"])
+        try install.tree.moveJournal(toPhase: "recover")
         return (install, baseline)
     }
 
@@ -472,7 +472,7 @@ extension RecoveryCommandLineTests {
         try FileManager.default.copyItem(atPath: tree.path(backup), toPath: tree.path(tree.hive))
         try #require(try tree.hiveSHA256() == original)
         try tree.addFile(tree.dataStore + "/again.edb", size: 5000)
-        try tree.editJournal(["phase": "recover", "purge": NSNull()])
+        try tree.moveJournal(toPhase: "recover")
         return (install, original)
     }
 
@@ -524,7 +524,7 @@ extension RecoveryCommandLineTests {
         try #require(baseline != journal["originalHiveSHA256"].string)
         let originalStart = try #require(try HiveProbe.start(tree.path(tree.hive)))
         let disabled = try HiveSurgery.setServiceValues(tree.path(tree.hive), [("ControlSet001", "Start", 4)])
-        try tree.editJournal(["phase": "disable", "disabledHiveSHA256": disabled])
+        try tree.moveJournal(toPhase: "disable", ["disabledHiveSHA256": disabled])
 
         let run = try Wuscrub.run("rollback", "--yes", "--json", tree.root)
         #expect(run.status == Exit.success.rawValue, "\(run)")

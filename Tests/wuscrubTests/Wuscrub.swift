@@ -231,20 +231,26 @@ struct Installation {
         guard var object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any] else {
             throw Run.NotAnObject(text: try String(contentsOf: url, encoding: .utf8))
         }
-        // A journal moved back to an earlier phase holds only what the phases before it wrote, as
-        // after a real crash there (wuscrub refuses a journal that records later phases' results).
-        let phases = ["journal", "backup", "recover", "disable", "purge", "restore", "verify", "done"]
-        if let phase = changes["phase"] as? String, let index = phases.firstIndex(of: phase) {
-            var dropped: [String] = []
-            if index < phases.firstIndex(of: "recover")! { dropped += ["baselineHiveSHA256", "baselineBackupPath"] }
-            if index < phases.firstIndex(of: "disable")! { dropped.append("disabledHiveSHA256") }
-            if index < phases.firstIndex(of: "purge")! { dropped += ["purge", "createdFolders"] }
-            for key in dropped where changes[key] == nil { object.removeValue(forKey: key) }
-        }
         for (key, value) in changes {
             if value is NSNull { object.removeValue(forKey: key) } else { object[key] = value }
         }
         try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]).write(to: url)
+    }
+
+    /// Moves the journal back to `phase` as a crash there would leave it: what later phases write
+    /// (the disabled hive's hash, the purge results, the recovered hive) is removed unless `changes`
+    /// sets it (wuscrub refuses a journal that records what its phase cannot have written yet).
+    func moveJournal(toPhase phase: String, _ changes: [String: Any] = [:]) throws {
+        let phases = ["journal", "backup", "recover", "disable", "purge", "restore", "verify", "done"]
+        let index = try #require(phases.firstIndex(of: phase))
+        var edit = changes
+        edit["phase"] = phase
+        var dropped: [String] = []
+        if index < phases.firstIndex(of: "recover")! { dropped += ["baselineHiveSHA256", "baselineBackupPath"] }
+        if index < phases.firstIndex(of: "disable")! { dropped.append("disabledHiveSHA256") }
+        if index < phases.firstIndex(of: "purge")! { dropped += ["purge", "createdFolders"] }
+        for key in dropped where edit[key] == nil { edit[key] = NSNull() }
+        try editJournal(edit)
     }
 
     /// The names in the backup folder.

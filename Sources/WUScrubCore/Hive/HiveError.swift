@@ -45,7 +45,7 @@ public enum HiveError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .brokenBinChain(path, offset, reason):
             return "hive '\(path)' has a broken hive-bin chain at offset \(offset): \(reason). It cannot be edited safely; restore it from a backup."
         case let .tooLarge(path, size, limit):
-            return "hive '\(path)' has \(size) bytes, more than the \(limit) wuscrub reads as a hive (a real SYSTEM hive has tens of MB): it is not a hive wuscrub can edit; nothing was changed. Inspect the file by hand."
+            return "hive '\(path)' is too large: it has \(size) bytes, more than the \(limit) wuscrub reads as a hive (a real SYSTEM hive has tens of MB): it is not a hive wuscrub can edit; nothing was changed. Inspect the file by hand."
         case let .keyNotFound(path, key):
             return "key '\(key)' not found in hive '\(path)'. This does not look like a complete SYSTEM hive; nothing was changed."
         case let .valueNotFound(path, key, value):

@@ -44,7 +44,7 @@ public enum HiveRecovery {
             } catch {
                 guard case .tooLarge(_, let size, let limit, _) = error else { throw error }
                 logs.append(TransactionLog(path: shown(name), size: Int(clamping: size),
-                                           unreadable: "it has \(size) bytes, more than the \(limit) wuscrub reads as a log, so its entries cannot be checked"))
+                                           unreadable: "it is too large: \(size) bytes, more than the \(limit) wuscrub reads as a log, so its entries cannot be checked"))
             }
         }
         return logs
@@ -157,8 +157,8 @@ public enum HiveRecovery {
 
     static func tooLarge(_ size: Int) -> String {
         size >= maximumPrimarySize
-            ? "the primary file has \(size) bytes, 4 GiB or more: a hive's sizes and offsets are 32-bit, so this is no hive that can be recovered"
-            : "the primary file has \(size) bytes, more than the \(maximumReadSize) wuscrub reads as a hive (a real SYSTEM hive has tens of MB)"
+            ? "the primary file is too large: \(size) bytes, 4 GiB or more: a hive's sizes and offsets are 32-bit, so this is no hive that can be recovered"
+            : "the primary file is too large: \(size) bytes, more than the \(maximumReadSize) wuscrub reads as a hive (a real SYSTEM hive has tens of MB)"
     }
 
     // MARK: - New format

@@ -58,6 +58,18 @@ final class InstallVolume: @unchecked Sendable {
         try hive().sha256(limit: InstallVolume.maximumHiveBytes, what: "a SYSTEM hive")
     }
 
+    /// Refuses transaction logs of the hive (`SYSTEM.LOG`, `.LOG1`, `.LOG2`, any case) that are
+    /// not regular files: Windows writes them as files, and a device node, FIFO or link there is
+    /// reported before anything is done, whether or not the hive needs its logs.
+    func checkHiveLogs() throws {
+        let folder = try configDirectory()
+        for name in try HiveRecovery.logNames(forHive: hiveName, among: try folder.names(), folder: folder.shown) {
+            if let found = try folder.entry(name), found.kind != .regularFile {
+                throw VolumeError.wrongKind(path: folder.display(name), found: found.kind, expected: .regularFile)
+            }
+        }
+    }
+
     /// wuscrub's state folder (`<Windows>/Logs/wuscrub`), or nil when it does not exist yet.
     func stateDirectory() throws(VolumeError) -> VolumeDirectory? {
         try root.directory(at: install.stateDirectory)

@@ -38,6 +38,9 @@ extension Journal {
         for start in originalStarts where !Journal.isControlSet(start.controlSet) {
             throw damaged("'\(start.controlSet.prefix(64))' is not a control set name")
         }
+        for start in originalStarts where start.start > ServiceStart.disabled {
+            throw damaged("it records Start=\(start.start) for \(start.controlSet), not a service start type (0 to 4)")
+        }
         guard Set(originalStarts.map { $0.controlSet.lowercased() }).count == originalStarts.count else {
             throw damaged("it records a control set twice")
         }

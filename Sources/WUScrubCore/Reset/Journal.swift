@@ -88,7 +88,7 @@ public struct JournalStore: Sendable {
             bytes = try file.readAll(limit: InstallVolume.maximumJournalBytes, what: "a wuscrub journal")
         } catch {
             if case .tooLarge(_, let size, let limit, _) = error {
-                throw ResetError.journalDamaged(path: journalPath, reason: "it has \(size) bytes, more than the \(limit) a wuscrub journal can have")
+                throw ResetError.journalDamaged(path: journalPath, reason: "it is too large: \(size) bytes, more than the \(limit) a wuscrub journal can have")
             }
             throw ResetError.journalUnreadable(path: journalPath, detail: error.description)
         }

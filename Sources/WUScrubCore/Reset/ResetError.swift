@@ -25,7 +25,7 @@ public enum ResetError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .nothingToResume(path):
             return "there is no unfinished wuscrub run to continue (no open journal at '\(path)')."
         case let .journalUnreadable(path, detail):
-            return "cannot read the wuscrub journal '\(path)': \(clause(detail)). Inspect it by hand; the backup of the original SYSTEM hive is in the backup folder next to it."
+            return "cannot read the wuscrub journal '\(path)': it is damaged or not a wuscrub journal (\(clause(detail))). wuscrub will not resume, roll back or start a run from it; nothing was changed. Inspect it by hand; the backup of the original SYSTEM hive is in the backup folder next to it."
         case let .journalDamaged(path, reason):
             return "the wuscrub journal '\(path)' is damaged or was not written by wuscrub: \(clause(reason)). wuscrub will not resume, roll back or start a run from it; nothing was changed. Run 'wuscrub status' to see the service's start mode: if it is 4 (disabled) and a run of yours was interrupted, the newest SYSTEM-* file in the backup folder beside the journal is the original hive. Then move the journal aside (mv journal.json journal.json.damaged) and run wuscrub again."
         case let .interrupted(signal, phase):

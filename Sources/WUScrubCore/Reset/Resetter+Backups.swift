@@ -9,6 +9,19 @@ extension Resetter {
         return min(highest + 1, BackupName.maximumSerial)
     }
 
+    /// Refuses, before a resume or rollback changes anything, a run's own backup names (its hive,
+    /// logs and recovered hive) that exist as something other than a regular file.
+    func checkOwnBackups(_ journal: Journal, volume: InstallVolume) throws {
+        guard let folder = try volume.backupDirectory() else { return }
+        let name = try backupName(journal)
+        for part in BackupName.Part.allCases {
+            let own = name.with(part).name
+            if let found = try folder.entry(own), found.kind != .regularFile {
+                throw VolumeError.wrongKind(path: folder.display(own), found: found.kind, expected: .regularFile)
+            }
+        }
+    }
+
     /// Keeps the backups of the newest runs, by serial (a run's hive, logs and recovered hive share
     /// it). Only regular files named by the backup pattern are removed; a failed removal is not an
     /// error (the file stays and is reported by `strays`).

@@ -176,6 +176,9 @@ extension Resetter {
             }
             bytes = try file.readAll(limit: InstallVolume.maximumHiveBytes, what: "a hive backup")
         } catch let error as VolumeError {
+            // Something that is not a regular file where the backup should be is refused, as
+            // everywhere on the volume; a missing or unreadable backup is only not used.
+            if error.isUnsafeVolume { throw error }
             throw BackupUnusable(detail: error.description)
         }
         guard FileIO.sha256(bytes) == journal.restoreTargetSHA256 else {

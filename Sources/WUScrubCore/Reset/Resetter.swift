@@ -97,6 +97,7 @@ public struct Resetter: Sendable {
         try VolumeCheck.checkNotHibernated(in: volume.root)
         try VolumeCheck.checkWritable(root: install.root)
         try volume.checkStateFolder()
+        try volume.checkHiveLogs()
         // A journal another run is still writing is not an unfinished run: say it is busy.
         try InstallLock.checkNotHeld(volume)
         if let journal = try store.load(from: volume), !journal.phase.isClosed {
@@ -128,6 +129,7 @@ public struct Resetter: Sendable {
     func prepareToWrite(_ volume: InstallVolume) throws -> InstallLock {
         try VolumeCheck.checkNotHibernated(in: volume.root)
         try volume.checkStateFolder()
+        try volume.checkHiveLogs()
         // statvfs, then a probe in the deepest existing folder of wuscrub's state path, before the
         // lock creates the rest of it (a folder the lock creates is one writes work in).
         var probe = volume.root
@@ -209,6 +211,7 @@ public struct Resetter: Sendable {
         let lock = try prepareToWrite(volume)
         defer { lock.release() }
         var journal = try openJournal(volume)
+        try checkOwnBackups(journal, volume: volume)
         removeStaleTemporaryFiles(volume)
         try store.appendLog("resuming run \(journal.runID.prefix(8)) at phase \(journal.phase.rawValue)", in: volume)
         return try proceed(&journal, from: journal.phase, volume: volume, prepared: nil)
@@ -223,6 +226,7 @@ public struct Resetter: Sendable {
         let lock = try prepareToWrite(volume)
         defer { lock.release() }
         var journal = try openJournal(volume)
+        try checkOwnBackups(journal, volume: volume)
         removeStaleTemporaryFiles(volume)
         var notes: [String] = []
         var byteIdentical = false

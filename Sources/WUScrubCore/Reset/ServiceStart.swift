@@ -83,6 +83,9 @@ public enum ServiceConfiguration {
             guard let start = value.dwordValue else {
                 throw .unexpectedType(path: hive.path, key: key, value: "Start", expected: "REG_DWORD", found: value.typeDescription)
             }
+            guard start <= ServiceStart.disabled else {
+                throw .unexpectedType(path: hive.path, key: key, value: "Start", expected: "a service start type from 0 to 4", found: "\(start)")
+            }
             let delayed = try hive.value(named: "DelayedAutostart", in: service)?.dwordValue == 1
             result.append(ServiceStart(controlSet: controlSet, start: start, delayedAutostart: delayed))
         }

@@ -49,6 +49,7 @@ public struct StatusReport: Sendable, Equatable, Codable {
             try VolumeCheck.checkNotHibernated(in: opened.root)
             try VolumeCheck.checkWritable(root: install.root)
             try opened.checkStateFolder()
+            try opened.checkHiveLogs()
         } catch {
             volumeProblem = "\(error)"
         }

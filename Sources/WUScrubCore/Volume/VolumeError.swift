@@ -21,6 +21,8 @@ public enum VolumeError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case let .wrongKind(path, .symbolicLink, expected):
             return "'\(path)' is a symbolic link (or junction), where \(expected.withArticle) was expected. wuscrub never follows links on the Windows volume; check the installation by hand."
+        case let .wrongKind(path, found, .directory):
+            return "'\(path)' is not a directory: it is \(found.withArticle). wuscrub reads and writes only regular files and folders on the Windows volume; inspect it and remove it by hand, then run again."
         case let .wrongKind(path, found, expected):
             return "'\(path)' is \(found.withArticle), not \(expected.withArticle). wuscrub reads and writes only regular files and folders on the Windows volume (a device node or FIFO there could reach this machine's disks or hang the run); inspect it and remove it by hand (rm removes the entry, not what it points to), then run again."
         case let .otherMount(path):
@@ -28,7 +30,7 @@ public enum VolumeError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .replaced(path):
             return "'\(path)' changed while wuscrub was opening it (another program is modifying the volume). Stop it, then run again."
         case let .tooLarge(path, size, limit, what):
-            return "'\(path)' has \(size) bytes, more than the \(limit) bytes wuscrub reads for \(what); it is not what it should be. Inspect it by hand."
+            return "'\(path)' is too large: it has \(size) bytes, more than the \(limit) bytes wuscrub reads for \(what); it is not what it should be. Inspect it by hand."
         case let .invalidName(path):
             return "'\(path)' is not a plain file name."
         case let .io(error):
