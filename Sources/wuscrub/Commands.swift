@@ -41,7 +41,12 @@ extension WUScrub {
                 // SIGINT, SIGTERM and SIGHUP stop the run at a safe point, never with the service disabled.
                 let interruption = dryRun ? nil : Interruption(device: nil)
                 defer { interruption?.stop() }
-                return try reset(root: root!, document: &document, runner: runner, interruption: interruption)
+                do {
+                    return try reset(root: root!, document: &document, runner: runner, interruption: interruption)
+                } catch var interrupted as Interrupted where interrupted.outcome.isEmpty {
+                    interrupted.outcome = " before the reset started: the Windows installation was not changed."
+                    throw interrupted
+                }
             }
         }
 
