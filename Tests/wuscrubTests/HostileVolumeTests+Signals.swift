@@ -58,7 +58,6 @@ extension HostileVolumeTests {
         let purgeBefore = stage.snapshot().entries.filter { key, _ in stage.tree.purgeFolders.contains { key.hasPrefix($0) } }
         let run = try stage.run(["reset", "--yes", stage.root], environment: ["WUSCRUB_FAULT": "\(signalCase.point):\(signalCase.signal)"])
         #expect(run.status == 128 + signalCase.number, "\(run)")
-        #expect(run.stderr.lowercased().contains("interrupted"), "\(run.stderr)")
         #expect(try stage.tree.hiveSHA256() == stage.originalHive, "the hive is byte-identical")
         let phase = stage.journalPhase()
         let journalType = HostilePaths.type(of: stage.path(stage.tree.journal))

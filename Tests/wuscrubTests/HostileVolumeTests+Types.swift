@@ -133,7 +133,7 @@ extension HostileVolumeTests {
         defer { scratch.remove() }
         let ntfs = try NTFSImage(in: scratch)
         defer { ntfs.unmount() }
-        for command in [HostileCommand.reset, .dryRun, .status] {
+        for command in [HostileCommand.reset, .dryRun, .resume, .status] {
             guard try Self.attack(typeCase, command: command, victims: site.victims, ntfsRoot: ntfs.mountPoint) else { break }
         }
     }
@@ -185,7 +185,7 @@ struct LinkedComponent: Sendable, CustomTestStringConvertible {
 
     static let all: [LinkedComponent] = components.flatMap { component in
         [Plant.relativeLink, .absoluteLink].flatMap { kind in
-            [HostileCommand.reset, .resume].map { LinkedComponent(relative: component, kind: kind, command: $0) }
+            [HostileCommand.reset, .resume, .rollback].map { LinkedComponent(relative: component, kind: kind, command: $0) }
         }
     }
 }
