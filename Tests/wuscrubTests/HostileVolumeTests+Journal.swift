@@ -237,7 +237,8 @@ extension HostileVolumeTests {
         Self.expectUnchanged(stage.snapshot(), before, "reset")
     }
 
-    @Test("reported attack (a): wuscrub.log replaced by a block device node of a loop device over a victim image: reset exits 3, the image's bytes unchanged")
+    @Test("reported attack (a): wuscrub.log replaced by a block device node of a loop device over a victim image: reset exits 3, the image's bytes unchanged",
+          .enabled(if: HostileVolumeTests.needsRoot, HostileVolumeTests.needsRootReason))
     func reportedLogDeviceAttack() throws {
         let site = try VictimSite()
         defer { site.close() }

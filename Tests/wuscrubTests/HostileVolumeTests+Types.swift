@@ -115,7 +115,7 @@ extension HostileVolumeTests {
     }
 
     @Test("a device node, FIFO, socket, directory or link where wuscrub expects a file (or a file where it expects a folder) is refused by type: exit 3, nothing read or changed",
-          arguments: TypeCase.all)
+          .enabled(if: HostileVolumeTests.needsRoot, HostileVolumeTests.needsRootReason), arguments: TypeCase.all)
     func wrongTypeIsRefused(_ typeCase: TypeCase) throws {
         let site = try VictimSite()
         defer { site.close() }
@@ -138,7 +138,8 @@ extension HostileVolumeTests {
         }
     }
 
-    @Test("a stray FIFO, device node or socket in backup/ that is not the run's backup is left alone and never opened")
+    @Test("a stray FIFO, device node or socket in backup/ that is not the run's backup is left alone and never opened",
+          .enabled(if: HostileVolumeTests.needsRoot, HostileVolumeTests.needsRootReason))
     func strayNodesInBackupFolder() throws {
         let site = try VictimSite()
         defer { site.close() }
@@ -215,7 +216,8 @@ extension HostileVolumeTests {
         Self.expectRefusal(run, code: .unsafeState, naming: linked.relative, words: ["symbolic link"], "\(linked)")
     }
 
-    @Test("links, device nodes, FIFOs and sockets inside DataStore and Download are unlinked, never followed or opened: exit 0, victims intact")
+    @Test("links, device nodes, FIFOs and sockets inside DataStore and Download are unlinked, never followed or opened: exit 0, victims intact",
+          .enabled(if: HostileVolumeTests.needsRoot, HostileVolumeTests.needsRootReason))
     func purgeUnlinksWithoutFollowing() throws {
         let site = try VictimSite()
         defer { site.close() }
