@@ -6,7 +6,8 @@ import WUScrubTestSupport
 
 // MARK: - Signals on a plain ROOT (no --device)
 
-struct SignalCase: Sendable, CustomTestStringConvertible {
+struct SignalCase: Sendable, CustomTestStringConvertible, CustomStringConvertible {
+    var description: String { testDescription }
     var point: String
     var signal: String
     var testDescription: String { "SIG\(signal) at \(point)" }

@@ -62,7 +62,8 @@ enum OpenedPath: String, CaseIterable, Sendable, CustomStringConvertible {
     }
 }
 
-struct TypeCase: Sendable, CustomTestStringConvertible {
+struct TypeCase: Sendable, CustomTestStringConvertible, CustomStringConvertible {
+    var description: String { testDescription }
     var path: OpenedPath
     var kind: Plant
     var testDescription: String { "\(kind) at \(path)" }
@@ -170,7 +171,8 @@ extension HostileVolumeTests {
 // MARK: - Symbolic links at every component
 
 /// A component of a path wuscrub opens, replaced by a link to the real thing moved outside ROOT.
-struct LinkedComponent: Sendable, CustomTestStringConvertible {
+struct LinkedComponent: Sendable, CustomTestStringConvertible, CustomStringConvertible {
+    var description: String { testDescription }
     var relative: String
     var kind: Plant
     var command: HostileCommand
