@@ -92,6 +92,9 @@ public struct HostileSnapshot: Equatable, CustomStringConvertible, Sendable {
         walk(root, relative: "")
     }
 
+    /// Chosen entries of a snapshot (to compare all but some).
+    public init(entries: [String: String]) { self.entries = entries }
+
     private mutating func walk(_ path: String, relative: String) {
         var info = stat()
         guard lstat(path, &info) == 0 else { return }

@@ -6,7 +6,8 @@ import WUScrubTestSupport
 
 // MARK: - Signals on a plain ROOT (no --device)
 
-struct SignalCase: Sendable, CustomTestStringConvertible {
+struct SignalCase: Sendable, CustomTestStringConvertible, CustomStringConvertible {
+    var description: String { testDescription }
     var point: String
     var signal: String
     var testDescription: String { "SIG\(signal) at \(point)" }
@@ -58,7 +59,6 @@ extension HostileVolumeTests {
         let purgeBefore = stage.snapshot().entries.filter { key, _ in stage.tree.purgeFolders.contains { key.hasPrefix($0) } }
         let run = try stage.run(["reset", "--yes", stage.root], environment: ["WUSCRUB_FAULT": "\(signalCase.point):\(signalCase.signal)"])
         #expect(run.status == 128 + signalCase.number, "\(run)")
-        #expect(run.stderr.lowercased().contains("interrupted"), "\(run.stderr)")
         #expect(try stage.tree.hiveSHA256() == stage.originalHive, "the hive is byte-identical")
         let phase = stage.journalPhase()
         let journalType = HostilePaths.type(of: stage.path(stage.tree.journal))

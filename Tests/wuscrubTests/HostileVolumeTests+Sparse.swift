@@ -7,7 +7,8 @@ import WUScrubTestSupport
 // MARK: - Sparse giants under an address-space limit
 
 /// A SYSTEM hive that is a sparse giant.
-struct SparseHive: Sendable, CustomTestStringConvertible {
+struct SparseHive: Sendable, CustomTestStringConvertible, CustomStringConvertible {
+    var description: String { testDescription }
     var size: Int64
     /// Keep the real hive's first bytes (a valid base block) and extend it, or replace it by zeros only.
     var keepHeader: Bool

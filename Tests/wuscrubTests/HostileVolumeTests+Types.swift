@@ -62,7 +62,8 @@ enum OpenedPath: String, CaseIterable, Sendable, CustomStringConvertible {
     }
 }
 
-struct TypeCase: Sendable, CustomTestStringConvertible {
+struct TypeCase: Sendable, CustomTestStringConvertible, CustomStringConvertible {
+    var description: String { testDescription }
     var path: OpenedPath
     var kind: Plant
     var testDescription: String { "\(kind) at \(path)" }
@@ -115,7 +116,7 @@ extension HostileVolumeTests {
     }
 
     @Test("a device node, FIFO, socket, directory or link where wuscrub expects a file (or a file where it expects a folder) is refused by type: exit 3, nothing read or changed",
-          arguments: TypeCase.all)
+          .enabled(if: HostileVolumeTests.needsRoot, HostileVolumeTests.needsRootReason), arguments: TypeCase.all)
     func wrongTypeIsRefused(_ typeCase: TypeCase) throws {
         let site = try VictimSite()
         defer { site.close() }
@@ -133,12 +134,13 @@ extension HostileVolumeTests {
         defer { scratch.remove() }
         let ntfs = try NTFSImage(in: scratch)
         defer { ntfs.unmount() }
-        for command in [HostileCommand.reset, .dryRun, .status] {
+        for command in [HostileCommand.reset, .dryRun, .resume, .status] {
             guard try Self.attack(typeCase, command: command, victims: site.victims, ntfsRoot: ntfs.mountPoint) else { break }
         }
     }
 
-    @Test("a stray FIFO, device node or socket in backup/ that is not the run's backup is left alone and never opened")
+    @Test("a stray FIFO, device node or socket in backup/ that is not the run's backup is left alone and never opened",
+          .enabled(if: HostileVolumeTests.needsRoot, HostileVolumeTests.needsRootReason))
     func strayNodesInBackupFolder() throws {
         let site = try VictimSite()
         defer { site.close() }
@@ -169,7 +171,8 @@ extension HostileVolumeTests {
 // MARK: - Symbolic links at every component
 
 /// A component of a path wuscrub opens, replaced by a link to the real thing moved outside ROOT.
-struct LinkedComponent: Sendable, CustomTestStringConvertible {
+struct LinkedComponent: Sendable, CustomTestStringConvertible, CustomStringConvertible {
+    var description: String { testDescription }
     var relative: String
     var kind: Plant
     var command: HostileCommand
@@ -185,7 +188,7 @@ struct LinkedComponent: Sendable, CustomTestStringConvertible {
 
     static let all: [LinkedComponent] = components.flatMap { component in
         [Plant.relativeLink, .absoluteLink].flatMap { kind in
-            [HostileCommand.reset, .resume].map { LinkedComponent(relative: component, kind: kind, command: $0) }
+            [HostileCommand.reset, .resume, .rollback].map { LinkedComponent(relative: component, kind: kind, command: $0) }
         }
     }
 }
@@ -215,7 +218,8 @@ extension HostileVolumeTests {
         Self.expectRefusal(run, code: .unsafeState, naming: linked.relative, words: ["symbolic link"], "\(linked)")
     }
 
-    @Test("links, device nodes, FIFOs and sockets inside DataStore and Download are unlinked, never followed or opened: exit 0, victims intact")
+    @Test("links, device nodes, FIFOs and sockets inside DataStore and Download are unlinked, never followed or opened: exit 0, victims intact",
+          .enabled(if: HostileVolumeTests.needsRoot, HostileVolumeTests.needsRootReason))
     func purgeUnlinksWithoutFollowing() throws {
         let site = try VictimSite()
         defer { site.close() }

@@ -12,6 +12,11 @@ import WUScrubTestSupport
 /// victim folder and a loop-attached victim image, hashed before and after, and not even read),
 /// that a refusal changed nothing on the volume, and that `Start` is never left at 4 without an
 /// open journal.
+///
+/// Against a tool that opens a planted FIFO, each such case costs the full timeout (60 s, then
+/// SIGKILL 5 s later) once: `WUSCRUB_HOSTILE_TIMEOUT=10` shortens that while iterating. The
+/// NTFS cases are skipped with a reason without root and FUSE (`NTFSImage.enabled`); the device
+/// node cases need root (mknod, losetup) and are skipped with a reason without it.
 @Suite("hostile volume", .serialized)
 struct HostileVolumeTests {
     /// Exit codes a run may end with at all: the documented ones except 70 (internal error).
@@ -20,6 +25,11 @@ struct HostileVolumeTests {
 
     /// The committed win10 fixture's SYSTEM hive, copied as a tempting victim.
     static var fixtureHive: String { Repository.fixtures + "/hives/win10.SYSTEM" }
+
+    /// Device nodes (mknod) and loop devices (losetup) need root: skipped with this reason otherwise,
+    /// unless `WUSCRUB_REQUIRE_ROOT=1`, which makes them run and fail.
+    static let needsRoot = getuid() == 0 || ProcessInfo.processInfo.environment["WUSCRUB_REQUIRE_ROOT"] == "1"
+    static let needsRootReason: Comment = "plants device nodes (mknod) of a loop device (losetup): needs root; skipped (WUSCRUB_REQUIRE_ROOT=1 makes it fail instead)"
 
     /// Phases in which a run is over: its journal is not open.
     static let closedPhases: Set<String> = ["done", "rolled-back", "interrupted"]
