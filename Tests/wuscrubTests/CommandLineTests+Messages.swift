@@ -83,3 +83,35 @@ extension CommandLineTests {
         #expect(try FileIO.read(tree.path(tree.hive)).prefix(4) == Array("regf".utf8)[...], "still a hive")
     }
 }
+
+extension CommandLineTests {
+    @Test("a full disk at any step is an I/O error (exit 8) naming the file, the hive as it was: never a hive error",
+          .enabled(if: Probe.tmpfsMounts, "needs root and mount(8) to fill a small tmpfs"))
+    func fullDisk() throws {
+        var failedWritingTheDisabledHive = false
+        for freePages in [4, 6, 8, 10, 12, 16] {
+            let scratch = try Scratch("e2e-full-disk")
+            try Shell.run("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", scratch.path])
+            defer {
+                if (try? Shell.run("/usr/bin/umount", [scratch.path])) == nil { _ = try? Shell.run("/usr/bin/umount", ["-l", scratch.path]) }
+                scratch.remove()
+            }
+            let tree = try Installation("win10", in: scratch)
+            let original = try tree.hiveSHA256()
+            var info = statvfs()
+            try #require(statvfs(scratch.path, &info) == 0)
+            let filler = Int(info.f_bavail) - freePages
+            try #require(filler > 0)
+            try Data(count: filler * Int(info.f_bsize)).write(to: URL(fileURLWithPath: scratch.sub("filler")))
+
+            let run = try Wuscrub.run("reset", "--yes", tree.root)
+            #expect([Exit.success.rawValue, Exit.ioError.rawValue].contains(run.status), "\(freePages) pages free: \(run)")
+            if run.status == Exit.ioError.rawValue {
+                #expect(run.stderr.contains("No space left on device") && run.stderr.contains("Windows/"), "\(run.stderr)")
+                if run.stderr.contains("Windows/System32/config/.SYSTEM.wuscrub-") { failedWritingTheDisabledHive = true }
+            }
+            #expect(try tree.hiveSHA256() == original, "\(freePages) pages free: the hive is as it was")
+        }
+        #expect(failedWritingTheDisabledHive, "one of the sizes runs out of space while the disabled hive is written")
+    }
+}

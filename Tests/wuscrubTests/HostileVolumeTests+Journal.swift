@@ -251,9 +251,10 @@ extension HostileVolumeTests {
         let run = try stage.run(.reset)
         Self.expectSane(run, "reset")
         Self.expectRefusal(run, code: .unsafeState, naming: stage.tree.log, words: ["is a block device"], "reset")
+        // Read-detection first: hashing the image afterwards reads it (and so does flushing the loop device).
+        watch.expectUntouched("reset")
         site.victims.flushLoop()
         #expect(try FileIO.sha256(ofFile: site.victims.image) == image, "the victim image's bytes are unchanged")
-        watch.expectUntouched("reset")
         Self.expectUnchanged(stage.snapshot(), before, "reset")
     }
 }
