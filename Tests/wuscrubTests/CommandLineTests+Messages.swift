@@ -115,3 +115,26 @@ extension CommandLineTests {
         #expect(failedWritingTheDisabledHive, "one of the sizes runs out of space while the disabled hive is written")
     }
 }
+
+extension CommandLineTests {
+    @Test("names and journal text from the volume reach the terminal escaped: no control character is printed")
+    func controlCharactersAreEscaped() throws {
+        let scratch = try Scratch("e2e-escapes")
+        defer { scratch.remove() }
+        let setup = try FinishedRun("win10", in: scratch)
+        let tree = setup.tree
+        let escape = "\u{1B}]0;owned\u{07}\u{1B}[2J"
+        try FileManager.default.createDirectory(atPath: tree.path(tree.backupDirectory + "/SYSTEM-" + escape), withIntermediateDirectories: false)
+        let again = try Wuscrub.run("reset", "--yes", tree.root)
+        #expect(again.status == Exit.success.rawValue, "\(again)")
+        #expect(again.stdout.contains("SYSTEM-\\x1B]0;owned\\x07\\x1B[2J"), "the stray is listed, escaped: \(again.stdout)")
+        #expect(!again.output.contains("\u{1B}"), "no escape character is printed")
+
+        try tree.editJournal(["phase": "purge", "backupPath": "../../" + escape])
+        for arguments in [["resume", "--yes", tree.root], ["status", tree.root]] {
+            let run = try Wuscrub.run(arguments)
+            #expect(run.output.contains("\\x1B]0;owned"), "\(run)")
+            #expect(!run.output.contains("\u{1B}") && !run.output.contains("\u{07}"), "no control character is printed: \(run)")
+        }
+    }
+}

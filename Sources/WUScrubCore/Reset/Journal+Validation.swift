@@ -15,7 +15,8 @@ extension Journal {
     ///   - path: The journal's path, for messages.
     /// - Throws: `ResetError.journalDamaged` naming the first field that fails.
     func validate(for install: WindowsInstall, path: String) throws(ResetError) {
-        func damaged(_ reason: String) -> ResetError { .journalDamaged(path: path, reason: reason) }
+        // Text from the journal is shown escaped: a control character there must not reach a terminal.
+        func damaged(_ reason: String) -> ResetError { .journalDamaged(path: path, reason: PurgeFailure.displayPath(Array(reason.utf8))) }
         guard Journal.knownSchemaVersions.contains(schemaVersion) else {
             throw damaged("its schemaVersion is \(schemaVersion); this wuscrub reads version \(Journal.knownSchemaVersions.upperBound)")
         }

@@ -96,7 +96,8 @@ public struct JournalStore: Sendable {
         do {
             journal = try JSONDecoder.journal.decode(Journal.self, from: Data(bytes))
         } catch {
-            throw ResetError.journalUnreadable(path: journalPath, detail: "\(error)")
+            // The decoder's message quotes the file (keys, values): show it escaped.
+            throw ResetError.journalUnreadable(path: journalPath, detail: PurgeFailure.displayPath(Array("\(error)".utf8.prefix(2000))))
         }
         try journal.validate(for: install, path: journalPath)
         return journal

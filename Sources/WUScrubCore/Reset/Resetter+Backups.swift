@@ -45,13 +45,15 @@ extension Resetter {
     /// not a regular file (those are removed by `removeStaleTemporaryFiles`).
     func strays(_ volume: InstallVolume) -> [String] {
         var found: [String] = []
+        // Names come from the volume: shown escaped, so that no control character reaches a terminal.
+        func shown(_ folder: VolumeDirectory, _ name: String) -> String { PurgeFailure.displayPath(Array(folder.display(name).utf8)) }
         if let folder = try? volume.backupDirectory(), let names = try? folder.names() {
             for name in names.sorted() {
                 let kind = (try? folder.entry(name))??.kind
                 if BackupName(parsing: name) == nil {
-                    found.append("\(folder.display(name)) (\(kind?.withArticle ?? "an entry") that is not a wuscrub backup)")
+                    found.append("\(shown(folder, name)) (\(kind?.withArticle ?? "an entry") that is not a wuscrub backup)")
                 } else if kind != .regularFile {
-                    found.append("\(folder.display(name)) (\(kind?.withArticle ?? "an entry") named like a wuscrub backup)")
+                    found.append("\(shown(folder, name)) (\(kind?.withArticle ?? "an entry") named like a wuscrub backup)")
                 }
             }
         }
@@ -59,7 +61,7 @@ extension Resetter {
             guard let names = try? folder.names() else { continue }
             for name in names.sorted() where FileIO.isTemporaryName(name, for: original) {
                 if let kind = (try? folder.entry(name))??.kind, kind != .regularFile {
-                    found.append("\(folder.display(name)) (\(kind.withArticle) named like a wuscrub temporary file)")
+                    found.append("\(shown(folder, name)) (\(kind.withArticle) named like a wuscrub temporary file)")
                 }
             }
         }
