@@ -10,6 +10,7 @@ static void fill_identity(const struct statx *info, wuscrub_identity *out) {
     out->size = info->stx_size;
     out->device = ((uint64_t)info->stx_dev_major << 32) | info->stx_dev_minor;
     out->inode = info->stx_ino;
+    out->links = info->stx_nlink;
     out->has_mount_id = (info->stx_mask & STATX_MNT_ID) != 0;
     out->mount_id = out->has_mount_id ? info->stx_mnt_id : 0;
 }

@@ -60,7 +60,7 @@ enum ExitStatus: Int32, CaseIterable {
             case .unfinishedJournal: self = .unfinishedJournal
             case .nothingToResume: self = .usage
             case .hiveChanged: self = .unsafeState
-            case .journalUnreadable, .journalDamaged, .backupMismatch: self = .ioError
+            case .journalUnreadable, .journalDamaged, .startsUnconfirmed, .backupMismatch: self = .ioError
             case .verificationFailed: self = .hiveError
             case .interrupted(let signal, _): self = ExitStatus(signal: signal)
             }

@@ -16,6 +16,7 @@ typedef struct wuscrub_identity {
     uint64_t size;
     uint64_t device;
     uint64_t inode;
+    uint64_t links;
     uint64_t mount_id;
     int has_mount_id;
 } wuscrub_identity;

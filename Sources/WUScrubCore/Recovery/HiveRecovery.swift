@@ -34,17 +34,23 @@ public enum HiveRecovery {
     /// too large to read becomes an unusable log that blocks recovery instead of being skipped.
     ///
     /// - Throws: `VolumeError` for a log that is not a regular file, `RecoveryError.ambiguousLog`.
+    ///
+    /// - Parameter limit: How many bytes the logs may hold together; a log that does not fit in
+    ///   what is left is not read.
     static func readLogs(forHive hiveName: String, in folder: VolumeDirectory, limit: Int,
                          shown: (String) -> String) throws -> [TransactionLog] {
         var logs: [TransactionLog] = []
+        var left = limit
         for name in try logNames(forHive: hiveName, among: try folder.names(), folder: folder.shown) {
             guard let file = try folder.file(name) else { continue }
             do {
-                logs.append(TransactionLog(path: shown(name), bytes: try file.readAll(limit: limit, what: "a transaction log")))
+                let bytes = try file.readAll(limit: left, what: "a transaction log")
+                left -= bytes.count
+                logs.append(TransactionLog(path: shown(name), bytes: bytes))
             } catch {
-                guard case .tooLarge(_, let size, let limit, _) = error else { throw error }
+                guard case .tooLarge(_, let size, _, _) = error else { throw error }
                 logs.append(TransactionLog(path: shown(name), size: Int(clamping: size),
-                                           unreadable: "it is too large: \(size) bytes, more than the \(limit) wuscrub reads as a log, so its entries cannot be checked"))
+                                           unreadable: "it is too large: \(size) bytes, and a hive's logs may hold \(limit) bytes together in wuscrub, so its entries cannot be checked"))
             }
         }
         return logs
@@ -79,13 +85,20 @@ public enum HiveRecovery {
             return analysis
         }
         let hive = try file.readAll(limit: maximumReadSize, what: "a hive")
+        // Not a hive at all (no signature, or shorter than a base block): a hive error, not a
+        // dirty hive whose recovery is refused.
+        guard hive.count >= BaseBlock.size, hive[0..<4].elementsEqual("regf".utf8) else {
+            throw HiveError.invalidBaseBlock(path: path, reason: "no 'regf' signature or fewer than 4096 bytes: it is not a registry hive")
+        }
         // Messages name the logs beside the file as it was given.
         let logs = try readLogs(forHive: name, in: folder, limit: maximumReadSize) { slash == nil ? $0 : folderPath + "/" + $0 }
         return analyze(hivePath: path, hive: hive, logs: logs, discardUnreconciled: discardUnreconciled)
     }
 
-    /// The largest hive or log read into memory (1 GiB): far beyond any real one.
-    public static let maximumReadSize = 1 << 30
+    /// The largest hive read into memory, and the most its logs may hold together (256 MiB each):
+    /// far beyond any real SYSTEM hive (tens of MB), and small enough that a hive, its logs and the
+    /// copies a run makes fit in a rescue system's memory.
+    public static let maximumReadSize = 256 << 20
 
     /// Decides what recovery a hive needs and, when it is possible, performs it in memory.
     ///
@@ -185,7 +198,7 @@ public enum HiveRecovery {
             return
         }
         if let log = all.first(where: { $0.remnantScanIncomplete }) {
-            analysis.refuse("\(log.path) holds too many overlapping entries to check what lies beyond its chain")
+            analysis.refuse(log.unreadable.map { "\(log.path) cannot be read: \($0)" } ?? "\(log.path) holds too many overlapping entries to check what lies beyond its chain")
             return
         }
         // Nothing any log holds may come after `last` (§4.1): a hash-valid entry anywhere, in any
@@ -291,7 +304,7 @@ public enum HiveRecovery {
             return
         }
         if let other = all.first(where: { $0.remnantScanIncomplete }) {
-            analysis.refuse("\(other.path) holds too many overlapping entries to check what it holds")
+            analysis.refuse(other.unreadable.map { "\(other.path) cannot be read: \($0)" } ?? "\(other.path) holds too many overlapping entries to check what it holds")
             return
         }
         // New-format entries not older than the primary (in any log, whatever its base block)
@@ -343,7 +356,7 @@ public enum HiveRecovery {
     static func discard(primary: BaseBlock, hive: [UInt8], logs: [TransactionLog], into analysis: inout RecoveryAnalysis) {
         guard primary.isChecksumValid, primary.fileType == 0, hive.count >= BaseBlock.size + Int(primary.hiveBinsSize) else { return }
         if let log = logs.first(where: { $0.remnantScanIncomplete }) {
-            analysis.refuse("\(log.path) holds too many overlapping entries to find every sequence number in it, so not even discarding can choose one above them all")
+            analysis.refuse((log.unreadable.map { "\(log.path) cannot be read: \($0)" } ?? "\(log.path) holds too many overlapping entries to find every sequence number in it") + ", so not even discarding can choose a sequence number above them all")
             return
         }
         let highest = Serial.highest(logs.flatMap(sequences(in:)), above: primary.primarySequence)!

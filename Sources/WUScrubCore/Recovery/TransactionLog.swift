@@ -55,6 +55,8 @@ public struct TransactionLog: Sendable {
     /// The scan for hash-valid entries stopped at its work bound (a crafted file with an entry
     /// header at every boundary); what lies beyond is then unknown.
     public let remnantScanIncomplete: Bool
+    /// Why the file could not be read at all (too large), so that its entries are unknown; nil for a log that was read.
+    public var unreadable: String? = nil
     /// Old format: indices of the dirty 512-byte pages of the hive bins, in bitmap order.
     public let dirtyPages: [Int]
     /// Old format: where the packed dirty pages start in the file.
@@ -130,6 +132,7 @@ public struct TransactionLog: Sendable {
         remnantScanIncomplete = true
         dirtyPages = []
         pagesStart = 0
+        unreadable = problem
     }
 
     /// The bytes of one page of an entry.
@@ -237,14 +240,14 @@ public struct TransactionLog: Sendable {
     }
 
     /// The sequence numbers of the hash-valid entries at the 512-byte boundaries after the base block
-    /// (in file order), and whether the scan gave up: it hashes at most 4 × the file size plus 1 MiB,
+    /// (in file order), and whether the scan gave up: it hashes at most 2 × the file size plus 1 MiB,
     /// so a crafted file cannot make it quadratic. Only a header whose size fits in the file is
     /// charged to that budget (any other is rejected before hashing), so one stray header with a
     /// huge size cannot end the scan early.
     static func hashValidSequences(_ bytes: [UInt8]) -> ([UInt32], Bool) {
         var sequences: [UInt32] = []
         var offset = 512
-        var budget = 4 * bytes.count + (1 << 20)
+        var budget = 2 * bytes.count + (1 << 20)
         while offset + 40 <= bytes.count {
             guard bytes[offset] == UInt8(ascii: "H"), bytes[offset..<offset + 4].elementsEqual("HvLE".utf8) else {
                 offset += 512

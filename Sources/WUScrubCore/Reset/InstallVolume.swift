@@ -30,6 +30,9 @@ final class InstallVolume: @unchecked Sendable {
 
     private var cachedConfig: VolumeDirectory?
 
+    /// The original start values once confirmed against the backup (`Resetter.confirmedStarts`).
+    var confirmedStarts: [ServiceStart]?
+
     /// The folder holding the hive and its logs.
     func configDirectory() throws(VolumeError) -> VolumeDirectory {
         if let cachedConfig { return cachedConfig }
@@ -59,15 +62,20 @@ final class InstallVolume: @unchecked Sendable {
     }
 
     /// Refuses transaction logs of the hive (`SYSTEM.LOG`, `.LOG1`, `.LOG2`, any case) that are
-    /// not regular files: Windows writes them as files, and a device node, FIFO or link there is
-    /// reported before anything is done, whether or not the hive needs its logs.
+    /// not regular files with one name on ROOT's mount: Windows writes them as files, and a device
+    /// node, FIFO, link or mount there is reported before anything is done, whether or not the hive
+    /// needs its logs. (Each is opened read-only with every check, and closed again.)
     func checkHiveLogs() throws {
         let folder = try configDirectory()
         for name in try HiveRecovery.logNames(forHive: hiveName, among: try folder.names(), folder: folder.shown) {
-            if let found = try folder.entry(name), found.kind != .regularFile {
-                throw VolumeError.wrongKind(path: folder.display(name), found: found.kind, expected: .regularFile)
-            }
+            _ = try folder.file(name)
         }
+    }
+
+    /// Refuses an entry that is not a regular file with one name (what `VolumeDirectory.file` opens).
+    static func checkFile(_ found: FileIdentity, path: String) throws(VolumeError) {
+        guard found.kind == .regularFile else { throw .wrongKind(path: path, found: found.kind, expected: .regularFile) }
+        guard found.links <= 1 else { throw .hardLinked(path: path, links: found.links) }
     }
 
     /// wuscrub's state folder (`<Windows>/Logs/wuscrub`), or nil when it does not exist yet.
@@ -86,19 +94,17 @@ final class InstallVolume: @unchecked Sendable {
     }
 
     /// Refuses a state folder whose own files are not what wuscrub writes there: `journal.json`,
-    /// `wuscrub.log` and `lock` must be regular files and `backup` a folder, where they exist.
+    /// `wuscrub.log` and `lock` must be regular files with one name and `backup` a folder, all on
+    /// ROOT's mount, where they exist.
     ///
     /// Checked before a run writes anything, so that a device node or FIFO planted there is
     /// reported with nothing changed.
     func checkStateFolder() throws(VolumeError) {
         guard let state = try stateDirectory() else { return }
+        // Opened with every check (kind, one name, same file, ROOT's mount), then closed at once.
         for name in [InstallVolume.journalName, InstallVolume.logName, InstallVolume.lockName] {
-            if let found = try state.entry(name), found.kind != .regularFile {
-                throw .wrongKind(path: state.display(name), found: found.kind, expected: .regularFile)
-            }
+            _ = try state.file(name)
         }
-        if let found = try state.entry(InstallVolume.backupFolderName), found.kind != .directory {
-            throw .wrongKind(path: state.display(InstallVolume.backupFolderName), found: found.kind, expected: .directory)
-        }
+        _ = try state.subdirectory(InstallVolume.backupFolderName)
     }
 }

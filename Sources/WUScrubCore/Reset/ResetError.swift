@@ -8,6 +8,8 @@ public enum ResetError: Error, Sendable, Equatable, CustomStringConvertible {
     case journalUnreadable(path: String, detail: String)
     /// The journal parses but fails validation: it was not written by wuscrub as it is.
     case journalDamaged(path: String, reason: String)
+    /// The journal says the service was disabled before the run, and no usable backup confirms it.
+    case startsUnconfirmed(path: String, detail: String)
     /// A signal stopped the run before the service was disabled: the hive is as it was (or as
     /// recovered from its logs), and the journal is closed as interrupted.
     case interrupted(signal: Int32, phase: Journal.Phase)
@@ -28,6 +30,8 @@ public enum ResetError: Error, Sendable, Equatable, CustomStringConvertible {
             return "cannot read the wuscrub journal '\(path)': it is damaged or not a wuscrub journal (\(clause(detail))). wuscrub will not resume, roll back or start a run from it; nothing was changed. Inspect it by hand; the backup of the original SYSTEM hive is in the backup folder next to it."
         case let .journalDamaged(path, reason):
             return "the wuscrub journal '\(path)' is damaged or was not written by wuscrub: \(clause(reason)). wuscrub will not resume, roll back or start a run from it; nothing was changed. Run 'wuscrub status' to see the service's start mode: if it is 4 (disabled) and a run of yours was interrupted, the newest SYSTEM-* file in the backup folder beside the journal is the original hive. Then move the journal aside (mv journal.json journal.json.damaged) and run wuscrub again."
+        case let .startsUnconfirmed(path, detail):
+            return "cannot confirm the service's original start mode: the journal '\(path)' says Start was 4 (disabled) before the run, and the backup that would show it cannot be used (\(clause(detail))). Nothing more was changed; the journal stays open. If Windows Update was disabled before the run, that is its original state; otherwise set it back by hand (Start=2 automatic, 3 manual) or restore the hive from another backup."
         case let .interrupted(signal, phase):
             return "interrupted by \(ResetError.signalName(signal)) in phase '\(phase.rawValue)', before the service was disabled: the Windows installation was not changed (the run's journal is closed as interrupted). Run 'wuscrub reset' again to repair it."
         case let .hiveChanged(path, detail):

@@ -16,9 +16,7 @@ extension Resetter {
         let name = try backupName(journal)
         for part in BackupName.Part.allCases {
             let own = name.with(part).name
-            if let found = try folder.entry(own), found.kind != .regularFile {
-                throw VolumeError.wrongKind(path: folder.display(own), found: found.kind, expected: .regularFile)
-            }
+            if let found = try folder.entry(own) { try InstallVolume.checkFile(found, path: folder.display(own)) }
         }
     }
 
@@ -84,7 +82,8 @@ extension Resetter {
             guard let names = try? folder.names() else { continue }
             for name in names where FileIO.isTemporaryName(name, for: original) {
                 guard (try? folder.entry(name))??.kind == .regularFile, (try? folder.remove(name)) != nil else { continue }
-                try? store.appendLog("removed a temporary file left by an interrupted run: \(folder.display(name))", in: volume)
+                try? store.appendLog("removed a temporary file left by an interrupted run: " +
+                                     PurgeFailure.displayPath(Array(folder.display(name).utf8)), in: volume)
             }
         }
     }

@@ -143,6 +143,7 @@ extension Resetter {
         if current == journal.disabledHiveSHA256 {
             do {
                 let original = try restoreSource(journal, volume: volume)
+                _ = try confirmedStarts(journal, volume: volume, backup: original)
                 try replaceHive(with: original, volume: volume)
                 try checkpoint(.afterRestore)
                 try store.appendLog("run \(journal.runID.prefix(8)): hive bytes put back from \(journal.restoreSourcePath)", in: volume)
@@ -151,7 +152,7 @@ extension Resetter {
                 notes.append("the backup '\(journal.restoreSourcePath)' could not be used (\(reason.detail)): the original start values were set with hivex instead")
             }
         }
-        let sets = journal.originalStarts.map { (controlSet: $0.controlSet, start: $0.start) }
+        let sets = try confirmedStarts(journal, volume: volume).map { (controlSet: $0.controlSet, start: $0.start) }
         let present = try readStarts(bytes, checkEditable: false)
         if present.map(\.start) == sets.map(\.start) { return false }
         let restored = try HiveAccess.setStart(sets, in: bytes, path: install.systemHive)
@@ -160,6 +161,37 @@ extension Resetter {
         try store.appendLog("run \(journal.runID.prefix(8)): original start values set with hivex (" +
                             (notes.last ?? "the hive had changed since the disable step") + ")", in: volume)
         return false
+    }
+
+    /// The start values the run puts back and checks, confirmed rather than taken from the journal
+    /// on its word: read from the hash-checked backup when it is usable (a journal whose values
+    /// differ from it is damaged). Without a usable backup the journal's values are used only if
+    /// none of them is 4: a run must never close its journal on a disabled service unless the
+    /// hive it started from shows that the service was disabled before.
+    ///
+    /// - Parameter backup: The backup's bytes when the caller has read them already.
+    /// - Throws: `ResetError.journalDamaged`, `.startsUnconfirmed`.
+    func confirmedStarts(_ journal: Journal, volume: InstallVolume, backup: [UInt8]? = nil) throws -> [ServiceStart] {
+        if let cached = volume.confirmedStarts { return cached }
+        let recorded = journal.originalStarts
+        let source: [UInt8]
+        do {
+            source = try backup ?? restoreSource(journal, volume: volume)
+        } catch let reason as BackupUnusable {
+            guard !recorded.contains(where: { $0.start == ServiceStart.disabled }) else {
+                throw ResetError.startsUnconfirmed(path: journalPath, detail: reason.detail)
+            }
+            volume.confirmedStarts = recorded
+            return recorded
+        }
+        let found = try readStarts(source, checkEditable: false)
+        func pairs(_ starts: [ServiceStart]) -> [String] { starts.map { "\($0.controlSet.lowercased())=\($0.start)" } }
+        guard pairs(found) == pairs(recorded) else {
+            throw ResetError.journalDamaged(path: journalPath, reason: "its original start values (" + pairs(recorded).joined(separator: ", ") +
+                                            ") are not those of the backed-up hive (" + pairs(found).joined(separator: ", ") + ")")
+        }
+        volume.confirmedStarts = found
+        return found
     }
 
     /// Why a backup cannot be put back.
@@ -205,7 +237,7 @@ extension Resetter {
             throw ResetError.verificationFailed(path: install.systemHive, detail: "its sequence number \(status.primarySequence) is not above \(floor), the last in its logs")
         }
         let starts = try readStarts(bytes, checkEditable: false)
-        let expected = journal.originalStarts.map { (controlSet: $0.controlSet, start: $0.start) }
+        let expected = try confirmedStarts(journal, volume: volume).map { (controlSet: $0.controlSet, start: $0.start) }
         guard starts.map(\.controlSet) == expected.map(\.controlSet), starts.map(\.start) == expected.map(\.start) else {
             throw ResetError.verificationFailed(path: install.systemHive, detail: "Start values are " +
                 starts.map { "\($0.controlSet)=\($0.start)" }.joined(separator: ", ") + ", expected " +

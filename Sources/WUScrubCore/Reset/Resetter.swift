@@ -144,8 +144,9 @@ public struct Resetter: Sendable {
     /// Walks one purge folder (counting only, with `dryRun`); a folder that cannot be opened
     /// becomes a report with one failure, so the run goes on to restore the service.
     func purgeReport(_ folder: String, dryRun: Bool = false, removalLimit: Int? = nil) -> PurgeReport {
+        // A signal stops a counting walk too (the preflight's), so that it is answered at once.
         let stop = stopRequested
-        let shouldStop: (@Sendable () -> Bool)? = dryRun ? nil : { @Sendable in stop() != nil }
+        let shouldStop: @Sendable () -> Bool = { stop() != nil }
         do {
             return try Purger(dryRun: dryRun, removalLimit: removalLimit, shouldStop: shouldStop)
                 .purgeContents(under: install.root, components: folder.split(separator: "/").map(String.init))
@@ -212,6 +213,8 @@ public struct Resetter: Sendable {
         defer { lock.release() }
         var journal = try openJournal(volume)
         try checkOwnBackups(journal, volume: volume)
+        // The values the run will put back, confirmed against its backup before anything changes.
+        if journal.phase > .recover { _ = try confirmedStarts(journal, volume: volume) }
         removeStaleTemporaryFiles(volume)
         try store.appendLog("resuming run \(journal.runID.prefix(8)) at phase \(journal.phase.rawValue)", in: volume)
         return try proceed(&journal, from: journal.phase, volume: volume, prepared: nil)
@@ -227,6 +230,8 @@ public struct Resetter: Sendable {
         defer { lock.release() }
         var journal = try openJournal(volume)
         try checkOwnBackups(journal, volume: volume)
+        // The values the run will put back, confirmed against its backup before anything changes.
+        if journal.phase > .recover { _ = try confirmedStarts(journal, volume: volume) }
         removeStaleTemporaryFiles(volume)
         var notes: [String] = []
         var byteIdentical = false

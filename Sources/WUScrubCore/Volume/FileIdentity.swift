@@ -11,6 +11,8 @@ public struct FileIdentity: Sendable, Equatable {
     public var size: UInt64
     public var device: UInt64
     public var inode: UInt64
+    /// How many names the file has (hard links).
+    public var links: UInt64
     /// The mount id (Linux 5.8 and later), which tells a bind mount from the file system it shows.
     public var mountID: UInt64?
 
@@ -19,6 +21,7 @@ public struct FileIdentity: Sendable, Equatable {
         size = raw.size
         device = raw.device
         inode = raw.inode
+        links = raw.links
         mountID = raw.has_mount_id != 0 ? raw.mount_id : nil
     }
 

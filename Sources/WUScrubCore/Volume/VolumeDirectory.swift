@@ -10,7 +10,8 @@ import SystemPackage
 /// expected (a regular file or a folder) before it is opened with `openat(O_NOFOLLOW | O_NONBLOCK |
 /// O_CLOEXEC)` relative to its parent's descriptor; the opened descriptor is checked again (same
 /// file as inspected, on the root's device and mount). A device node, FIFO, socket or link is
-/// therefore never opened, and all later work uses the descriptor, never the path again.
+/// therefore never opened, nor is a file with several names (hard links, one of which could be
+/// outside ROOT); all later work uses the descriptor, never the path again.
 public final class VolumeDirectory: @unchecked Sendable {
     /// The folder's descriptor, owned by this object.
     public let descriptor: CInt
@@ -191,6 +192,8 @@ public final class VolumeDirectory: @unchecked Sendable {
         guard inspected.kind == .regularFile else {
             throw .wrongKind(path: display(name), found: inspected.kind, expected: .regularFile)
         }
+        // Another name of the same file may be outside ROOT: reading or appending would reach it.
+        guard inspected.links <= 1 else { throw .hardLinked(path: display(name), links: inspected.links) }
         let opened: CInt
         switch valueOrErrno({ openat(descriptor, name, access.flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC) }) {
         case .success(let value): opened = value

@@ -8,6 +8,8 @@ public enum VolumeError: Error, Sendable, Equatable, CustomStringConvertible {
     case wrongKind(path: String, found: EntryKind, expected: EntryKind)
     /// An entry belongs to another file system or mount than the mount root.
     case otherMount(path: String)
+    /// A file has other names (hard links) elsewhere on its file system, which could be outside ROOT.
+    case hardLinked(path: String, links: UInt64)
     /// An entry changed between the moment it was inspected and the moment it was opened.
     case replaced(path: String)
     /// A file is larger than wuscrub reads for what it is.
@@ -27,6 +29,8 @@ public enum VolumeError: Error, Sendable, Equatable, CustomStringConvertible {
             return "'\(path)' is \(found.withArticle), not \(expected.withArticle). wuscrub reads and writes only regular files and folders on the Windows volume (a device node or FIFO there could reach this machine's disks or hang the run); inspect it and remove it by hand (rm removes the entry, not what it points to), then run again."
         case let .otherMount(path):
             return "'\(path)' is on another file system or mount than the Windows partition (something is mounted over it); wuscrub never crosses into another file system. Unmount it, then run again."
+        case let .hardLinked(path, links):
+            return "'\(path)' has \(links) hard links: the same file has other names, perhaps outside the Windows partition's root, and wuscrub reads and writes only files whose one name it knows. Inspect it by hand (a copy made with cp has one name), then run again."
         case let .replaced(path):
             return "'\(path)' changed while wuscrub was opening it (another program is modifying the volume). Stop it, then run again."
         case let .tooLarge(path, size, limit, what):
@@ -42,7 +46,7 @@ public enum VolumeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// during the run) rather than a failed read or write.
     public var isUnsafeVolume: Bool {
         switch self {
-        case .wrongKind, .otherMount, .replaced, .invalidName: true
+        case .wrongKind, .otherMount, .hardLinked, .replaced, .invalidName: true
         case .tooLarge, .io: false
         }
     }
