@@ -70,7 +70,7 @@ extension WUScrub {
             let outcome = try resetter.run(plan)
             document.result = outcome
             if let signal = outcome.interruptedBy {
-                throw Interrupted(signal: signal, outcome: Interrupted.afterDisable(outcome, root: device == nil ? root : "MOUNTPOINT"))
+                throw Interrupted(signal: signal, outcome: Interrupted.afterDisable(outcome, root: device.map { "--device \($0)" } ?? root))
             }
             return outcome.purgeComplete ? .success : .purgeIncomplete
         }
