@@ -119,6 +119,19 @@ import WUScrubTestSupport
         #expect(file.path == "dir/a/b/new")
     }
 
+    @Test("a folder with more entries than any real one is not listed (memory stays bounded)")
+    func tooManyEntries() throws {
+        let scratch = try Scratch("volume-many")
+        defer { scratch.remove() }
+        for index in 0...VolumeDirectory.maximumNames {
+            let fd = open(scratch.sub("f\(index)"), O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
+            try #require(fd >= 0)
+            close(fd)
+        }
+        let folder = try VolumeDirectory.openRoot(scratch.path)
+        #expect(throws: VolumeError.tooManyEntries(path: scratch.path, limit: VolumeDirectory.maximumNames)) { _ = try folder.names() }
+    }
+
     @Test("a folder with something mounted over it is another mount: refused", .enabled(if: getuid() == 0, "needs root to mount"))
     func mountedFolder() throws {
         let kinds = try Kinds()

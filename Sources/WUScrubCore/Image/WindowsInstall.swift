@@ -126,6 +126,9 @@ public struct WindowsInstall: Sendable, Equatable, Codable {
     static func entries(of directory: VolumeDirectory) throws(ImageError) -> [String] {
         do { return try directory.names() } catch {
             if case .io(let failure) = error { throw .cannotList(path: failure.path, errno: failure.errno) }
+            if case .tooManyEntries(let path, let limit) = error {
+                throw .wrongType(path: path, expected: "a folder of a Windows installation", found: "a folder of more than \(limit) entries")
+            }
             throw .cannotList(path: directory.shown, errno: .ioError)
         }
     }

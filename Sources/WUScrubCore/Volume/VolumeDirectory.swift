@@ -79,9 +79,13 @@ public final class VolumeDirectory: @unchecked Sendable {
         }
     }
 
+    /// The most names `names()` lists: the folders wuscrub lists hold tens of entries.
+    public static let maximumNames = 100_000
+
     /// The names in this folder, skipping `.`, `..` and names that are not UTF-8.
     ///
-    /// - Throws: `VolumeError.io` when the folder cannot be read.
+    /// - Throws: `VolumeError.io` when the folder cannot be read, `.tooManyEntries` when it holds more
+    ///   than `maximumNames` entries (memory stays bounded whatever the volume holds).
     public func names() throws(VolumeError) -> [String] {
         let copy = valueOrErrno { fcntl(descriptor, F_DUPFD_CLOEXEC, 0) }
         guard case .success(let duplicate) = copy, let stream = fdopendir(duplicate) else {
@@ -100,7 +104,12 @@ public final class VolumeDirectory: @unchecked Sendable {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(validating: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
-            if let name, name != ".", name != ".." { names.append(name) }
+            if let name, name != ".", name != ".." {
+                guard names.count < VolumeDirectory.maximumNames else {
+                    throw .tooManyEntries(path: shown, limit: VolumeDirectory.maximumNames)
+                }
+                names.append(name)
+            }
         }
     }
 

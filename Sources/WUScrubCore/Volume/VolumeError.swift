@@ -14,6 +14,8 @@ public enum VolumeError: Error, Sendable, Equatable, CustomStringConvertible {
     case replaced(path: String)
     /// A file is larger than wuscrub reads for what it is.
     case tooLarge(path: String, size: UInt64, limit: Int, what: String)
+    /// A folder wuscrub lists holds more entries than any real one.
+    case tooManyEntries(path: String, limit: Int)
     /// A name that is not one plain path component.
     case invalidName(path: String)
     /// A system call failed.
@@ -35,6 +37,8 @@ public enum VolumeError: Error, Sendable, Equatable, CustomStringConvertible {
             return "'\(path)' changed while wuscrub was opening it (another program is modifying the volume). Stop it, then run again."
         case let .tooLarge(path, size, limit, what):
             return "'\(path)' is too large: it has \(size) bytes, more than the \(limit) bytes wuscrub reads for \(what); it is not what it should be. Inspect it by hand."
+        case let .tooManyEntries(path, limit):
+            return "'\(path)' holds more than \(limit) entries, far more than this folder holds on a real installation; wuscrub does not list it. Inspect it by hand."
         case let .invalidName(path):
             return "'\(path)' is not a plain file name."
         case let .io(error):
@@ -46,7 +50,7 @@ public enum VolumeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// during the run) rather than a failed read or write.
     public var isUnsafeVolume: Bool {
         switch self {
-        case .wrongKind, .otherMount, .hardLinked, .replaced, .invalidName: true
+        case .wrongKind, .otherMount, .hardLinked, .replaced, .invalidName, .tooManyEntries: true
         case .tooLarge, .io: false
         }
     }
