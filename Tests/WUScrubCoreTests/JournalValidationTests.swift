@@ -60,7 +60,6 @@ import Testing
         ("control set path", { $0.originalStarts = [ServiceStart(controlSet: "../x", start: 3, delayedAutostart: false)] }),
         ("control set twice", { $0.originalStarts = Array(repeating: ServiceStart(controlSet: "ControlSet001", start: 3, delayedAutostart: false), count: 2) }),
         ("created folder elsewhere", { $0.createdFolders = ["Windows/System32"] }),
-        ("updated before started", { $0.updatedAt = Date(timeIntervalSince1970: 0) }),
         ("disabled hash in phase journal", { $0.phase = .journal; $0.purge = nil }),
         ("purge results in phase disable", { $0.phase = .disable }),
         ("phase purge without disabled hash", { $0.phase = .purge; $0.disabledHiveSHA256 = nil; $0.purge = nil }),

@@ -22,7 +22,6 @@ extension Journal {
         }
         guard toolVersion.utf8.count <= 64 else { throw damaged("its toolVersion is not a version") }
         guard Journal.isRunID(runID) else { throw damaged("its runID '\(runID.prefix(64))' is not a run id") }
-        guard startedAt <= updatedAt else { throw damaged("it was updated before it was started") }
         guard hivePath == install.systemHive else {
             throw damaged("it is for hive '\(hivePath.prefix(200))', not '\(install.systemHive)'")
         }
