@@ -2,7 +2,9 @@
 import Glibc
 #endif
 
-/// Replaces a hive file with an edited copy, never in place.
+/// Replaces a hive file with an edited copy, never in place, with the in-process `Hive`: for
+/// trusted files only (fixtures, tests). A reset edits the volume's hive in the sandboxed hivex
+/// child (`HiveSandbox`) and writes it through the volume layer (`Resetter.replaceHive`).
 ///
 /// The steps: open the hive with hivex, apply the edit in memory, commit to a temporary file in
 /// the hive's own directory, fix its checksum, validate its structure, reopen it with hivex and

@@ -8,7 +8,9 @@ import Crypto
 import Foundation
 import SystemPackage
 
-/// Small, careful file operations shared by the hive and reset layers.
+/// Small, careful file operations on paths of the host: fixture generation, tests, the file
+/// `hive recover -o OUT` writes, private scratch copies. Never for the Windows volume, which is
+/// reached only through `VolumeDirectory` (README, "Threat model").
 ///
 /// Every function reports failures as `FileIOError`, which names the path and the `Errno`.
 public enum FileIO {
