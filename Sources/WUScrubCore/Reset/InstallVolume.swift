@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The files of one Windows installation, reached through the volume layer from one opened mount
 /// root: the SYSTEM hive and its folder, and wuscrub's own state folder (docs: README, "Threat model").
 ///
@@ -52,9 +56,29 @@ final class InstallVolume: @unchecked Sendable {
     }
 
     /// The SYSTEM hive's bytes, bounded by `maximumHiveBytes`.
-    func readHive() throws(VolumeError) -> [UInt8] {
-        try hive().readAll(limit: InstallVolume.maximumHiveBytes, what: "a SYSTEM hive")
+    ///
+    /// - Throws: `VolumeError`; `HiveError.invalidBaseBlock` for a file that does not start like a
+    ///   hive (checked on its first bytes, before the rest is read).
+    func readHive() throws -> [UInt8] {
+        let file = try hive()
+        let head = try file.read(count: 4)
+        guard file.size >= UInt64(BaseBlock.size), head.elementsEqual("regf".utf8) else {
+            throw HiveError.invalidBaseBlock(path: install.systemHive, reason: "no 'regf' signature or fewer than 4096 bytes")
+        }
+        try file.checkSize(limit: InstallVolume.maximumHiveBytes, what: "a SYSTEM hive")
+        // A run holds a few copies of the hive at once (as read, recovered, edited, the child's
+        // answer): make sure they fit before starting, so that an address-space limit is a clear
+        // refusal, never an abort half-way.
+        let needed = Int(file.size) * InstallVolume.hiveCopies + (64 << 20)
+        guard let allocation = malloc(needed) else {
+            throw VolumeError.io(FileIOError(operation: "set aside \(needed) bytes of memory to work on", path: install.systemHive, errno: .noMemory))
+        }
+        free(allocation)
+        return try file.readAll(limit: InstallVolume.maximumHiveBytes, what: "a SYSTEM hive")
     }
+
+    /// How many copies of the hive a run may hold at once.
+    static let hiveCopies = 4
 
     /// The SYSTEM hive's SHA-256, streamed.
     func hiveSHA256() throws(VolumeError) -> String {

@@ -10,7 +10,7 @@ extension Resetter {
     func readHive(_ volume: InstallVolume) throws -> [UInt8] {
         do {
             return try volume.readHive()
-        } catch .tooLarge(_, let size, let limit, _) {
+        } catch VolumeError.tooLarge(_, let size, let limit, _) {
             throw HiveError.tooLarge(path: install.systemHive, size: size, limit: limit)
         }
     }

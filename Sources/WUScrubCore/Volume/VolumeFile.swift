@@ -44,6 +44,12 @@ public final class VolumeFile: @unchecked Sendable {
     public func readAll(limit: Int, what: String) throws(VolumeError) -> [UInt8] {
         try checkSize(limit: limit, what: what)
         let expected = Int(size)
+        // Under an address-space limit an array that cannot be allocated would abort the process:
+        // ask malloc first, which answers with nil instead.
+        guard let allocation = malloc(max(expected, 1)) else {
+            throw .io(FileIOError(operation: "allocate \(expected) bytes to read", path: path, errno: .noMemory))
+        }
+        free(allocation)
         var bytes = [UInt8](repeating: 0, count: expected)
         var offset = 0
         while offset < expected {
