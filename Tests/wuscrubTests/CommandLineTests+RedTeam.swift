@@ -102,4 +102,22 @@ extension CommandLineTests {
         #expect(result.stderr.contains("SYSTEM.LOG2") && result.stderr.contains("too large"), "\(result.stderr)")
         #expect(tree.snapshot() == before)
     }
+
+    @Test("a hive too large for the memory an address-space limit leaves is a clear refusal before anything changes, never an abort")
+    func hiveTooLargeForMemory() throws {
+        let scratch = try Scratch("e2e-memory")
+        defer { scratch.remove() }
+        let tree = try Installation("win10", in: scratch)
+        // A real base block followed by 200 MiB of hole: within the size limit, not within 512 MiB of address space.
+        #expect(truncate(tree.path(tree.hive), 200 << 20) == 0)
+        let before = tree.snapshot()
+        for arguments in [["reset", "--yes", tree.root], ["status", tree.root]] {
+            let result = try Shell.capture("/usr/bin/prlimit", ["--as=\(512 << 20)", "--", Repository.binary] + arguments)
+            #expect(![134, 139, 132].contains(result.status), "\(arguments): \(result.stderr)")
+            #expect(result.stdout.contains("Cannot allocate memory") || result.stderr.contains("Cannot allocate memory"),
+                    "\(arguments): \(result.stdout)\(result.stderr)")
+            if arguments[0] == "reset" { #expect(result.status == Exit.ioError.rawValue, "\(result.stderr)") }
+        }
+        #expect(tree.snapshot() == before, "nothing changed")
+    }
 }
