@@ -61,11 +61,11 @@ final class InstallVolume: @unchecked Sendable {
     ///   hive (checked on its first bytes, before the rest is read).
     func readHive() throws -> [UInt8] {
         let file = try hive()
+        try file.checkSize(limit: InstallVolume.maximumHiveBytes, what: "a SYSTEM hive")
         let head = try file.read(count: 4)
         guard file.size >= UInt64(BaseBlock.size), head.elementsEqual("regf".utf8) else {
             throw HiveError.invalidBaseBlock(path: install.systemHive, reason: "no 'regf' signature or fewer than 4096 bytes")
         }
-        try file.checkSize(limit: InstallVolume.maximumHiveBytes, what: "a SYSTEM hive")
         // A run holds a few copies of the hive at once (as read, recovered, edited, the child's
         // answer): make sure they fit before starting, so that an address-space limit is a clear
         // refusal, never an abort half-way.
