@@ -25,18 +25,18 @@ enum ExitStatus: Int32, CaseIterable {
         case .success: "success: the reset finished (or status/dry-run completed)"
         case .cancelled: "cancelled: confirmation declined, or no terminal to ask and no --yes"
         case .notWindows: "ROOT is not a Windows installation"
-        case .unsafeState: "unsafe state refused (hibernated / Fast Startup volume, read-only mount, link or case-ambiguous name on the way, hive changed outside wuscrub)"
+        case .unsafeState: "unsafe state refused (an entry on the volume that is not what it should be: link, device node, FIFO, socket, hard link, another mount; hibernated / Fast Startup volume, read-only mount, case-ambiguous name, hive changed outside wuscrub)"
         case .dirtyHive: "the SYSTEM hive is dirty and its transaction logs cannot be replayed safely: refused"
         case .hiveError: "the SYSTEM hive is invalid, truncated, or lacks what wuscrub needs"
         case .purgeIncomplete: "the purge left some entries (listed); the service start mode was restored"
         case .unfinishedJournal: "an earlier run is unfinished: use resume or rollback"
-        case .ioError: "a file could not be read or written (journal, backup, hive), or reset --device could not unmount the device (it says where it is still mounted)"
+        case .ioError: "a file could not be read or written (journal, backup, hive), the journal is damaged, or reset --device could not unmount the device (it says where it is still mounted)"
         case .locked: "another wuscrub is working on this installation (nothing was changed)"
         case .usage: "usage error (bad arguments, or nothing to resume/roll back)"
         case .internalError: "internal error"
-        case .hangUp: "reset --device stopped by SIGHUP (see 130)"
-        case .interrupted: "reset --device stopped by SIGINT (Ctrl-C): it stopped at a safe point and unmounted the device; an unfinished run is resumable (the message says how)"
-        case .terminated: "reset --device stopped by SIGTERM (see 130)"
+        case .hangUp: "stopped by SIGHUP (see 130)"
+        case .interrupted: "reset or resume stopped by SIGINT (Ctrl-C) at a safe point: before the service was disabled, nothing changed; after, the purge stopped and the start mode was restored first; the journal is closed as interrupted (run reset again to finish); --device unmounts"
+        case .terminated: "stopped by SIGTERM (see 130)"
         }
     }
 

@@ -96,12 +96,6 @@ final class InstallVolume: @unchecked Sendable {
         }
     }
 
-    /// Refuses an entry that is not a regular file with one name (what `VolumeDirectory.file` opens).
-    static func checkFile(_ found: FileIdentity, path: String) throws(VolumeError) {
-        guard found.kind == .regularFile else { throw .wrongKind(path: path, found: found.kind, expected: .regularFile) }
-        guard found.links <= 1 else { throw .hardLinked(path: path, links: found.links) }
-    }
-
     /// wuscrub's state folder (`<Windows>/Logs/wuscrub`), or nil when it does not exist yet.
     func stateDirectory() throws(VolumeError) -> VolumeDirectory? {
         try root.directory(at: install.stateDirectory)

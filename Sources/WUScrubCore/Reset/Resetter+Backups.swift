@@ -16,7 +16,7 @@ extension Resetter {
         let name = try backupName(journal)
         for part in BackupName.Part.allCases {
             let own = name.with(part).name
-            if let found = try folder.entry(own) { try InstallVolume.checkFile(found, path: folder.display(own)) }
+            _ = try folder.file(own)  // opened with every check, closed at once
         }
     }
 

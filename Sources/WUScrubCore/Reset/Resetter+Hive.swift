@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// Reading, preparing and replacing the SYSTEM hive: bytes are read through the volume layer with
-/// a size bound, parsed by hivex only in `HiveAccess`, and written back only as a new file renamed
+/// a size bound, parsed by hivex only in its sandbox (`HiveSandbox`), and written back only as a new file renamed
 /// over the hive (never in place).
 extension Resetter {
     /// The SYSTEM hive's bytes; a file too large to be a hive is a hive error.
@@ -39,7 +39,7 @@ extension Resetter {
     /// one in the logs; checked (sequence, service readable).
     func commitRecovered(_ analysis: RecoveryAnalysis) throws -> [UInt8] {
         let floor = analysis.finalSequence ?? 0
-        let committed = try HiveAccess.setStart([], in: analysis.recovered!, path: install.systemHive)
+        let committed = try HiveSandbox.setStart([], hive: analysis.recovered!, path: install.systemHive)
         guard let block = BaseBlock(committed[0..<512]), Serial.isAfter(block.primarySequence, floor) else {
             throw HiveError.verificationFailed(path: install.systemHive, detail: "its sequence number is not above \(floor), the last in the logs")
         }
@@ -49,13 +49,13 @@ extension Resetter {
 
     /// The `wuauserv` start modes of a hive's bytes.
     func readStarts(_ bytes: [UInt8], checkEditable: Bool) throws -> [ServiceStart] {
-        try HiveAccess.readService(bytes, path: install.systemHive, checkEditable: checkEditable).starts.get()
+        try HiveSandbox.readService(hive: bytes, path: install.systemHive, checkEditable: checkEditable).starts.get()
     }
 
     /// The hive with `Start` = 4 in every chosen control set, read back and checked.
     func disabledHive(from source: [UInt8], starts: [ServiceStart]) throws -> [UInt8] {
         let sets = starts.map { (controlSet: $0.controlSet, start: ServiceStart.disabled) }
-        let disabled = try HiveAccess.setStart(sets, in: source, path: install.systemHive)
+        let disabled = try HiveSandbox.setStart(sets, hive: source, path: install.systemHive)
         try checkStarts(disabled, expected: sets)
         return disabled
     }

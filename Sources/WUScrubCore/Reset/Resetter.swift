@@ -7,7 +7,7 @@ import Foundation
 ///
 /// Every phase change is written to the journal first, so an interrupted run can be resumed
 /// (each step is idempotent) or rolled back. Every file is reached through the volume layer
-/// (`InstallVolume`), every hivex call runs on bytes already read (`HiveAccess`), and the hives a
+/// (`InstallVolume`), every hivex call runs in a sandbox on bytes already read (`HiveSandbox`), and the hives a
 /// run writes are computed and validated in the preflight. The library never prints; callers
 /// render the results.
 public struct Resetter: Sendable {

@@ -29,7 +29,7 @@ public struct StatusReport: Sendable, Equatable, Codable {
     public var leftAlone: [String] = []
 
     /// Inspects an installation without writing anything. Every file is reached through the volume
-    /// layer, every hivex call runs on bytes already read; each part's problem is reported in its
+    /// layer, every hivex call runs in its sandbox on bytes already read; each part's problem is reported in its
     /// own field, never thrown.
     public init(install: WindowsInstall) {
         let resetter = Resetter(install: install, toolVersion: "")
@@ -90,10 +90,10 @@ public struct StatusReport: Sendable, Equatable, Codable {
     /// a `Start` wuscrub cannot use must not hide that Fast Startup is on.
     private static func readService(_ bytes: [UInt8], path: String) -> (starts: [ServiceStart]?, error: String?, hiberboot: UInt32?) {
         do {
-            let reading = try HiveAccess.readService(bytes, path: path, checkEditable: false)
+            let reading = try HiveSandbox.readService(hive: bytes, path: path, checkEditable: false)
             switch reading.starts {
-            case .success(let starts): return (starts, nil, reading.hiberboot)
-            case .failure(let error): return (nil, "\(error)", reading.hiberboot)
+            case .success(let starts): return (starts, nil, reading.hiberbootEnabled)
+            case .failure(let error): return (nil, "\(error)", reading.hiberbootEnabled)
             }
         } catch {
             return (nil, "\(error)", nil)

@@ -166,8 +166,7 @@ public enum FileIO {
 
     /// A unique, hidden temporary name in the same directory as `path`.
     public static func temporaryName(beside path: String) -> String {
-        let name = path.split(separator: "/").last.map(String.init) ?? "file"
-        return parent(of: path) + "/.\(name).wuscrub-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
+        parent(of: path) + "/" + temporaryName(for: path.split(separator: "/").last.map(String.init) ?? "file")
     }
 
     /// Writes bytes to a new private file (mode 0600) in the system's temporary folder, never on
@@ -300,13 +299,19 @@ extension FileIO {
         let size = lgetxattr(path, name, nil, 0)
         if size < 0 {
             let code = Errno(rawValue: errno)
-            if code == .noData || code == .notSupported || code == Errno(rawValue: EOPNOTSUPP) { return nil }
+            if isAbsentAttribute(code) { return nil }
             throw FileIOError(operation: "read the \(name) attribute of", path: path, errno: code)
         }
         var value = [UInt8](repeating: 0, count: size)
         let read = value.withUnsafeMutableBytes { lgetxattr(path, name, $0.baseAddress, $0.count) }
         guard read >= 0 else { throw FileIOError(operation: "read the \(name) attribute of", path: path, errno: Errno(rawValue: errno)) }
         return Array(value[0..<read])
+    }
+
+    /// Whether an extended-attribute call failed only because the file has no such attribute (or
+    /// the file system keeps none).
+    static func isAbsentAttribute(_ code: Errno) -> Bool {
+        code == .noData || code == .notSupported || code == Errno(rawValue: EOPNOTSUPP)
     }
 
     /// Lists the names in a directory (skipping `.`, `..` and names that are not UTF-8).

@@ -228,7 +228,7 @@ public final class VolumeDirectory: @unchecked Sendable {
     /// - Throws: `VolumeError.io` (`EEXIST` when the name exists), `.otherMount`.
     public func createFile(_ name: String, mode: mode_t = 0o644, append: Bool = false) throws(VolumeError) -> VolumeFile {
         try checkName(name)
-        let flags = (append ? O_WRONLY | O_APPEND : O_RDWR) | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC
+        let flags = (append ? O_WRONLY | O_APPEND : O_RDWR) | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC
         let opened: CInt
         switch valueOrErrno({ openat(descriptor, name, flags, mode) }) {
         case .success(let value): opened = value

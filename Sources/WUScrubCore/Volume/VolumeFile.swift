@@ -158,7 +158,7 @@ public final class VolumeFile: @unchecked Sendable {
         let read = value.withUnsafeMutableBytes { fgetxattr(descriptor, name, $0.baseAddress, $0.count) }
         if read < 0 {
             let code = Errno(rawValue: Glibc.errno)
-            if code == .noData || code == .notSupported || code == Errno(rawValue: EOPNOTSUPP) { return nil }
+            if FileIO.isAbsentAttribute(code) { return nil }
             throw .io(FileIOError(operation: "read the \(name) attribute of", path: path, errno: code))
         }
         return Array(value[0..<read])
