@@ -1,9 +1,19 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// The layers, each a target so that the compiler enforces them (docs/architecture.md §2):
+//   RegistryFormat  pure registry format code: no I/O, no hivex
+//   VolumeAccess    the only way to touch the untrusted volume, and host-file I/O
+//   WUScrubCore     hivex and its sandbox, the install, the purge, the reset state machine
+//   wuscrub         argument parsing, the error → exit code mapping, rendering
+//
+// WUSCRUB_TEST_HOOKS (debug builds only, which `make test` and the test targets use) compiles in
+// the fault-injection hook and the sandbox's test switches; a release build has neither
+// (docs/testing.md §5).
+let testHooks: [SwiftSetting] = [.define("WUSCRUB_TEST_HOOKS", .when(configuration: .debug))]
+
 let package = Package(
     name: "wuscrub",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "wuscrub", targets: ["wuscrub"]),
         .library(name: "WUScrubCore", targets: ["WUScrubCore"]),
@@ -26,23 +36,33 @@ let package = Package(
             cSettings: [.define("WUSCRUB_TEST_HOOKS", .when(configuration: .debug))],
             linkerSettings: [.linkedLibrary("seccomp")]
         ),
+        .target(name: "RegistryFormat"),
+        .target(
+            name: "VolumeAccess",
+            dependencies: [
+                "CPosixShims",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
         .target(
             name: "WUScrubCore",
             dependencies: [
+                "RegistryFormat",
+                "VolumeAccess",
                 "CHivex",
-                "CPosixShims",
                 "CSandbox",
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
-            swiftSettings: [.define("WUSCRUB_TEST_HOOKS", .when(configuration: .debug))]
+            swiftSettings: testHooks
         ),
         .executableTarget(
             name: "wuscrub",
             dependencies: [
                 "WUScrubCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            swiftSettings: testHooks
         ),
         .target(
             name: "WUScrubFixtures",
@@ -70,14 +90,18 @@ let package = Package(
             dependencies: ["WUScrubCore"]
         ),
         .testTarget(
+            name: "RegistryFormatTests",
+            dependencies: ["RegistryFormat", "WUScrubFixtures", "WUScrubTestSupport"]
+        ),
+        .testTarget(
             name: "WUScrubCoreTests",
-            dependencies: ["WUScrubCore", "WUScrubFixtures", "WUScrubTestSupport"],
-            swiftSettings: [.define("WUSCRUB_TEST_HOOKS", .when(configuration: .debug))]
+            dependencies: ["WUScrubCore", "RegistryFormat", "VolumeAccess", "WUScrubFixtures", "WUScrubTestSupport"],
+            swiftSettings: testHooks
         ),
         .testTarget(
             name: "wuscrubTests",
             dependencies: ["WUScrubCore", "WUScrubFixtures", "WUScrubTestSupport", "CPosixShims"],
-            swiftSettings: [.define("WUSCRUB_TEST_HOOKS", .when(configuration: .debug))]
+            swiftSettings: testHooks
         ),
     ]
 )

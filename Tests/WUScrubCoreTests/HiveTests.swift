@@ -73,7 +73,7 @@ import WUScrubTestSupport
 
     @Test func truncatedHiveIsRefused() throws {
         let bytes = try FixtureBuilder.hive(for: FixtureTree.spec("win10"))
-        #expect(throws: HiveError.truncated(path: "SYSTEM", declaredEnd: bytes.count, fileSize: 8192)) {
+        #expect(throws: HiveFormatError.truncated(path: "SYSTEM", declaredEnd: bytes.count, fileSize: 8192)) {
             try HiveLayout.validate(Array(bytes[0..<8192]), path: "SYSTEM")
         }
     }
@@ -82,14 +82,14 @@ import WUScrubTestSupport
         var bytes = try FixtureBuilder.hive(for: FixtureTree.spec("win10"))
         try HiveLayout.validate(bytes, path: "SYSTEM")
         bytes.storeLittleEndian(UInt32(0x4000), at: 4096 + 4)  // first bin claims a wrong offset
-        #expect(throws: HiveError.brokenBinChain(path: "SYSTEM", offset: 4096, reason: "the bin says it is at 16384, but it is at 0")) {
+        #expect(throws: HiveFormatError.brokenBinChain(path: "SYSTEM", offset: 4096, reason: "the bin says it is at 16384, but it is at 0")) {
             try HiveLayout.validate(bytes, path: "SYSTEM")
         }
         var short = try FixtureBuilder.hive(for: FixtureTree.spec("win10"))
         short.storeLittleEndian(UInt32(short.count - 4096 + 4096), at: 40)  // declares one bin more than the chain has
         short += [UInt8](repeating: 0, count: 4096)
         BaseBlock.updateChecksum(&short)
-        #expect(throws: HiveError.self) { try HiveLayout.validate(short, path: "SYSTEM") }
+        #expect(throws: HiveFormatError.self) { try HiveLayout.validate(short, path: "SYSTEM") }
     }
 
     @Test(.enabled(if: Corpus.enabled, Corpus.skipReason))
@@ -98,7 +98,7 @@ import WUScrubTestSupport
         defer { scratch.remove() }
         for name in ["yarp/TruncatedHive", "yarp/TruncatedDirtyHive"] {
             let path = try Corpus.copy(name, into: scratch)
-            #expect(throws: HiveError.self) { try HiveLayout.validate(try FileIO.read(path), path: path) }
+            #expect(throws: HiveFormatError.self) { try HiveLayout.validate(try FileIO.read(path), path: path) }
         }
     }
 

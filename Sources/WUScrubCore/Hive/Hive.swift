@@ -39,7 +39,7 @@ public final class Hive {
         if writable {
             let bytes: [UInt8]
             do { bytes = try FileIO.read(path) } catch { throw .io(error) }
-            try HiveLayout.validate(bytes, path: path)
+            try HiveLayout.validateHive(bytes, path: path)
         }
         // A spec-correct checksum of 1 or 0xFFFFFFFE (§1.2) is refused by hivex: open a copy that
         // carries hivex's plain XOR instead. A commit recomputes the correct checksum again.

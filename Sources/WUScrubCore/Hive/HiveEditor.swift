@@ -39,7 +39,7 @@ public enum HiveEditor {
             try edit(hive)
             try hive.commit(to: temporary)
             let written = try FileIO.read(temporary)
-            let block = try HiveLayout.validate(written, path: temporary)
+            let block = try HiveLayout.validateHive(written, path: temporary)
             guard !block.isDirty else {
                 throw HiveError.verificationFailed(path: temporary, detail: "the written hive is not clean (sequence \(block.primarySequence)/\(block.secondarySequence))")
             }

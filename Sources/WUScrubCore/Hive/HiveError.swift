@@ -1,4 +1,6 @@
+import RegistryFormat
 import SystemPackage
+import VolumeAccess
 
 /// A failure in the hive layer: reading, validating, editing or writing a registry hive.
 ///
@@ -39,11 +41,11 @@ public enum HiveError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .operationFailed(operation, path, errno):
             return "hive operation '\(operation)' failed on '\(path)': \(errno.description)."
         case let .invalidBaseBlock(path, reason):
-            return "hive '\(path)' has an invalid base block: \(reason). It cannot be edited safely; restore it from a backup or let Windows repair it."
+            return HiveFormatError.invalidBaseBlock(path: path, reason: reason).description
         case let .truncated(path, declaredEnd, fileSize):
-            return "hive '\(path)' is truncated: its base block declares \(declaredEnd) bytes but the file has \(fileSize). It cannot be edited safely; restore it from a backup (for example Windows\\System32\\config\\RegBack)."
+            return HiveFormatError.truncated(path: path, declaredEnd: declaredEnd, fileSize: fileSize).description
         case let .brokenBinChain(path, offset, reason):
-            return "hive '\(path)' has a broken hive-bin chain at offset \(offset): \(reason). It cannot be edited safely; restore it from a backup."
+            return HiveFormatError.brokenBinChain(path: path, offset: offset, reason: reason).description
         case let .tooLarge(path, size, limit):
             return "hive '\(path)' is too large: it has \(size) bytes, more than the \(limit) wuscrub reads as a hive (a real SYSTEM hive has tens of MB): it is not a hive wuscrub can edit; nothing was changed. Inspect the file by hand."
         case let .keyNotFound(path, key):
@@ -61,5 +63,24 @@ public enum HiveError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .parserFailed(path, detail):
             return "the hive '\(path)' is damaged in a way its parser cannot handle (\(detail)); nothing was changed. Restore it from a backup (for example Windows\\System32\\config\\RegBack) or let Windows repair it."
         }
+    }
+}
+
+extension HiveError {
+    /// The hive-layer error for a structural problem `HiveLayout.validate` found.
+    public init(_ error: HiveFormatError) {
+        switch error {
+        case let .invalidBaseBlock(path, reason): self = .invalidBaseBlock(path: path, reason: reason)
+        case let .truncated(path, declaredEnd, fileSize): self = .truncated(path: path, declaredEnd: declaredEnd, fileSize: fileSize)
+        case let .brokenBinChain(path, offset, reason): self = .brokenBinChain(path: path, offset: offset, reason: reason)
+        }
+    }
+}
+
+extension HiveLayout {
+    /// `validate`, its failure reported as the hive layer's `HiveError`.
+    @discardableResult
+    static func validateHive(_ bytes: [UInt8], path: String) throws(HiveError) -> BaseBlock {
+        do { return try validate(bytes, path: path) } catch { throw HiveError(error) }
     }
 }

@@ -65,7 +65,7 @@ public enum HiveSandbox {
     ///   `bigValueOnKey`, `operationFailed`...); `.parserFailed` when the child dies or its output
     ///   does not check out; `.io` when it cannot be started.
     public static func setStart(_ values: [(controlSet: String, start: UInt32)], hive bytes: [UInt8], path: String) throws(HiveError) -> [UInt8] {
-        try HiveLayout.validate(bytes, path: path)
+        try HiveLayout.validateHive(bytes, path: path)
         let arguments = ["set"] + values.map { "\($0.controlSet)=\($0.start)" }
         let run = try SandboxProcess.run(arguments, input: HiveFile.hivexCompatible(bytes),
                                          outputLimit: bytes.count + outputGrowthLimit, path: path, timeout: timeout)
@@ -79,7 +79,7 @@ public enum HiveSandbox {
         HiveFile.fixChecksum(&output)
         let block: BaseBlock
         do {
-            block = try HiveLayout.validate(output, path: path)
+            block = try HiveLayout.validateHive(output, path: path)
         } catch {
             throw .parserFailed(path: path, detail: "the hive hivex wrote fails validation: \(error)")
         }

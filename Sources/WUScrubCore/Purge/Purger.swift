@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import SystemPackage
+import VolumeAccess
 
 /// Empties one folder of a mounted Windows partition, never leaving it.
 ///
@@ -107,20 +108,20 @@ struct PurgeFolder {
         }
 
         var current: CInt
-        switch PurgeSyscall.open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) {
+        switch Syscall.open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) {
         case .success(let descriptor): current = descriptor
         case .failure(let errno) where errno == .noSuchFileOrDirectory: throw .missing(root)
         case .failure(let errno) where errno == .notDirectory: throw .notADirectory(root)
         case .failure(let errno): throw .cannotOpen(root, errno)
         }
         let rootInfo: stat
-        switch PurgeSyscall.stat(current) {
+        switch Syscall.stat(current) {
         case .success(let info): rootInfo = info
         case .failure(let errno):
             _ = close(current)
             throw .cannotStat(root, errno)
         }
-        let mountID = try? PurgeSyscall.mountID(of: current).get()
+        let mountID = try? Syscall.mountID(of: current).get()
 
         var shown = root
         for component in components {
@@ -142,7 +143,7 @@ struct PurgeFolder {
         from parent: CInt, into name: UnsafePointer<CChar>, shown: String, device: dev_t, mountID: Int?
     ) throws(PurgeError) -> CInt {
         let info: stat
-        switch PurgeSyscall.stat(name, in: parent) {
+        switch Syscall.stat(name, in: parent) {
         case .success(let value): info = value
         case .failure(let errno) where errno == .noSuchFileOrDirectory: throw .missing(shown)
         case .failure(let errno): throw .cannotStat(shown, errno)
@@ -155,7 +156,7 @@ struct PurgeFolder {
         guard info.st_dev == device else { throw .otherFilesystem(shown) }
 
         let child: CInt
-        switch PurgeSyscall.open(name, in: parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) {
+        switch Syscall.open(name, in: parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) {
         case .success(let descriptor): child = descriptor
         case .failure(let errno) where errno == .noSuchFileOrDirectory: throw .missing(shown)
         // Linux reports a symlink opened with O_DIRECTORY | O_NOFOLLOW as ENOTDIR: it was replaced.
@@ -164,7 +165,7 @@ struct PurgeFolder {
         case .failure(let errno): throw .cannotOpen(shown, errno)
         }
         let opened: stat
-        switch PurgeSyscall.stat(child) {
+        switch Syscall.stat(child) {
         case .success(let value): opened = value
         case .failure(let errno):
             _ = close(child)
@@ -174,7 +175,7 @@ struct PurgeFolder {
             _ = close(child)
             throw .replaced(shown)
         }
-        if let mountID, (try? PurgeSyscall.mountID(of: child).get()) != mountID {
+        if let mountID, (try? Syscall.mountID(of: child).get()) != mountID {
             _ = close(child)
             throw .otherFilesystem(shown)
         }
@@ -247,7 +248,7 @@ struct PurgeWalk {
     ///
     /// - Parameter folderDescriptor: The opened folder; the walk owns it from now on.
     mutating func run(folderDescriptor: CInt) {
-        switch PurgeSyscall.openStream(folderDescriptor) {
+        switch Syscall.openStream(folderDescriptor) {
         case .success(let stream):
             stack.append(Frame(
                 stream: stream, descriptor: folderDescriptor, name: [], parentPathCount: path.count,
@@ -267,9 +268,9 @@ struct PurgeWalk {
                 stop()
                 return
             }
-            switch PurgeSyscall.readEntry(stack[top].stream) {
+            switch Syscall.readEntry(stack[top].stream) {
             case .success(let name?):
-                if !PurgeSyscall.isDotOrDotDot(name) { visit(name) }
+                if !Syscall.isDotOrDotDot(name) { visit(name) }
             case .success(nil):
                 endPass()
             case .failure(let errno):
@@ -283,7 +284,7 @@ struct PurgeWalk {
     private mutating func visit(_ name: UnsafePointer<CChar>) {
         let current = stack.count - 1
         let info: stat
-        switch PurgeSyscall.stat(name, in: stack[current].descriptor) {
+        switch Syscall.stat(name, in: stack[current].descriptor) {
         case .success(let value): info = value
         case .failure(let errno) where errno == .noSuchFileOrDirectory: return  // removed by someone else
         case .failure(let errno):
@@ -315,14 +316,14 @@ struct PurgeWalk {
         }
         let parent = stack[stack.count - 1].descriptor
         let child: CInt
-        switch PurgeSyscall.open(name, in: parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) {
+        switch Syscall.open(name, in: parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) {
         case .success(let descriptor): child = descriptor
         case .failure(let errno) where errno == .noSuchFileOrDirectory: return  // removed by someone else
         case .failure(let errno):
             fail("open", name, errno)
             return
         }
-        switch PurgeSyscall.stat(child) {
+        switch Syscall.stat(child) {
         case .success(let opened) where opened.st_dev == info.st_dev && opened.st_ino == info.st_ino:
             break
         case .success:
@@ -335,7 +336,7 @@ struct PurgeWalk {
             return
         }
         if let mountID {
-            switch PurgeSyscall.mountID(of: child) {
+            switch Syscall.mountID(of: child) {
             case .success(mountID): break
             case .success:
                 _ = close(child)
@@ -348,7 +349,7 @@ struct PurgeWalk {
             }
         }
         let stream: OpaquePointer
-        switch PurgeSyscall.openStream(child) {
+        switch Syscall.openStream(child) {
         case .success(let value): stream = value
         case .failure(let errno):
             _ = close(child)
@@ -372,7 +373,7 @@ struct PurgeWalk {
             return
         }
         if frame.pass < Purger.maximumPasses {
-            PurgeSyscall.rewind(frame.stream)
+            Syscall.rewind(frame.stream)
             stack[current].pass += 1
             stack[current].removedInPass = 0
             stack[current].failuresAtPassStart = report.failureCount
@@ -380,7 +381,7 @@ struct PurgeWalk {
         }
         // Entries kept appearing. A subdirectory's rmdir tells whether it is empty; the folder
         // itself is never removed, so check it here.
-        if current == 0, !PurgeSyscall.isEmpty(frame.stream) {
+        if current == 0, !Syscall.isEmpty(frame.stream) {
             fail("readdir (still not empty after \(Purger.maximumPasses) passes)", nil, .directoryNotEmpty)
         }
         leaveDirectory()
@@ -389,7 +390,7 @@ struct PurgeWalk {
     /// Closes every open directory without removing any: the walk ends where it is.
     private mutating func stop() {
         while let frame = stack.popLast() {
-            PurgeSyscall.closeStream(frame.stream)
+            Syscall.closeStream(frame.stream)
         }
     }
 
@@ -399,7 +400,7 @@ struct PurgeWalk {
     /// the entry's own failure explains why it remains.
     private mutating func leaveDirectory() {
         let frame = stack.removeLast()
-        PurgeSyscall.closeStream(frame.stream)
+        Syscall.closeStream(frame.stream)
         path.removeLast(path.count - frame.parentPathCount)
         guard let parent = stack.indices.last else { return }
         guard report.failureCount == frame.failuresAtEntry else { return }
@@ -415,7 +416,7 @@ struct PurgeWalk {
     private mutating func unlink(_ name: UnsafePointer<CChar>, flags: CInt, in level: Int? = nil) -> Bool {
         let level = level ?? stack.count - 1
         if !dryRun {
-            switch PurgeSyscall.unlink(name, in: stack[level].descriptor, flags: flags) {
+            switch Syscall.unlink(name, in: stack[level].descriptor, flags: flags) {
             case .success: break
             case .failure(let errno) where errno == .noSuchFileOrDirectory: return false  // removed by someone else
             case .failure(let errno):
@@ -452,183 +453,5 @@ struct PurgeWalk {
     private mutating func appendToPath(_ name: UnsafePointer<CChar>) {
         path.append(UInt8(ascii: "/"))
         path.append(contentsOf: UnsafeRawBufferPointer(start: name, count: strlen(name)))
-    }
-}
-
-// MARK: - System calls
-
-/// Thin wrappers over the descriptor-relative calls the purge needs, in the style of swift-system:
-/// each returns `Result<_, Errno>` and retries `EINTR` through `valueOrErrno`.
-enum PurgeSyscall {
-    /// Opens a path relative to the working directory.
-    ///
-    /// - Parameters:
-    ///   - path: The path to open.
-    ///   - flags: `O_*` flags.
-    /// - Returns: The new descriptor, or the `Errno` it failed with.
-    ///
-    /// The corresponding C function is `open`.
-    static func open(_ path: String, _ flags: CInt) -> Result<CInt, Errno> {
-        valueOrErrno { Glibc.open(path, flags) }
-    }
-
-    /// Opens a name relative to a directory descriptor.
-    ///
-    /// - Parameters:
-    ///   - name: One name inside the directory.
-    ///   - directory: The directory's descriptor.
-    ///   - flags: `O_*` flags.
-    /// - Returns: The new descriptor, or the `Errno` it failed with.
-    ///
-    /// The corresponding C function is `openat`.
-    static func open(_ name: UnsafePointer<CChar>, in directory: CInt, _ flags: CInt) -> Result<CInt, Errno> {
-        valueOrErrno { openat(directory, name, flags) }
-    }
-
-    /// Inspects a name in a directory without following a symbolic link.
-    ///
-    /// - Parameters:
-    ///   - name: One name inside the directory.
-    ///   - directory: The directory's descriptor.
-    /// - Returns: The entry's status, or the `Errno` it failed with.
-    ///
-    /// The corresponding C function is `fstatat` with `AT_SYMLINK_NOFOLLOW`.
-    static func stat(_ name: UnsafePointer<CChar>, in directory: CInt) -> Result<Glibc.stat, Errno> {
-        var info = Glibc.stat()
-        return nothingOrErrno { fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) }.map { info }
-    }
-
-    /// Inspects an open descriptor.
-    ///
-    /// - Parameter descriptor: The descriptor.
-    /// - Returns: Its status, or the `Errno` it failed with.
-    ///
-    /// The corresponding C function is `fstat`.
-    static func stat(_ descriptor: CInt) -> Result<Glibc.stat, Errno> {
-        var info = Glibc.stat()
-        return nothingOrErrno { fstat(descriptor, &info) }.map { info }
-    }
-
-    /// Removes a name from a directory; a symbolic link is removed, never followed.
-    ///
-    /// - Parameters:
-    ///   - name: One name inside the directory.
-    ///   - directory: The directory's descriptor.
-    ///   - flags: 0, or `AT_REMOVEDIR` for an empty directory.
-    /// - Returns: Nothing, or the `Errno` it failed with.
-    ///
-    /// The corresponding C function is `unlinkat`.
-    static func unlink(_ name: UnsafePointer<CChar>, in directory: CInt, flags: CInt) -> Result<Void, Errno> {
-        nothingOrErrno { unlinkat(directory, name, flags) }
-    }
-
-    /// Turns a directory descriptor into a stream; on success the stream owns the descriptor.
-    ///
-    /// - Parameter descriptor: An open directory descriptor.
-    /// - Returns: The stream, or the `Errno` it failed with (the descriptor is then still open).
-    ///
-    /// The corresponding C function is `fdopendir`.
-    static func openStream(_ descriptor: CInt) -> Result<OpaquePointer, Errno> {
-        guard let stream = fdopendir(descriptor) else { return .failure(Errno(rawValue: Glibc.errno)) }
-        return .success(stream)
-    }
-
-    /// Reads the next entry's name.
-    ///
-    /// - Parameter stream: An open directory stream.
-    /// - Returns: The NUL-terminated name, valid until the next read on `stream`; nil at the end;
-    ///   or the `Errno` reading failed with.
-    ///
-    /// The corresponding C function is `readdir`.
-    static func readEntry(_ stream: OpaquePointer) -> Result<UnsafePointer<CChar>?, Errno> {
-        Glibc.errno = 0
-        guard let entry = readdir(stream) else {
-            let code = Glibc.errno
-            return code == 0 ? .success(nil) : .failure(Errno(rawValue: code))
-        }
-        let offset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
-        return .success(UnsafeRawPointer(entry).advanced(by: offset).assumingMemoryBound(to: CChar.self))
-    }
-
-    /// Starts reading a directory stream from its beginning again.
-    ///
-    /// - Parameter stream: An open directory stream.
-    ///
-    /// The corresponding C function is `rewinddir`.
-    static func rewind(_ stream: OpaquePointer) {
-        rewinddir(stream)
-    }
-
-    /// Whether a directory stream holds nothing but `.` and `..`, reading it from the beginning.
-    ///
-    /// - Parameter stream: An open directory stream.
-    /// - Returns: false also when reading fails.
-    static func isEmpty(_ stream: OpaquePointer) -> Bool {
-        rewinddir(stream)
-        while true {
-            switch readEntry(stream) {
-            case .success(nil): return true
-            case .success(let name?):
-                if isDotOrDotDot(name) { continue }
-                return false
-            case .failure: return false
-            }
-        }
-    }
-
-    /// Whether a directory entry's name is `.` or `..`.
-    ///
-    /// - Parameter name: A NUL-terminated name from `readEntry(_:)`.
-    /// - Returns: true for the two entries that are never removed.
-    static func isDotOrDotDot(_ name: UnsafePointer<CChar>) -> Bool {
-        name[0] == 0x2E && (name[1] == 0 || (name[1] == 0x2E && name[2] == 0))
-    }
-
-    /// Closes a directory stream and its descriptor.
-    ///
-    /// - Parameter stream: An open directory stream.
-    ///
-    /// The corresponding C function is `closedir`.
-    static func closeStream(_ stream: OpaquePointer) {
-        _ = closedir(stream)
-    }
-
-    /// The id of the mount an open descriptor belongs to: from `statx(STATX_MNT_ID)`, or as the
-    /// kernel shows it in `/proc/self/fdinfo` where statx does not report it.
-    ///
-    /// Unlike `st_dev`, the mount id tells a bind mount of the same filesystem from the filesystem itself.
-    /// - Parameter descriptor: An open descriptor.
-    /// - Returns: The `mnt_id`, or the `Errno` reading it failed with (`ENODATA` when the line is missing).
-    static func mountID(of descriptor: CInt) -> Result<Int, Errno> {
-        // One statx call where the kernel reports the mount id (Linux 5.8 and later); else /proc.
-        if case .success(let identity) = FileIdentity.of(descriptor: descriptor), let id = identity.mountID,
-           let value = Int(exactly: id) {
-            return .success(value)
-        }
-        let info: CInt
-        switch open("/proc/self/fdinfo/\(descriptor)", O_RDONLY | O_CLOEXEC) {
-        case .success(let value): info = value
-        case .failure(let errno): return .failure(errno)
-        }
-        defer { _ = close(info) }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        var count = 0
-        reading: while count < buffer.count {
-            let read = buffer.withUnsafeMutableBytes { bytes in
-                valueOrErrno { Glibc.read(info, bytes.baseAddress! + count, bytes.count - count) }
-            }
-            switch read {
-            case .success(0): break reading
-            case .success(let n): count += n
-            case .failure(let errno): return .failure(errno)
-            }
-        }
-        let text = String(decoding: buffer[..<count], as: UTF8.self)
-        for line in text.split(separator: "\n") where line.hasPrefix("mnt_id:") {
-            if let value = Int(line.dropFirst("mnt_id:".count).trimmingPrefix(while: { $0 == " " || $0 == "\t" })) {
-                return .success(value)
-            }
-        }
-        return .failure(.noData)
     }
 }

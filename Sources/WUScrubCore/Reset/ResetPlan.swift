@@ -53,7 +53,7 @@ public struct HiveStatus: Sendable, Equatable, Codable {
         guard bytes.count >= BaseBlock.size, let header = BaseBlock(bytes[0..<512]), header.hasSignature else {
             throw HiveError.invalidBaseBlock(path: relative, reason: "no 'regf' signature or fewer than 4096 bytes")
         }
-        let block = header.isDirty ? header : try HiveLayout.validate(bytes, path: relative)
+        let block = header.isDirty ? header : try HiveLayout.validateHive(bytes, path: relative)
         path = relative
         size = bytes.count
         sha256 = FileIO.sha256(bytes)

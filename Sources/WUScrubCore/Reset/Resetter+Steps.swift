@@ -217,7 +217,7 @@ extension Resetter {
             throw BackupUnusable(detail: "its SHA-256 is not the one recorded for the original hive")
         }
         do {
-            let block = try HiveLayout.validate(bytes, path: journal.restoreSourcePath)
+            let block = try HiveLayout.validateHive(bytes, path: journal.restoreSourcePath)
             guard !block.isDirty else { throw BackupUnusable(detail: "it is not a clean hive") }
         } catch let error as HiveError {
             throw BackupUnusable(detail: error.description)

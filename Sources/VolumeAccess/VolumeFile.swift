@@ -17,7 +17,7 @@ public final class VolumeFile: @unchecked Sendable {
     /// What `statx` said when the file was opened.
     public let identity: FileIdentity
 
-    init(descriptor: CInt, path: String, identity: FileIdentity) {
+    package init(descriptor: CInt, path: String, identity: FileIdentity) {
         self.descriptor = descriptor
         self.path = path
         self.identity = identity

@@ -1,5 +1,5 @@
 import Testing
-import WUScrubCore
+import RegistryFormat
 
 @Suite struct Marvin32Tests {
     static func bytes(_ hex: String) -> [UInt8] {

@@ -1,22 +1,3 @@
-/// One page an `HvLE` entry carries: where it goes in the hive bins and where its bytes are in the log.
-public struct LogPage: Sendable, Equatable {
-    /// Offset relative to the start of the hive bins (file offset − 4096).
-    public var offset: UInt32
-    public var size: UInt32
-    /// Where the page's bytes start in the log file.
-    public var dataOffset: Int
-}
-
-/// A validated new-format (`HvLE`) log entry (registry-logs.md §3.1–3.2).
-public struct LogEntry: Sendable, Equatable {
-    public var fileOffset: Int
-    public var size: Int
-    public var flags: UInt32
-    public var sequence: UInt32
-    public var hiveBinsSize: UInt32
-    public var pages: [LogPage]
-}
-
 /// A registry transaction log (`SYSTEM.LOG1`, `.LOG2`, `.LOG`), parsed and validated.
 ///
 /// Nothing here trusts a field before checking it: every offset and size is bounds-checked,
@@ -136,7 +117,7 @@ public struct TransactionLog: Sendable {
     }
 
     /// The bytes of one page of an entry.
-    func bytesView(_ page: LogPage) -> ArraySlice<UInt8> {
+    package func bytesView(_ page: LogPage) -> ArraySlice<UInt8> {
         bytes[page.dataOffset..<page.dataOffset + Int(page.size)]
     }
 
@@ -145,7 +126,7 @@ public struct TransactionLog: Sendable {
 
     // MARK: - Base block
 
-    static func check(_ block: BaseBlock?, size: Int) -> String? {
+    package static func check(_ block: BaseBlock?, size: Int) -> String? {
         guard size > 0 else { return "the file is empty" }
         guard let block else { return "the file has \(size) bytes, fewer than a 512-byte base block" }
         guard block.hasSignature else { return "no 'regf' signature" }
@@ -169,7 +150,7 @@ public struct TransactionLog: Sendable {
     /// Parses one `HvLE` entry at `offset`, checking everything (§3.2 and bounds).
     ///
     /// - Returns: The entry, or why it is not one.
-    static func entry(_ bytes: [UInt8], at offset: Int) -> Result<LogEntry, Invalid> {
+    package static func entry(_ bytes: [UInt8], at offset: Int) -> Result<LogEntry, Invalid> {
         guard offset + 40 <= bytes.count else { return .failure(Invalid("end of the file")) }
         guard bytes[offset..<offset + 4].elementsEqual("HvLE".utf8) else {
             return .failure(Invalid("no 'HvLE' signature at offset \(offset)"))
@@ -220,7 +201,7 @@ public struct TransactionLog: Sendable {
     /// The chain of entries from offset 512 whose sequence numbers run `first`, `first + 1`, …
     ///
     /// - Returns: The entries, why the chain ended, and whether it ended at a damaged entry header.
-    static func chain(_ bytes: [UInt8], first: UInt32) -> ([LogEntry], String, Bool) {
+    package static func chain(_ bytes: [UInt8], first: UInt32) -> ([LogEntry], String, Bool) {
         var entries: [LogEntry] = []
         var offset = 512
         var expected = first
@@ -244,7 +225,7 @@ public struct TransactionLog: Sendable {
     /// so a crafted file cannot make it quadratic. Only a header whose size fits in the file is
     /// charged to that budget (any other is rejected before hashing), so one stray header with a
     /// huge size cannot end the scan early.
-    static func hashValidSequences(_ bytes: [UInt8]) -> ([UInt32], Bool) {
+    package static func hashValidSequences(_ bytes: [UInt8]) -> ([UInt32], Bool) {
         var sequences: [UInt32] = []
         var offset = 512
         var budget = 2 * bytes.count + (1 << 20)
@@ -271,7 +252,7 @@ public struct TransactionLog: Sendable {
     // MARK: - Old format
 
     /// The dirty vector (`DIRT` + bitmap) of an old-format log: dirty page indices and where the pages start.
-    static func dirtyVector(_ bytes: [UInt8], hiveBinsSize: Int) -> Result<([Int], Int), Invalid> {
+    package static func dirtyVector(_ bytes: [UInt8], hiveBinsSize: Int) -> Result<([Int], Int), Invalid> {
         guard bytes.count >= 516, bytes[512..<516].elementsEqual("DIRT".utf8) else {
             return .failure(Invalid("no 'DIRT' signature at offset 512"))
         }
@@ -295,7 +276,7 @@ public struct TransactionLog: Sendable {
     }
 
     /// Why a structure is invalid.
-    struct Invalid: Error {
+    package struct Invalid: Error {
         let message: String
         /// An entry header is there but fails a check (as opposed to: no entry there at all).
         let damaged: Bool
@@ -307,45 +288,5 @@ public struct TransactionLog: Sendable {
             self.message = message
             damaged = true
         }
-    }
-}
-
-/// Serial-number arithmetic on 32-bit sequence numbers (RFC 1982 style).
-public enum Serial {
-    /// Whether `a` comes after `b`: their difference, modulo 2^32, is in 1…0x7FFFFFFF.
-    public static func isAfter(_ a: UInt32, _ b: UInt32) -> Bool {
-        let difference = a &- b
-        return difference != 0 && difference <= 0x7FFF_FFFF
-    }
-
-    /// The highest of `sequences` in serial order (each one replaces the current highest when it
-    /// comes after it), starting from `floor` when given.
-    public static func highest(_ sequences: [UInt32], above floor: UInt32? = nil) -> UInt32? {
-        var highest = floor
-        for sequence in sequences where highest.map({ isAfter(sequence, $0) }) ?? true {
-            highest = sequence
-        }
-        return highest
-    }
-
-    /// `sequences` without repeats, in serial order around `reference` (from 2^31 before it to
-    /// 2^31 − 1 after it), written with ranges: "2107…2130", "3, 5", "2, 4…6".
-    public static func describe(_ sequences: [UInt32], around reference: UInt32) -> String {
-        let origin = reference &- 0x8000_0000
-        let sorted = Set(sequences).sorted { $0 &- origin < $1 &- origin }
-        var runs: [(first: UInt32, last: UInt32)] = []
-        for sequence in sorted {
-            if let run = runs.last, run.last &+ 1 == sequence {
-                runs[runs.count - 1].last = sequence
-            } else {
-                runs.append((sequence, sequence))
-            }
-        }
-        return runs.map { $0.first == $0.last ? "\($0.first)" : "\($0.first)…\($0.last)" }.joined(separator: ", ")
-    }
-
-    /// "entry 5" or "entries 3, 5": `describe` with the noun in the right number.
-    public static func entries(_ sequences: [UInt32], around reference: UInt32) -> String {
-        (Set(sequences).count == 1 ? "entry " : "entries ") + describe(sequences, around: reference)
     }
 }

@@ -16,7 +16,7 @@ public struct FileIdentity: Sendable, Equatable {
     /// The mount id (Linux 5.8 and later), which tells a bind mount from the file system it shows.
     public var mountID: UInt64?
 
-    init(_ raw: wuscrub_identity) {
+    package init(_ raw: wuscrub_identity) {
         kind = EntryKind(mode: raw.mode)
         size = raw.size
         device = raw.device
@@ -26,12 +26,12 @@ public struct FileIdentity: Sendable, Equatable {
     }
 
     /// Whether two identities name the same file (device and inode).
-    func isSameFile(as other: FileIdentity) -> Bool {
+    package func isSameFile(as other: FileIdentity) -> Bool {
         device == other.device && inode == other.inode
     }
 
     /// Whether this file is on the given device and (when both are known) mount.
-    func isOn(device: UInt64, mountID: UInt64?) -> Bool {
+    package func isOn(device: UInt64, mountID: UInt64?) -> Bool {
         guard self.device == device else { return false }
         if let mountID, let own = self.mountID { return own == mountID }
         return true
@@ -40,7 +40,7 @@ public struct FileIdentity: Sendable, Equatable {
     /// The identity of an open descriptor.
     ///
     /// The corresponding C function is `statx` with `AT_EMPTY_PATH`.
-    static func of(descriptor: CInt) -> Result<FileIdentity, Errno> {
+    package static func of(descriptor: CInt) -> Result<FileIdentity, Errno> {
         var raw = wuscrub_identity()
         return nothingOrErrno { wuscrub_fd_identity(descriptor, &raw) }.map { FileIdentity(raw) }
     }
@@ -48,7 +48,7 @@ public struct FileIdentity: Sendable, Equatable {
     /// The identity of a name in a directory, never following a link.
     ///
     /// The corresponding C function is `statx` with `AT_SYMLINK_NOFOLLOW`.
-    static func of(name: String, in directory: CInt) -> Result<FileIdentity, Errno> {
+    package static func of(name: String, in directory: CInt) -> Result<FileIdentity, Errno> {
         var raw = wuscrub_identity()
         return nothingOrErrno { wuscrub_name_identity(directory, name, &raw) }.map { FileIdentity(raw) }
     }

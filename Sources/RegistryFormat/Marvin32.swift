@@ -53,5 +53,5 @@ public struct Marvin32: Sendable {
 
 extension UInt32 {
     @inline(__always)
-    func rotatedLeft(_ count: UInt32) -> UInt32 { (self << count) | (self >> (32 - count)) }
+    package func rotatedLeft(_ count: UInt32) -> UInt32 { (self << count) | (self >> (32 - count)) }
 }

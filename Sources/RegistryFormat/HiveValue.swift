@@ -103,11 +103,11 @@ public enum HiveValue: Sendable, Equatable {
         return nil
     }
 
-    static func encodeUTF16(_ text: String) -> [UInt8] {
+    package static func encodeUTF16(_ text: String) -> [UInt8] {
         text.utf16.flatMap { [UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)] }
     }
 
-    static func decodeUTF16(_ data: ArraySlice<UInt8>) -> String {
+    package static func decodeUTF16(_ data: ArraySlice<UInt8>) -> String {
         var units: [UInt16] = []
         var index = data.startIndex
         while index + 1 < data.endIndex {
@@ -119,7 +119,7 @@ public enum HiveValue: Sendable, Equatable {
         return String(decoding: units, as: UTF16.self)
     }
 
-    static func decodeMultiString(_ data: [UInt8]) -> [String] {
+    package static func decodeMultiString(_ data: [UInt8]) -> [String] {
         var items: [String] = []
         var start = 0
         var index = 0

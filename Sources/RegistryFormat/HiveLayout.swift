@@ -8,9 +8,9 @@ public enum HiveLayout {
     ///   - bytes: The whole file.
     ///   - path: The file's path, for messages.
     /// - Returns: The parsed base block.
-    /// - Throws: `HiveError.invalidBaseBlock`, `.truncated` or `.brokenBinChain`.
+    /// - Throws: `HiveFormatError.invalidBaseBlock`, `.truncated` or `.brokenBinChain`.
     @discardableResult
-    public static func validate(_ bytes: [UInt8], path: String) throws(HiveError) -> BaseBlock {
+    public static func validate(_ bytes: [UInt8], path: String) throws(HiveFormatError) -> BaseBlock {
         guard bytes.count >= BaseBlock.size, let block = BaseBlock(bytes[0..<512]) else {
             throw .invalidBaseBlock(path: path, reason: "the file has \(bytes.count) bytes, fewer than the 4096 of a base block")
         }
@@ -36,7 +36,7 @@ public enum HiveLayout {
         return block
     }
 
-    private static func walkBins(_ bytes: [UInt8], end: Int, path: String) throws(HiveError) {
+    private static func walkBins(_ bytes: [UInt8], end: Int, path: String) throws(HiveFormatError) {
         var offset = BaseBlock.size
         while offset < end {
             guard offset + 32 <= end else { throw .brokenBinChain(path: path, offset: offset, reason: "a hive bin header runs past the declared end \(end)") }
@@ -58,7 +58,7 @@ public enum HiveLayout {
         }
     }
 
-    private static func checkRoot(_ bytes: [UInt8], offset: UInt32, binsSize: Int, path: String) throws(HiveError) {
+    private static func checkRoot(_ bytes: [UInt8], offset: UInt32, binsSize: Int, path: String) throws(HiveFormatError) {
         let cell = BaseBlock.size + Int(offset)
         guard offset != 0xFFFF_FFFF, Int(offset) + 8 <= binsSize else {
             throw .invalidBaseBlock(path: path, reason: "root cell offset \(offset) is outside the hive bins")

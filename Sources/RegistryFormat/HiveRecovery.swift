@@ -30,71 +30,6 @@ public enum HiveRecovery {
         return found
     }
 
-    /// Reads a hive's logs from its opened folder, each a regular file with a size bound; a log
-    /// too large to read becomes an unusable log that blocks recovery instead of being skipped.
-    ///
-    /// - Throws: `VolumeError` for a log that is not a regular file, `RecoveryError.ambiguousLog`.
-    ///
-    /// - Parameter limit: How many bytes the logs may hold together; a log that does not fit in
-    ///   what is left is not read.
-    static func readLogs(forHive hiveName: String, in folder: VolumeDirectory, limit: Int,
-                         shown: (String) -> String) throws -> [TransactionLog] {
-        var logs: [TransactionLog] = []
-        var left = limit
-        for name in try logNames(forHive: hiveName, among: try folder.names(), folder: folder.shown) {
-            guard let file = try folder.file(name) else { continue }
-            do {
-                let bytes = try file.readAll(limit: left, what: "a transaction log")
-                left -= bytes.count
-                logs.append(TransactionLog(path: shown(name), bytes: bytes))
-            } catch {
-                guard case .tooLarge(_, let size, _, _) = error else { throw error }
-                logs.append(TransactionLog(path: shown(name), size: Int(clamping: size),
-                                           unreadable: "it is too large: \(size) bytes, and a hive's logs may hold \(limit) bytes together in wuscrub, so its entries cannot be checked"))
-            }
-        }
-        return logs
-    }
-
-    /// Reads a hive file and the logs beside it and analyzes them (see
-    /// `analyze(hivePath:hive:logs:discardUnreconciled:)`), through the volume layer: the file
-    /// and its logs must be regular files, and a file of 4 GiB or more (or over
-    /// `maximumReadSize`) is refused before it is read.
-    ///
-    /// - Parameters:
-    ///   - path: The primary hive file; nothing is written.
-    ///   - discardUnreconciled: Proceed with the primary as it is when the logs cannot be applied.
-    /// - Throws: `VolumeError` when a file cannot be opened or read, `RecoveryError.ambiguousLog`.
-    public static func analyze(hiveAt path: String, discardUnreconciled: Bool = false) throws -> RecoveryAnalysis {
-        let slash = path.lastIndex(of: "/")
-        let folderPath = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        let folder = try VolumeDirectory.openRoot(folderPath)
-        guard let file = try folder.file(name) else {
-            throw VolumeError.io(FileIOError(operation: "open", path: path, errno: .noSuchFileOrDirectory))
-        }
-        if file.size >= UInt64(min(maximumPrimarySize, maximumReadSize)) {
-            // Too large to read: a dirty one is a refused recovery; any other is no hive wuscrub edits.
-            guard let block = BaseBlock(try file.read(count: 512)[...]), block.hasSignature, block.isDirty else {
-                throw HiveError.tooLarge(path: path, size: file.size, limit: maximumReadSize)
-            }
-            var analysis = RecoveryAnalysis(hivePath: path, logs: [])
-            analysis.primarySequence = block.primarySequence
-            analysis.secondarySequence = block.secondarySequence
-            analysis.refuse(tooLarge(Int(clamping: file.size)))
-            return analysis
-        }
-        let hive = try file.readAll(limit: maximumReadSize, what: "a hive")
-        // Not a hive at all (no signature, or shorter than a base block): a hive error, not a
-        // dirty hive whose recovery is refused.
-        guard hive.count >= BaseBlock.size, hive[0..<4].elementsEqual("regf".utf8) else {
-            throw HiveError.invalidBaseBlock(path: path, reason: "no 'regf' signature or fewer than 4096 bytes: it is not a registry hive")
-        }
-        // Messages name the logs beside the file as it was given.
-        let logs = try readLogs(forHive: name, in: folder, limit: maximumReadSize) { slash == nil ? $0 : folderPath + "/" + $0 }
-        return analyze(hivePath: path, hive: hive, logs: logs, discardUnreconciled: discardUnreconciled)
-    }
-
     /// The largest hive read into memory, and the most its logs may hold together (256 MiB each):
     /// far beyond any real SYSTEM hive (tens of MB), and small enough that a hive, its logs and the
     /// copies a run makes fit in a rescue system's memory.
@@ -112,11 +47,11 @@ public enum HiveRecovery {
                                discardUnreconciled: Bool = false) -> RecoveryAnalysis {
         var analysis = RecoveryAnalysis(hivePath: hivePath, logs: logs.map(LogSummary.init))
         guard hive.count < maximumPrimarySize else {
-            analysis.refuse(tooLarge(hive.count))
+            analysis.refuse(.primaryTooLarge(size: hive.count))
             return analysis
         }
         guard hive.count >= BaseBlock.size, let primary = BaseBlock(hive[0..<512]), primary.hasSignature else {
-            analysis.refuse("the primary base block is missing or has no 'regf' signature")
+            analysis.refuse(.noSignature)
             return analysis
         }
         analysis.primarySequence = primary.primarySequence
@@ -126,19 +61,18 @@ public enum HiveRecovery {
             return analysis
         }
         guard primary.isChecksumValid else {
-            analysis.refuse("the primary base block's checksum is wrong, so none of its fields can be trusted; Windows would rebuild it from one log only, which may lose data")
+            analysis.refuse(.primaryChecksumWrong)
             return analysis
         }
         guard primary.fileType == 0 else {
-            analysis.refuse("the primary base block has file type \(primary.fileType), not 0: it is not a primary hive (1, 2 and 6 mark transaction logs)")
+            analysis.refuse(.notPrimary(fileType: primary.fileType))
             return analysis
         }
         let declaredEnd = BaseBlock.size + Int(primary.hiveBinsSize)
         guard primary.hiveBinsSize % 4096 == 0, hive.count >= declaredEnd else {
-            analysis.refuse("the primary is truncated: its base block declares \(declaredEnd) bytes, the file has \(hive.count)")
+            analysis.refuse(.primaryTruncated(declaredEnd: declaredEnd, fileSize: hive.count))
             return analysis
         }
-        let dirty = "the hive is dirty (sequence numbers \(primary.primarySequence) ≠ \(primary.secondarySequence): changes are pending in its transaction logs)"
         let newLogs = logs.filter { $0.format == .new }
         let oldLogs = logs.filter { $0.format == .old }
         if !newLogs.isEmpty {
@@ -147,11 +81,12 @@ public enum HiveRecovery {
             replayOld(primary: primary, hive: hive, logs: oldLogs, all: logs, into: &analysis)
         } else {
             analysis.refuse(logs.isEmpty
-                ? dirty + " and no transaction log was found beside it"
-                : dirty + " and none of its logs is usable (" + logs.map { log in
-                    "\(log.path): \(log.problem ?? "?")" + (log.hashValidSequences.isEmpty ? "" :
-                        ", though it holds hash-valid " + Serial.entries(log.hashValidSequences, around: primary.secondarySequence))
-                }.joined(separator: "; ") + ")")
+                ? .noLogs(primarySequence: primary.primarySequence, secondarySequence: primary.secondarySequence)
+                : .noUsableLog(primarySequence: primary.primarySequence, secondarySequence: primary.secondarySequence,
+                               problems: logs.map { log in
+                                   "\(log.path): \(log.problem ?? "?")" + (log.hashValidSequences.isEmpty ? "" :
+                                       ", though it holds hash-valid " + Serial.entries(log.hashValidSequences, around: primary.secondarySequence))
+                               }))
         }
         if analysis.outcome == .refused, discardUnreconciled {
             discard(primary: primary, hive: hive, logs: logs, into: &analysis)
@@ -162,21 +97,15 @@ public enum HiveRecovery {
             } catch {
                 analysis.recovered = nil
                 analysis.applied = []
-                analysis.refuse("the replayed hive is not consistent: \(error)")
+                analysis.refuse(.inconsistentResult(detail: "\(error)"))
             }
         }
         return analysis
     }
 
-    static func tooLarge(_ size: Int) -> String {
-        size >= maximumPrimarySize
-            ? "the primary file is too large: \(size) bytes, 4 GiB or more: a hive's sizes and offsets are 32-bit, so this is no hive that can be recovered"
-            : "the primary file is too large: \(size) bytes, more than the \(maximumReadSize) wuscrub reads as a hive (a real SYSTEM hive has tens of MB)"
-    }
-
     // MARK: - New format
 
-    static func replayNew(primary: BaseBlock, hive: [UInt8], logs: [TransactionLog], all: [TransactionLog],
+    package static func replayNew(primary: BaseBlock, hive: [UInt8], logs: [TransactionLog], all: [TransactionLog],
                           into analysis: inout RecoveryAnalysis) {
         // Eligible: a valid log whose base sequence is not below the primary's secondary (§3.3).
         let eligible = logs.filter { log in
@@ -192,13 +121,13 @@ public enum HiveRecovery {
             expected = last.sequence &+ 1
         }
         guard let last = plan.last?.entries.last?.sequence else {
-            analysis.refuse("the hive is dirty and no log entry can be applied: " + logs.map { log in
+            analysis.refuse(.noApplicableEntry(logs: logs.map { log in
                 "\(log.path) starts at \(log.baseBlock?.primarySequence ?? 0) (the primary needs \(primary.secondarySequence) or later; \(log.chainEnd))"
-            }.joined(separator: "; "))
+            }))
             return
         }
         if let log = all.first(where: { $0.remnantScanIncomplete }) {
-            analysis.refuse(log.unreadable.map { "\(log.path) cannot be read: \($0)" } ?? "\(log.path) holds too many overlapping entries to check what lies beyond its chain")
+            analysis.refuse(.logNotScanned(path: log.path, unreadable: log.unreadable, step: .newFormatReplay))
             return
         }
         // Nothing any log holds may come after `last` (§4.1): a hash-valid entry anywhere, in any
@@ -225,8 +154,7 @@ public enum HiveRecovery {
         }
         if !beyond.isEmpty {
             let highest = Serial.highest(all.flatMap(sequences(in:)), above: last)!
-            analysis.refuse("the logs hold entries up to sequence \(highest), but replay can only reach \(last): " +
-                            beyond.joined(separator: "; ") + "; applying part of them would lose the rest")
+            analysis.refuse(.entriesBeyondReplay(highest: highest, reached: last, logs: beyond))
             return
         }
         // The hive bins may only grow over pages the applied entries write (§4.2): never invent
@@ -236,7 +164,7 @@ public enum HiveRecovery {
             (UInt64($0.offset), UInt64($0.offset) + UInt64($0.size))
         })
         if let entry = entries.first(where: { UInt64($0.hiveBinsSize) > written }) {
-            analysis.refuse("entry \(entry.sequence) declares \(entry.hiveBinsSize) bytes of hive bins, but the primary holds \(primary.hiveBinsSize) and the applied entries write no further than \(written): the hive may only grow by pages its logs supply")
+            analysis.refuse(.growthWithoutPages(sequence: entry.sequence, declared: entry.hiveBinsSize, primary: primary.hiveBinsSize, written: written))
             return
         }
         var bytes = hive
@@ -264,13 +192,13 @@ public enum HiveRecovery {
 
     /// Every sequence number a log vouches for: its hash-valid entries, and its base block's when
     /// the log is valid (an invalid base block's number is not trusted).
-    static func sequences(in log: TransactionLog) -> [UInt32] {
+    package static func sequences(in log: TransactionLog) -> [UInt32] {
         log.hashValidSequences + (log.isValid ? log.baseBlock.map { [$0.primarySequence] } ?? [] : [])
     }
 
     /// How far, from `start`, the byte ranges `pages` (hive-bins offsets, end excluded) write
     /// without a gap: `start` itself when none begins at or before it.
-    static func writtenEnd(from start: UInt64, pages: [(start: UInt64, end: UInt64)]) -> UInt64 {
+    package static func writtenEnd(from start: UInt64, pages: [(start: UInt64, end: UInt64)]) -> UInt64 {
         var written = start
         for page in pages.filter({ $0.end > start }).sorted(by: { $0.start < $1.start }) {
             guard page.start <= written else { break }
@@ -283,7 +211,7 @@ public enum HiveRecovery {
 
     /// The order old-format logs are tried in: LOG1, LOG2, then .LOG (yarp's; §2, §7: the boot
     /// loader tries LOG1 first, and on Vista and later a lone .LOG is usually a dummy).
-    static func preference(_ path: String) -> Int {
+    package static func preference(_ path: String) -> Int {
         let name = path.lowercased()
         if name.hasSuffix(".log1") { return 0 }
         if name.hasSuffix(".log2") { return 1 }
@@ -291,7 +219,7 @@ public enum HiveRecovery {
         return 3
     }
 
-    static func replayOld(primary: BaseBlock, hive: [UInt8], logs: [TransactionLog], all: [TransactionLog],
+    package static func replayOld(primary: BaseBlock, hive: [UInt8], logs: [TransactionLog], all: [TransactionLog],
                           into analysis: inout RecoveryAnalysis) {
         // Applicable: the log's timestamp equals the primary's (§2); then LOG1, LOG2, .LOG.
         let applicable = logs.enumerated()
@@ -299,12 +227,13 @@ public enum HiveRecovery {
             .sorted { (preference($0.element.path), $0.offset) < (preference($1.element.path), $1.offset) }
             .map(\.element)
         guard let log = applicable.first, let block = log.baseBlock else {
-            analysis.refuse("the hive is dirty and no old-format log matches its timestamp: " +
-                            logs.map { "\($0.path) written at \($0.baseBlock?.lastWritten ?? 0), the primary at \(primary.lastWritten)" }.joined(separator: "; "))
+            analysis.refuse(.noMatchingOldLog(logs: logs.map {
+                "\($0.path) written at \($0.baseBlock?.lastWritten ?? 0), the primary at \(primary.lastWritten)"
+            }))
             return
         }
         if let other = all.first(where: { $0.remnantScanIncomplete }) {
-            analysis.refuse(other.unreadable.map { "\(other.path) cannot be read: \($0)" } ?? "\(other.path) holds too many overlapping entries to check what it holds")
+            analysis.refuse(.logNotScanned(path: other.path, unreadable: other.unreadable, step: .oldFormatReplay))
             return
         }
         // New-format entries not older than the primary (in any log, whatever its base block)
@@ -314,15 +243,14 @@ public enum HiveRecovery {
             return later.isEmpty ? nil : "\(other.path) holds hash-valid new-format " + Serial.entries(later, around: primary.secondarySequence)
         }
         if !pending.isEmpty {
-            analysis.refuse("the old-format log \(log.path) applies, but " + pending.joined(separator: "; ") +
-                            ", not older than the primary (sequence \(primary.secondarySequence)); an old-format replay would lose them")
+            analysis.refuse(.newerEntriesPending(log: log.path, pending: pending, primarySequence: primary.secondarySequence))
             return
         }
         let written = writtenEnd(from: UInt64(primary.hiveBinsSize), pages: log.dirtyPages.map {
             (UInt64($0) * 512, UInt64($0) * 512 + 512)
         })
         guard UInt64(block.hiveBinsSize) <= written else {
-            analysis.refuse("\(log.path) declares \(block.hiveBinsSize) bytes of hive bins, but the primary holds \(primary.hiveBinsSize) and its dirty pages write no further than \(written): the hive may only grow by pages its log supplies")
+            analysis.refuse(.oldGrowthWithoutPages(log: log.path, declared: block.hiveBinsSize, primary: primary.hiveBinsSize, written: written))
             return
         }
         var bytes = hive
@@ -332,7 +260,7 @@ public enum HiveRecovery {
         for (index, page) in log.dirtyPages.enumerated() {
             let target = BaseBlock.size + 512 * page
             guard target + 512 <= bytes.count else {
-                analysis.refuse("\(log.path) marks page \(page) dirty, beyond the hive bins")
+                analysis.refuse(.dirtyPageOutOfRange(log: log.path, page: page))
                 return
             }
             let source = log.pagesStart + 512 * index
@@ -353,10 +281,10 @@ public enum HiveRecovery {
     /// Keeps the primary's content, marks it clean with a sequence number above every one in the
     /// logs (hash-valid entries of every log, whatever its base block, and valid logs' base blocks),
     /// and lists what is thrown away.
-    static func discard(primary: BaseBlock, hive: [UInt8], logs: [TransactionLog], into analysis: inout RecoveryAnalysis) {
+    package static func discard(primary: BaseBlock, hive: [UInt8], logs: [TransactionLog], into analysis: inout RecoveryAnalysis) {
         guard primary.isChecksumValid, primary.fileType == 0, hive.count >= BaseBlock.size + Int(primary.hiveBinsSize) else { return }
         if let log = logs.first(where: { $0.remnantScanIncomplete }) {
-            analysis.refuse((log.unreadable.map { "\(log.path) cannot be read: \($0)" } ?? "\(log.path) holds too many overlapping entries to find every sequence number in it") + ", so not even discarding can choose a sequence number above them all")
+            analysis.refuse(.logNotScanned(path: log.path, unreadable: log.unreadable, step: .discarding))
             return
         }
         let highest = Serial.highest(logs.flatMap(sequences(in:)), above: primary.primarySequence)!
@@ -373,7 +301,7 @@ public enum HiveRecovery {
     /// What discarding throws away from one log, exactly: the sequence numbers of its hash-valid
     /// entries not older than the primary (its secondary sequence number), a damaged entry that ends
     /// its chain, an old-format log's dirty pages; and what is left aside as older than the primary.
-    static func discarded(in log: TransactionLog, primary: BaseBlock) -> String {
+    package static func discarded(in log: TransactionLog, primary: BaseBlock) -> String {
         let reference = primary.secondarySequence
         let pending = log.hashValidSequences.filter { !Serial.isAfter(reference, $0) }
         let older = log.hashValidSequences.filter { Serial.isAfter(reference, $0) }
@@ -392,7 +320,7 @@ public enum HiveRecovery {
     }
 
     /// Sets the recovered base block: both sequence numbers, hive-bins size, flags, file type 0, checksum (§4.1).
-    static func finish(_ bytes: inout [UInt8], sequence: UInt32, hiveBinsSize: UInt32, flags: UInt32) {
+    package static func finish(_ bytes: inout [UInt8], sequence: UInt32, hiveBinsSize: UInt32, flags: UInt32) {
         bytes.storeLE(sequence, at: 4)
         bytes.storeLE(sequence, at: 8)
         bytes.storeLE(hiveBinsSize, at: 40)

@@ -70,7 +70,7 @@ public enum HiveTemplate {
 
     /// A self-relative security descriptor: owner Administrators, group SYSTEM, and a DACL that
     /// gives Administrators and SYSTEM full control, inherited by subkeys.
-    static func securityDescriptor() -> [UInt8] {
+    package static func securityDescriptor() -> [UInt8] {
         let administrators: [UInt8] = [1, 2, 0, 0, 0, 0, 0, 5, 32, 0, 0, 0, 0x20, 2, 0, 0]  // S-1-5-32-544
         let system: [UInt8] = [1, 1, 0, 0, 0, 0, 0, 5, 18, 0, 0, 0]                          // S-1-5-18
         func ace(_ sid: [UInt8]) -> [UInt8] {

@@ -20,7 +20,7 @@ public final class VolumeDirectory: @unchecked Sendable {
     /// The mount root as given.
     public let rootPath: String
     /// The mount root's device and mount id: everything reached must be on them.
-    let anchor: (device: UInt64, mountID: UInt64?)
+    package let anchor: (device: UInt64, mountID: UInt64?)
 
     private init(descriptor: CInt, path: String, rootPath: String, anchor: (device: UInt64, mountID: UInt64?)) {
         self.descriptor = descriptor
@@ -289,7 +289,7 @@ public final class VolumeDirectory: @unchecked Sendable {
     // MARK: - Checks
 
     /// Refuses a name that `openat` would not resolve as one entry of this folder.
-    func checkName(_ name: String) throws(VolumeError) {
+    package func checkName(_ name: String) throws(VolumeError) {
         guard !name.isEmpty, name != ".", name != "..", !name.utf8.contains(UInt8(ascii: "/")), !name.utf8.contains(0) else {
             throw .invalidName(path: display(name))
         }

@@ -1,0 +1,203 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import SystemPackage
+
+/// Runs a system call until it stops failing with `EINTR`.
+///
+/// - Parameter body: The call; it returns -1 and sets `errno` on failure.
+/// - Returns: The call's result, or the `Errno` it failed with.
+@inline(__always)
+package func valueOrErrno<I: FixedWidthInteger>(retryOnInterrupt: Bool = true, _ body: () -> I) -> Result<I, Errno> {
+    while true {
+        let result = body()
+        if result != -1 { return .success(result) }
+        let code = Errno(rawValue: errno)
+        if retryOnInterrupt && code == .interrupted { continue }
+        return .failure(code)
+    }
+}
+
+/// Runs a system call that returns 0 on success until it stops failing with `EINTR`.
+@inline(__always)
+package func nothingOrErrno<I: FixedWidthInteger>(retryOnInterrupt: Bool = true, _ body: () -> I) -> Result<Void, Errno> {
+    valueOrErrno(retryOnInterrupt: retryOnInterrupt, body).map { _ in () }
+}
+
+/// Thin wrappers over the descriptor-relative calls the purge needs, in the style of swift-system:
+/// each returns `Result<_, Errno>` and retries `EINTR` through `valueOrErrno`.
+package enum Syscall {
+    /// Opens a path relative to the working directory.
+    ///
+    /// - Parameters:
+    ///   - path: The path to open.
+    ///   - flags: `O_*` flags.
+    /// - Returns: The new descriptor, or the `Errno` it failed with.
+    ///
+    /// The corresponding C function is `open`.
+    package static func open(_ path: String, _ flags: CInt) -> Result<CInt, Errno> {
+        valueOrErrno { Glibc.open(path, flags) }
+    }
+
+    /// Opens a name relative to a directory descriptor.
+    ///
+    /// - Parameters:
+    ///   - name: One name inside the directory.
+    ///   - directory: The directory's descriptor.
+    ///   - flags: `O_*` flags.
+    /// - Returns: The new descriptor, or the `Errno` it failed with.
+    ///
+    /// The corresponding C function is `openat`.
+    package static func open(_ name: UnsafePointer<CChar>, in directory: CInt, _ flags: CInt) -> Result<CInt, Errno> {
+        valueOrErrno { openat(directory, name, flags) }
+    }
+
+    /// Inspects a name in a directory without following a symbolic link.
+    ///
+    /// - Parameters:
+    ///   - name: One name inside the directory.
+    ///   - directory: The directory's descriptor.
+    /// - Returns: The entry's status, or the `Errno` it failed with.
+    ///
+    /// The corresponding C function is `fstatat` with `AT_SYMLINK_NOFOLLOW`.
+    package static func stat(_ name: UnsafePointer<CChar>, in directory: CInt) -> Result<Glibc.stat, Errno> {
+        var info = Glibc.stat()
+        return nothingOrErrno { fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) }.map { info }
+    }
+
+    /// Inspects an open descriptor.
+    ///
+    /// - Parameter descriptor: The descriptor.
+    /// - Returns: Its status, or the `Errno` it failed with.
+    ///
+    /// The corresponding C function is `fstat`.
+    package static func stat(_ descriptor: CInt) -> Result<Glibc.stat, Errno> {
+        var info = Glibc.stat()
+        return nothingOrErrno { fstat(descriptor, &info) }.map { info }
+    }
+
+    /// Removes a name from a directory; a symbolic link is removed, never followed.
+    ///
+    /// - Parameters:
+    ///   - name: One name inside the directory.
+    ///   - directory: The directory's descriptor.
+    ///   - flags: 0, or `AT_REMOVEDIR` for an empty directory.
+    /// - Returns: Nothing, or the `Errno` it failed with.
+    ///
+    /// The corresponding C function is `unlinkat`.
+    package static func unlink(_ name: UnsafePointer<CChar>, in directory: CInt, flags: CInt) -> Result<Void, Errno> {
+        nothingOrErrno { unlinkat(directory, name, flags) }
+    }
+
+    /// Turns a directory descriptor into a stream; on success the stream owns the descriptor.
+    ///
+    /// - Parameter descriptor: An open directory descriptor.
+    /// - Returns: The stream, or the `Errno` it failed with (the descriptor is then still open).
+    ///
+    /// The corresponding C function is `fdopendir`.
+    package static func openStream(_ descriptor: CInt) -> Result<OpaquePointer, Errno> {
+        guard let stream = fdopendir(descriptor) else { return .failure(Errno(rawValue: Glibc.errno)) }
+        return .success(stream)
+    }
+
+    /// Reads the next entry's name.
+    ///
+    /// - Parameter stream: An open directory stream.
+    /// - Returns: The NUL-terminated name, valid until the next read on `stream`; nil at the end;
+    ///   or the `Errno` reading failed with.
+    ///
+    /// The corresponding C function is `readdir`.
+    package static func readEntry(_ stream: OpaquePointer) -> Result<UnsafePointer<CChar>?, Errno> {
+        Glibc.errno = 0
+        guard let entry = readdir(stream) else {
+            let code = Glibc.errno
+            return code == 0 ? .success(nil) : .failure(Errno(rawValue: code))
+        }
+        let offset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+        return .success(UnsafeRawPointer(entry).advanced(by: offset).assumingMemoryBound(to: CChar.self))
+    }
+
+    /// Starts reading a directory stream from its beginning again.
+    ///
+    /// - Parameter stream: An open directory stream.
+    ///
+    /// The corresponding C function is `rewinddir`.
+    package static func rewind(_ stream: OpaquePointer) {
+        rewinddir(stream)
+    }
+
+    /// Whether a directory stream holds nothing but `.` and `..`, reading it from the beginning.
+    ///
+    /// - Parameter stream: An open directory stream.
+    /// - Returns: false also when reading fails.
+    package static func isEmpty(_ stream: OpaquePointer) -> Bool {
+        rewinddir(stream)
+        while true {
+            switch readEntry(stream) {
+            case .success(nil): return true
+            case .success(let name?):
+                if isDotOrDotDot(name) { continue }
+                return false
+            case .failure: return false
+            }
+        }
+    }
+
+    /// Whether a directory entry's name is `.` or `..`.
+    ///
+    /// - Parameter name: A NUL-terminated name from `readEntry(_:)`.
+    /// - Returns: true for the two entries that are never removed.
+    package static func isDotOrDotDot(_ name: UnsafePointer<CChar>) -> Bool {
+        name[0] == 0x2E && (name[1] == 0 || (name[1] == 0x2E && name[2] == 0))
+    }
+
+    /// Closes a directory stream and its descriptor.
+    ///
+    /// - Parameter stream: An open directory stream.
+    ///
+    /// The corresponding C function is `closedir`.
+    package static func closeStream(_ stream: OpaquePointer) {
+        _ = closedir(stream)
+    }
+
+    /// The id of the mount an open descriptor belongs to: from `statx(STATX_MNT_ID)`, or as the
+    /// kernel shows it in `/proc/self/fdinfo` where statx does not report it.
+    ///
+    /// Unlike `st_dev`, the mount id tells a bind mount of the same filesystem from the filesystem itself.
+    /// - Parameter descriptor: An open descriptor.
+    /// - Returns: The `mnt_id`, or the `Errno` reading it failed with (`ENODATA` when the line is missing).
+    package static func mountID(of descriptor: CInt) -> Result<Int, Errno> {
+        // One statx call where the kernel reports the mount id (Linux 5.8 and later); else /proc.
+        if case .success(let identity) = FileIdentity.of(descriptor: descriptor), let id = identity.mountID,
+           let value = Int(exactly: id) {
+            return .success(value)
+        }
+        let info: CInt
+        switch open("/proc/self/fdinfo/\(descriptor)", O_RDONLY | O_CLOEXEC) {
+        case .success(let value): info = value
+        case .failure(let errno): return .failure(errno)
+        }
+        defer { _ = close(info) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var count = 0
+        reading: while count < buffer.count {
+            let read = buffer.withUnsafeMutableBytes { bytes in
+                valueOrErrno { Glibc.read(info, bytes.baseAddress! + count, bytes.count - count) }
+            }
+            switch read {
+            case .success(0): break reading
+            case .success(let n): count += n
+            case .failure(let errno): return .failure(errno)
+            }
+        }
+        let text = String(decoding: buffer[..<count], as: UTF8.self)
+        for line in text.split(separator: "\n") where line.hasPrefix("mnt_id:") {
+            if let value = Int(line.dropFirst("mnt_id:".count).trimmingPrefix(while: { $0 == " " || $0 == "\t" })) {
+                return .success(value)
+            }
+        }
+        return .failure(.noData)
+    }
+}
