@@ -80,78 +80,15 @@ extension WUScrub {
         private func resetDevice(_ device: String, document: inout Document, runner: Runner) throws -> ExitStatus {
             let interruption = Interruption(device: device)
             defer { interruption.stop() }
-            let mount: DeviceMount
-            do {
-                mount = try DeviceMount(device: device)
-            } catch {
-                if let number = interruption.caughtSignal {
-                    throw Interrupted(signal: number, outcome: " while mounting '\(device)'; nothing was changed. \(error)")
-                }
-                throw error
+            var report = document
+            defer { document = report }
+            return try DeviceSession(device: device, interruption: interruption).run(
+                mounted: { report.device = DeviceReport(device: device, mountPoint: $0) },
+                install: { report.install },
+                unmounted: { report.device?.unmounted = $0 }
+            ) { mountPoint in
+                try reset(root: mountPoint, document: &report, runner: runner, interruption: interruption, device: device)
             }
-            document.device = DeviceReport(device: device, mountPoint: mount.mountPoint)
-            let result: Result<ExitStatus, any Error>
-            do {
-                try interruption.check()
-                result = .success(try reset(root: mount.mountPoint, document: &document, runner: runner,
-                                            interruption: interruption, device: device))
-            } catch {
-                result = .failure(error)
-            }
-            // An interrupted run may have an open journal to resume from: read it while still mounted.
-            var openJournal: Journal?
-            if case .failure(let error) = result, error is Interrupted || error is ResetError, let install = document.install {
-                openJournal = try? WUScrub.resetter(install).openJournal()
-            }
-            var unmountError: ImageError?
-            do { try mount.unmount() } catch { unmountError = error }
-            document.device?.unmounted = unmountError == nil
-            switch result {
-            case .success(let status):
-                if let unmountError { throw unmountError }
-                return status
-            case .failure(var interrupted as Interrupted):
-                let journal = document.install.map { $0.stateDirectory + "/journal.json" } ?? "journal.json"
-                if interrupted.outcome.isEmpty || openJournal != nil {
-                    interrupted.outcome = Self.interruptedOutcome(device: device, mountPoint: mount.mountPoint, phase: openJournal?.phase,
-                                                                  journal: journal, unmountError: unmountError)
-                } else {
-                    interrupted.outcome += Self.unmountOutcome(device: device, mountPoint: mount.mountPoint, unmountError: unmountError)
-                }
-                throw interrupted
-            case .failure(ResetError.interrupted(let signal, _)):
-                throw Interrupted(signal: signal, outcome: " before the service was disabled: the Windows installation on '\(device)' was not changed (the run's journal is closed as interrupted)." +
-                                  Self.unmountOutcome(device: device, mountPoint: mount.mountPoint, unmountError: unmountError))
-            case .failure(let error):
-                if let unmountError { throw DeviceRunFailure(failure: error, unmount: unmountError) }
-                throw error
-            }
-        }
-
-        /// Whether the device was unmounted after an interruption, in a sentence.
-        static func unmountOutcome(device: String, mountPoint: String, unmountError: ImageError?) -> String {
-            if let unmountError { return " " + unmountError.description }
-            return " '\(device)' was unmounted from '\(mountPoint)' and that folder removed."
-        }
-
-        /// What an interrupted `--device` run left, and what to do next.
-        static func interruptedOutcome(device: String, mountPoint: String, phase: Journal.Phase?, journal: String,
-                                       unmountError: ImageError?) -> String {
-            var text = phase.map {
-                " during the reset, in phase '\($0.rawValue)': the run stopped at a safe point and its journal (\(journal) on '\(device)') records where, so it can be resumed."
-            } ?? " before the reset started: the Windows installation on '\(device)' was not changed."
-            if let unmountError {
-                text += " " + unmountError.description
-                if phase != nil {
-                    text += " To finish the run, run 'wuscrub resume \(mountPoint)' while it is still mounted there ('wuscrub rollback \(mountPoint)' undoes it instead)."
-                }
-            } else {
-                text += " '\(device)' was unmounted from '\(mountPoint)' and that folder removed."
-                if phase != nil {
-                    text += " To finish the run, mount the device (for example 'mkdir -p /mnt/windows && ntfs-3g \(device) /mnt/windows') and run 'wuscrub resume /mnt/windows' ('wuscrub rollback /mnt/windows' undoes it instead), then unmount it."
-                }
-            }
-            return text
         }
     }
 
@@ -228,46 +165,22 @@ private func continueRun(command: String, verb: String, options: CommonOptions, 
 }
 
 extension WUScrub {
-    /// The fault-injection point named by `WUSCRUB_FAULT` (tests only), read once at start.
-    static let faultPoint = ProcessInfo.processInfo.environment["WUSCRUB_FAULT"]
-
-    /// A resetter for this process; with `WUSCRUB_FAULT=<point>` (for example `after-hive-rename`)
-    /// the process exits at once, with status 99, when the run reaches that point — a crash for tests.
+    /// A resetter for this process. With `interruption`, a caught signal asks the run to stop
+    /// (`Resetter.stopRequested`): before the disabled hive is in place it stops with nothing
+    /// changed; after, the purge stops at its next entry and the start mode is put back first, so
+    /// Windows Update is never left disabled.
     ///
-    /// `WUSCRUB_FAULT=<point>:<signal>` (signal `INT`, `TERM` or `HUP`) instead sends the process
-    /// that signal at the point and waits until it is caught — an interruption there, for tests.
-    /// With `interruption`, a caught signal asks the run to stop (`Resetter.stopRequested`): before
-    /// the disabled hive is in place it stops with nothing changed; after, the purge stops at its
-    /// next entry and the start mode is put back first, so Windows Update is never left disabled.
+    /// Debug builds only (the tests'): `WUSCRUB_FAULT=<point>[:<signal>]` injects a crash or a
+    /// signal at a checkpoint (`FaultInjection`, docs/testing.md §5).
     static func resetter(_ install: WindowsInstall, discardUnreconciled: Bool = false,
                          interruption: Interruption? = nil) -> Resetter {
         var resetter = Resetter(install: install, toolVersion: version, discardUnreconciled: discardUnreconciled)
         if let interruption { resetter.stopRequested = { interruption.caughtSignal } }
-        if let fault = faultPoint.map(Fault.init) {
-            resetter.checkpoint = { point in
-                guard point.description == fault.point else { return }
-                guard let number = fault.signal else { _exit(99) }
-                kill(getpid(), number)
-                interruption?.waitForSignal(seconds: 10)
-            }
+        #if WUSCRUB_TEST_HOOKS
+        if let fault = ProcessInfo.processInfo.environment["WUSCRUB_FAULT"] {
+            FaultInjection(fault).install(in: &resetter, interruption: interruption)
         }
+        #endif
         return resetter
-    }
-
-    /// A parsed `WUSCRUB_FAULT`: the point, and the signal to send there (nil: exit with status 99).
-    struct Fault: Sendable {
-        var point: String
-        var signal: Int32?
-
-        init(_ text: String) {
-            let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
-            point = parts.first ?? text
-            switch parts.count == 2 ? parts[1].uppercased().replacingOccurrences(of: "SIG", with: "") : "" {
-            case "INT": signal = SIGINT
-            case "TERM": signal = SIGTERM
-            case "HUP": signal = SIGHUP
-            default: signal = nil
-            }
-        }
     }
 }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import SystemPackage
 import WUScrubCore
 
 /// The one JSON document `--json` prints (schema version 1, described in README.md), and the
@@ -39,14 +38,6 @@ struct DeviceReport: Encodable {
     var mountPoint: String
     /// Whether it was unmounted at the end (checked in the mount table); nil until then.
     var unmounted: Bool?
-}
-
-/// A `reset --device` that failed and whose device could not be unmounted either: the exit status
-/// is the first failure's; the message tells both.
-struct DeviceRunFailure: Error, CustomStringConvertible {
-    var failure: any Error
-    var unmount: ImageError
-    var description: String { "\(failure)\nAlso, \(unmount)" }
 }
 
 /// Runs a subcommand's body and turns its document or error into output and an exit code.
@@ -141,8 +132,8 @@ struct Runner {
         }
     }
 
-    func write(_ text: String, to descriptor: FileDescriptor) {
-        _ = try? descriptor.writeAll(Array(text.utf8))
+    func write(_ text: String, to handle: FileHandle) {
+        try? handle.write(contentsOf: Data(text.utf8))
     }
 }
 

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import SystemPackage
 import WUScrubCore
 
 /// The wuscrub command: repairs Windows Update error 0x80070002 on an offline Windows installation.
@@ -57,7 +56,7 @@ struct WUScrub: ParsableCommand {
                 document.exitCode = code.rawValue
                 document.error = .init(kind: "usage", message: message(for: error))
                 let data = (try? JSONEncoder.journal.encode(document)) ?? Data("{}".utf8)
-                _ = try? FileDescriptor.standardOutput.writeAll(Array(data) + [0x0A])
+                try? FileHandle.standardOutput.write(contentsOf: data + Data([0x0A]))
             }
             exit(withError: error)
         }

@@ -1,7 +1,6 @@
 import Dispatch
 import Foundation
 import SystemPackage
-import WUScrubCore
 
 /// SIGINT, SIGTERM and SIGHUP caught instead of ending the process, for `reset`, `resume` and
 /// `rollback`: the run stops at its next safe point — before the service is disabled, with nothing
@@ -11,9 +10,9 @@ import WUScrubCore
 /// Their default action is ignored and dispatch signal sources record them; `check()` turns a
 /// recorded signal into `Interrupted`, and `wakeDescriptor` becomes readable so that a wait for
 /// the user's answer ends at once.
-final class Interruption: @unchecked Sendable {
+public final class Interruption: @unchecked Sendable {
     /// The signals handled.
-    static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+    public static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
 
     private let lock = NSLock()
     private var caught: Int32?
@@ -27,7 +26,7 @@ final class Interruption: @unchecked Sendable {
     ///
     /// - Parameter device: The device being worked on (`--device`), named in the notice printed
     ///   when a signal arrives; nil for a plain ROOT.
-    init(device: String?) {
+    public init(device: String?) {
         self.device = device
         var descriptors: [Int32] = [-1, -1]
         if pipe(&descriptors) == 0 {
@@ -50,7 +49,7 @@ final class Interruption: @unchecked Sendable {
 
     /// Stops catching: cancels the signal sources, gives the signals their default action back
     /// and closes the wake pipe. Later calls do nothing.
-    func stop() {
+    public func stop() {
         let sources: [any DispatchSourceSignal] = lock.withLock {
             guard !stopped else { return [] }
             stopped = true
@@ -64,18 +63,18 @@ final class Interruption: @unchecked Sendable {
     deinit { stop() }
 
     /// The first signal received, if any.
-    var caughtSignal: Int32? { lock.withLock { caught } }
+    public var caughtSignal: Int32? { lock.withLock { caught } }
 
     /// Readable once a signal has been received.
-    var wakeDescriptor: Int32 { wake.read }
+    public var wakeDescriptor: Int32 { wake.read }
 
     /// Throws `Interrupted` once a signal has been received.
-    func check() throws(Interrupted) {
+    public func check() throws(Interrupted) {
         if let number = caughtSignal { throw Interrupted(signal: number) }
     }
 
     /// Waits (up to `seconds`) until a signal has been received; for the test-only fault hook.
-    func waitForSignal(seconds: Double) {
+    public func waitForSignal(seconds: Double) {
         let deadline = Date().addingTimeInterval(seconds)
         while caughtSignal == nil && Date() < deadline { usleep(5_000) }
     }
@@ -97,35 +96,6 @@ final class Interruption: @unchecked Sendable {
             guard !stopped else { return }
             var byte: UInt8 = 1
             _ = write(wake.write, &byte, 1)
-        }
-    }
-}
-
-/// A run stopped because of SIGINT, SIGTERM or SIGHUP (exit status 128 + the signal's number).
-struct Interrupted: Error, CustomStringConvertible {
-    var signal: Int32
-    /// What was left behind and what to do next; filled in once the device is unmounted.
-    var outcome = ""
-
-    var description: String { "interrupted by \(Interrupted.name(of: signal))" + (outcome.isEmpty ? "." : outcome) }
-
-    /// What a run stopped after the disable step left, and what to do next.
-    static func afterDisable(_ outcome: ResetOutcome, root: String) -> String {
-        let purge = outcome.journal.purge ?? []
-        let removed = purge.reduce(0) { $0 + $1.removals }
-        let starts = outcome.finalStarts.map { "\($0.controlSet) Start=\($0.start)" }.joined(separator: ", ")
-        let state = outcome.journal.phase == .done
-            ? "the purge had finished and the run is complete"
-            : "the purge stopped after removing \(removed) entries, so DataStore and Download are not empty yet; the run's journal is closed as interrupted. Run 'wuscrub reset \(root)' again to finish the purge"
-        return " after the service was disabled: the service's original start mode was restored and read back (\(starts)); " + state + "."
-    }
-
-    static func name(of number: Int32) -> String {
-        switch number {
-        case SIGINT: "SIGINT"
-        case SIGTERM: "SIGTERM"
-        case SIGHUP: "SIGHUP"
-        default: "signal \(number)"
         }
     }
 }

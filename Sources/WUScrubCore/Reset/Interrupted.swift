@@ -1,0 +1,37 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A run stopped because of SIGINT, SIGTERM or SIGHUP (exit status 128 + the signal's number).
+public struct Interrupted: Error, Sendable, CustomStringConvertible {
+    public var signal: Int32
+    /// What was left behind and what to do next; filled in once the device is unmounted.
+    public var outcome = ""
+
+    public init(signal: Int32, outcome: String = "") {
+        self.signal = signal
+        self.outcome = outcome
+    }
+
+    public var description: String { "interrupted by \(Interrupted.name(of: signal))" + (outcome.isEmpty ? "." : outcome) }
+
+    /// What a run stopped after the disable step left, and what to do next.
+    public static func afterDisable(_ outcome: ResetOutcome, root: String) -> String {
+        let purge = outcome.journal.purge ?? []
+        let removed = purge.reduce(0) { $0 + $1.removals }
+        let starts = outcome.finalStarts.map { "\($0.controlSet) Start=\($0.start)" }.joined(separator: ", ")
+        let state = outcome.journal.phase == .done
+            ? "the purge had finished and the run is complete"
+            : "the purge stopped after removing \(removed) entries, so DataStore and Download are not empty yet; the run's journal is closed as interrupted. Run 'wuscrub reset \(root)' again to finish the purge"
+        return " after the service was disabled: the service's original start mode was restored and read back (\(starts)); " + state + "."
+    }
+
+    public static func name(of number: Int32) -> String {
+        switch number {
+        case SIGINT: "SIGINT"
+        case SIGTERM: "SIGTERM"
+        case SIGHUP: "SIGHUP"
+        default: "signal \(number)"
+        }
+    }
+}
