@@ -9,7 +9,7 @@ import PackageDescription
 //
 // WUSCRUB_TEST_HOOKS (debug builds only, which `make test` and the test targets use) compiles in
 // the fault-injection hook and the sandbox's test switches; a release build has neither
-// (docs/testing.md §5).
+// (docs/testing.md §6).
 let testHooks: [SwiftSetting] = [.define("WUSCRUB_TEST_HOOKS", .when(configuration: .debug))]
 
 let package = Package(

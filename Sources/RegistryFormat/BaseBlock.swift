@@ -1,4 +1,4 @@
-/// The 4096-byte "regf" header of a registry hive (registry-logs.md §1.1).
+/// The 4096-byte "regf" header of a registry hive (docs/registry-format.md §1.1).
 public struct BaseBlock: Sendable, Equatable {
     /// Size of the base block on disk.
     public static let size = 4096
@@ -49,11 +49,11 @@ public struct BaseBlock: Sendable, Equatable {
     /// Whether the stored checksum matches the computed one.
     public var isChecksumValid: Bool { storedChecksum == computedChecksum }
 
-    /// Dirty: the checksum is wrong or the two sequence numbers differ (§1.3).
+    /// Dirty: the checksum is wrong or the two sequence numbers differ (docs/registry-format.md §1.3).
     public var isDirty: Bool { !isChecksumValid || primarySequence != secondarySequence }
 
     /// The base-block checksum: XOR of the 127 little-endian dwords at 0..<508, where a result
-    /// of 0xFFFFFFFF becomes 0xFFFFFFFE and 0 becomes 1 (§1.2; hivex omits both cases).
+    /// of 0xFFFFFFFF becomes 0xFFFFFFFE and 0 becomes 1 (docs/registry-format.md §1.2; hivex omits both cases).
     ///
     /// - Parameter bytes: At least 508 bytes starting at the base block.
     public static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {

@@ -1,4 +1,4 @@
-/// Structural checks of a primary hive file that hivex does not make (registry-logs.md §1.4, §6.1).
+/// Structural checks of a primary hive file that hivex does not make (docs/registry-format.md §1.7, §3.2, §11.1).
 public enum HiveLayout {
     /// Validates a primary hive's base block, length, hive-bin chain and root key.
     ///

@@ -1,4 +1,4 @@
-/// Replays a dirty hive's transaction logs as Windows does, in memory (registry-logs.md §2–4).
+/// Replays a dirty hive's transaction logs as Windows does, in memory (docs/registry-format.md §10).
 ///
 /// The result is a recovered copy whose base block has both sequence numbers set to S, the highest
 /// sequence number present in any log, so that the logs left on disk can never be applied again.
@@ -107,7 +107,7 @@ public enum HiveRecovery {
 
     package static func replayNew(primary: BaseBlock, hive: [UInt8], logs: [TransactionLog], all: [TransactionLog],
                           into analysis: inout RecoveryAnalysis) {
-        // Eligible: a valid log whose base sequence is not below the primary's secondary (§3.3).
+        // Eligible: a valid log whose base sequence is not below the primary's secondary (docs/registry-format.md §10.2).
         let eligible = logs.filter { log in
             guard let base = log.baseBlock?.primarySequence else { return false }
             return !Serial.isAfter(primary.secondarySequence, base)
@@ -130,7 +130,7 @@ public enum HiveRecovery {
             analysis.refuse(.logNotScanned(path: log.path, unreadable: log.unreadable, step: .newFormatReplay))
             return
         }
-        // Nothing any log holds may come after `last` (§4.1): a hash-valid entry anywhere, in any
+        // Nothing any log holds may come after `last` (docs/registry-format.md §10.2): a hash-valid entry anywhere, in any
         // log, even one whose base block is invalid, or a valid log's base-block sequence number.
         // Applying part of the logs would lose it; S is then `last`, above every number left.
         let beyond = all.compactMap { log -> String? in
@@ -157,7 +157,7 @@ public enum HiveRecovery {
             analysis.refuse(.entriesBeyondReplay(highest: highest, reached: last, logs: beyond))
             return
         }
-        // The hive bins may only grow over pages the applied entries write (§4.2): never invent
+        // The hive bins may only grow over pages the applied entries write (docs/registry-format.md §10.5): never invent
         // zero-filled bins, and never allocate more than the logs supply.
         let entries = plan.flatMap(\.entries)
         let written = writtenEnd(from: UInt64(primary.hiveBinsSize), pages: entries.flatMap(\.pages).map {
@@ -209,7 +209,7 @@ public enum HiveRecovery {
 
     // MARK: - Old format
 
-    /// The order old-format logs are tried in: LOG1, LOG2, then .LOG (yarp's; §2, §7: the boot
+    /// The order old-format logs are tried in: LOG1, LOG2, then .LOG (yarp's; docs/registry-format.md §10.3: the boot
     /// loader tries LOG1 first, and on Vista and later a lone .LOG is usually a dummy).
     package static func preference(_ path: String) -> Int {
         let name = path.lowercased()
@@ -221,7 +221,7 @@ public enum HiveRecovery {
 
     package static func replayOld(primary: BaseBlock, hive: [UInt8], logs: [TransactionLog], all: [TransactionLog],
                           into analysis: inout RecoveryAnalysis) {
-        // Applicable: the log's timestamp equals the primary's (§2); then LOG1, LOG2, .LOG.
+        // Applicable: the log's timestamp equals the primary's (docs/registry-format.md §10.3); then LOG1, LOG2, .LOG.
         let applicable = logs.enumerated()
             .filter { $0.element.baseBlock?.lastWritten == primary.lastWritten }
             .sorted { (preference($0.element.path), $0.offset) < (preference($1.element.path), $1.offset) }
@@ -319,7 +319,7 @@ public enum HiveRecovery {
         return text
     }
 
-    /// Sets the recovered base block: both sequence numbers, hive-bins size, flags, file type 0, checksum (§4.1).
+    /// Sets the recovered base block: both sequence numbers, hive-bins size, flags, file type 0, checksum (docs/registry-format.md §10.7).
     package static func finish(_ bytes: inout [UInt8], sequence: UInt32, hiveBinsSize: UInt32, flags: UInt32) {
         bytes.storeLE(sequence, at: 4)
         bytes.storeLE(sequence, at: 8)

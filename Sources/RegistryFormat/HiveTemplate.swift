@@ -11,7 +11,7 @@ public enum HiveTemplate {
     /// - Returns: 8192 bytes.
     public static func emptyHive(rootName: String = "ROOT", fileName: String = "SYSTEM", minorVersion: UInt32 = 5) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: BaseBlock.size + 4096)
-        // Base block (registry-logs.md §1.1).
+        // Base block (docs/registry-format.md §1.1, §3.6).
         bytes.replaceSubrange(0..<4, with: "regf".utf8)
         bytes.storeLE(UInt32(1), at: 4)           // primary sequence
         bytes.storeLE(UInt32(1), at: 8)           // secondary sequence

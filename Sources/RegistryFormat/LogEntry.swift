@@ -7,7 +7,7 @@ public struct LogPage: Sendable, Equatable {
     public var dataOffset: Int
 }
 
-/// A validated new-format (`HvLE`) log entry (registry-logs.md §3.1–3.2).
+/// A validated new-format (`HvLE`) log entry (docs/registry-format.md §6.2–6.4).
 public struct LogEntry: Sendable, Equatable {
     public var fileOffset: Int
     public var size: Int

@@ -1,5 +1,5 @@
 /// Marvin32, the keyed hash that new-format registry logs use for their entry checksums
-/// (registry-logs.md §5).
+/// (docs/registry-format.md §7).
 public struct Marvin32: Sendable {
     /// The registry's seed, as an integer: s0 = 0x7A4E55C5, s1 = 0x82EF4D88.
     public static let registrySeed: UInt64 = 0x82EF_4D88_7A4E_55C5

@@ -29,7 +29,7 @@ public struct TransactionLog: Sendable {
     public let chainEndsAtDamagedEntry: Bool
     /// The sequence number of every entry whose hashes are valid, anywhere in the file (the chain,
     /// remnants after it), in file order, **whatever the base block says**: a log whose base block
-    /// is invalid is scanned too, so that its entries are never lost silently (registry-logs.md §4.1).
+    /// is invalid is scanned too, so that its entries are never lost silently (docs/registry-format.md §6.6, §10.4).
     public let hashValidSequences: [UInt32]
     /// The highest of `hashValidSequences` (serial arithmetic), if any.
     public let highestSequence: UInt32?
@@ -147,7 +147,7 @@ public struct TransactionLog: Sendable {
 
     // MARK: - New format
 
-    /// Parses one `HvLE` entry at `offset`, checking everything (§3.2 and bounds).
+    /// Parses one `HvLE` entry at `offset`, checking everything (docs/registry-format.md §6.4, and bounds).
     ///
     /// - Returns: The entry, or why it is not one.
     package static func entry(_ bytes: [UInt8], at offset: Int) -> Result<LogEntry, Invalid> {

@@ -6,7 +6,7 @@ import Glibc
 ///
 /// The Windows volume is untrusted: ntfs-3g stores symbolic links, FIFOs, sockets and device
 /// nodes as well as files and folders, so every entry wuscrub opens is checked against the kind
-/// it expects there (docs: README, "Threat model").
+/// it expects there (docs/architecture.md §7.1).
 public enum EntryKind: String, Sendable, Equatable, Codable {
     case regularFile = "regular file"
     case directory

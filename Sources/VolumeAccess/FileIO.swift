@@ -10,7 +10,7 @@ import SystemPackage
 
 /// Small, careful file operations on paths of the host: fixture generation, tests, the file
 /// `hive recover -o OUT` writes, private scratch copies. Never for the Windows volume, which is
-/// reached only through `VolumeDirectory` (README, "Threat model").
+/// reached only through `VolumeDirectory` (docs/architecture.md §7.1).
 ///
 /// Every function reports failures as `FileIOError`, which names the path and the `Errno`.
 public enum FileIO {

@@ -5,7 +5,7 @@ import SystemPackage
 
 /// A folder on the Windows volume, open, from which files and folders are reached by single names.
 ///
-/// The one way wuscrub touches the volume (docs: README, "Threat model"): the mount root is opened
+/// The one way wuscrub touches the volume (docs/architecture.md §7.1): the mount root is opened
 /// once; below it every entry is inspected with `statx(AT_SYMLINK_NOFOLLOW)` and must be the kind
 /// expected (a regular file or a folder) before it is opened with `openat(O_NOFOLLOW | O_NONBLOCK |
 /// O_CLOEXEC)` relative to its parent's descriptor; the opened descriptor is checked again (same

@@ -1,6 +1,6 @@
 /// wuscrub-fuzz: a seeded, deterministic mutation fuzzer for transaction-log parsing
 /// (`TransactionLog`), log replay (`HiveRecovery.analyze`) and hive layout checks
-/// (`HiveLayout.validate`); registry-logs.md §2–3.
+/// (`HiveLayout.validate`); docs/registry-format.md §6, §8, §10.
 ///
 ///     wuscrub-fuzz [--iterations N] [--seed S] [--seconds T] [--start I]
 ///                  [--trace] [--replay-iteration I [--dump DIR]] SEED-FILE...
@@ -402,7 +402,7 @@ enum Interesting {
     ]
     static let bytes: [UInt8] = [0x00, 0xFF, 0x7F, 0x80, 0x01, 0xFE, 0x81]
     static let arithmetic: [UInt32] = [1, 2, 8, 40, 512, 4096, 0x1_0000]
-    /// Base-block fields (registry-logs.md §1.1).
+    /// Base-block fields (docs/registry-format.md §1.1).
     static let baseFields = [4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 144, 508]
 }
 

@@ -7,7 +7,7 @@ extension WUScrub {
     struct Reset: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Disable wuauserv, empty DataStore and Download, restore wuauserv's start mode.",
-            discussion: "Refuses a dirty SYSTEM hive, a read-only mount and an unfinished earlier run, changing nothing."
+            discussion: "A dirty SYSTEM hive is first recovered from its transaction logs. Refuses, changing nothing: a dirty hive whose logs cannot be replayed safely (unless --discard-unreconciled), a hibernated or read-only volume, an unfinished earlier run."
         )
 
         @Argument(help: "The mount point of the Windows partition (the folder that holds Windows).")
@@ -16,7 +16,7 @@ extension WUScrub {
         @Option(help: "Instead of ROOT: an NTFS partition or image file to mount with ntfs-3g in a private directory, reset, and unmount.")
         var device: String?
 
-        @Flag(help: "Print one JSON document on standard output (schema: README, 'JSON output').")
+        @Flag(help: "Print one JSON document on standard output (schema version 1, described in docs/json-schema.md of wuscrub's source).")
         var json = false
 
         @Flag(help: "Print the plan (hive, control sets, what would be removed); write nothing, not even the journal.")
@@ -171,7 +171,7 @@ extension WUScrub {
     /// Windows Update is never left disabled.
     ///
     /// Debug builds only (the tests'): `WUSCRUB_FAULT=<point>[:<signal>]` injects a crash or a
-    /// signal at a checkpoint (`FaultInjection`, docs/testing.md §5).
+    /// signal at a checkpoint (`FaultInjection`, docs/testing.md §6).
     static func resetter(_ install: WindowsInstall, discardUnreconciled: Bool = false,
                          interruption: Interruption? = nil) -> Resetter {
         var resetter = Resetter(install: install, toolVersion: version, discardUnreconciled: discardUnreconciled)

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import WUScrubCore
 
-/// The one JSON document `--json` prints (schema version 1, described in README.md), and the
+/// The one JSON document `--json` prints (schema version 1, described in docs/json-schema.md), and the
 /// source of the text output too.
 struct Document: Encodable {
     struct Failure: Encodable {

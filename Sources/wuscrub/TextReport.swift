@@ -44,7 +44,9 @@ struct TextReport {
         let create = document.dryRun == true ? "would be created" : "will be created"
         lines += plan.missingFolders.map { "  \($0): absent, nothing to remove; \(create) empty after the purge, as Windows expects" }
         lines.append("Journal: \(plan.journalPath); hive backup in \(plan.backupDirectory)/")
-        lines.append("Steps: back up the hive, set Start=4, empty the folders, put the original start mode back, verify.")
+        let recover = plan.recovery.map { $0.outcome == .recovered || $0.outcome == .discarded } == true
+            ? " write the hive with its transaction logs replayed (or discarded, as shown above)," : ""
+        lines.append("Steps: back up the hive," + recover + " set Start=4, empty the folders, put the original start mode back, verify.")
         lines += leftAloneLines(plan.leftAlone)
         if document.dryRun == true { lines.append("Dry run: nothing was written.") }
         return lines

@@ -13,7 +13,7 @@ import RegistryFormat
         return result
     }
 
-    // MARK: - Vectors (registry-logs.md §5)
+    // MARK: - Vectors (docs/registry-format.md §7.4)
 
     @Test(arguments: [
         ("", UInt32(0x302009BC)), ("af", 0x3592E206), ("e70f", 0xFDAB5E04), ("37f495", 0x6B3C8B90),

@@ -161,7 +161,7 @@ extension HiveSandboxTests {
         }
     }
 
-    /// The §1.2 special cases: a correct checksum of 1 is read, and an output whose plain XOR is
+    /// The docs/registry-format.md §1.2 special cases: a correct checksum of 1 is read, and an output whose plain XOR is
     /// 0 is returned with the correct checksum 1 (hivex alone would store 0).
     @Test func specialCaseChecksumsWorkInBothDirections() throws {
         let original = try FileIO.read(Self.fixture("win10"))

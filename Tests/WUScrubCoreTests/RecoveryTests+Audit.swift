@@ -372,7 +372,7 @@ extension RecoveryTests {
         #expect(try #require(analysis.recovered)[4096...] == windows[4096...])
     }
 
-    // MARK: - Hash-1 of a real entry (registry-logs.md §5)
+    // MARK: - Hash-1 of a real entry (docs/registry-format.md §7.5)
 
     @Test func hash1OfARealEntry() throws {
         let log1 = try FileIO.read(Corpus.directory + "/yarp/NewDirtyHive1/NewDirtyHive.LOG1")

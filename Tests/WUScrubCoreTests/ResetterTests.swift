@@ -209,7 +209,7 @@ final class Box<Value>: @unchecked Sendable {
 // MARK: - Special-case checksums
 
 extension ResetterTests {
-    /// hivex rejects a hive whose correct checksum is one of the §1.2 special cases (it wants the
+    /// hivex rejects a hive whose correct checksum is one of the docs/registry-format.md §1.2 special cases (it wants the
     /// plain XOR); wuscrub writes the correct value, so it must still read and re-edit such a hive.
     @Test func aDisabledHiveWithASpecialCaseChecksumIsReadAndRestored() throws {
         let setup = try Setup("win10")

@@ -5,7 +5,7 @@ import WUScrubFixtures
 import WUScrubTestSupport
 
 /// The built `wuscrub` binary, end to end, on real dirty hives from the shared corpus
-/// (`../shared/corpus`, see its README and `docs/registry-logs.md` §7): `hive check`,
+/// (`../shared/corpus`, see its README and `docs/registry-format.md` §12): `hive check`,
 /// `hive recover`, and `reset` / `resume` / `rollback` on an installation whose SYSTEM hive must
 /// have its transaction logs replayed first.
 ///

@@ -41,7 +41,7 @@ public final class Hive {
             do { bytes = try FileIO.read(path) } catch { throw .io(error) }
             try HiveLayout.validateHive(bytes, path: path)
         }
-        // A spec-correct checksum of 1 or 0xFFFFFFFE (§1.2) is refused by hivex: open a copy that
+        // A spec-correct checksum of 1 or 0xFFFFFFFE (docs/registry-format.md §11.2) is refused by hivex: open a copy that
         // carries hivex's plain XOR instead. A commit recomputes the correct checksum again.
         let copy: String?
         do { copy = try HiveFile.hivexCompatibleCopy(of: path) } catch { throw .io(error) }
@@ -212,7 +212,7 @@ public final class Hive {
     /// Sets (adds or replaces) one value of a key, keeping the key's other values.
     ///
     /// hivex rewrites every value of the key when it sets one, and would turn a big-data (`db`)
-    /// value into a plain cell (registry-logs.md §6.4): a key holding any value larger than
+    /// value into a plain cell (docs/registry-format.md §11.5): a key holding any value larger than
     /// 16,344 bytes is refused before anything changes in memory.
     /// - Parameters:
     ///   - value: The new value.

@@ -27,7 +27,7 @@ public enum HiveFile {
     }
 
     /// A private copy of a hive that hivex can open, when the hive's checksum is one of the two
-    /// special cases (§1.2) that hivex rejects although they are correct; nil otherwise.
+    /// special cases (docs/registry-format.md §1.2, §11.2) that hivex rejects although they are correct; nil otherwise.
     ///
     /// The copy goes into the system's temporary folder (never the Windows volume) and carries the
     /// plain XOR that hivex expects; the caller removes it.
@@ -44,7 +44,7 @@ public enum HiveFile {
     }
 
     /// The bytes of a hive as hivex can open them: when the checksum is one of the two special
-    /// cases (§1.2), a copy carrying hivex's plain XOR instead; otherwise the bytes unchanged.
+    /// cases (docs/registry-format.md §1.2, §11.2), a copy carrying hivex's plain XOR instead; otherwise the bytes unchanged.
     ///
     /// - Parameter bytes: A hive (or at least its base block).
     static func hivexCompatible(_ bytes: [UInt8]) -> [UInt8] {

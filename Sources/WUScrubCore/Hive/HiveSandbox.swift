@@ -17,7 +17,7 @@ public struct ServiceReading: Sendable, Equatable {
 /// sealed memfd, drops to nobody when root, sets resource limits and loads a seccomp filter that
 /// kills it on any system call but a short list (no open, exec, socket...), then runs hivex.
 /// A child that dies, runs past `timeout` or answers nonsense becomes `HiveError.parserFailed`;
-/// nothing it wrote is used unless it checks out. See README, "The hivex sandbox".
+/// nothing it wrote is used unless it checks out. See docs/architecture.md §6.
 public enum HiveSandbox {
     /// The executable that runs the child (wuscrub itself). The wuscrub executable sets it at start
     /// from /proc/self/exe; tests set it to the built binary. nil → HiveError.parserFailed(... "no sandbox executable").

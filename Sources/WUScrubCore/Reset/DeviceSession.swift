@@ -1,5 +1,5 @@
 /// `reset --device`: mounts the device in a private folder, runs the reset there, and always tries
-/// to unmount, even after a failure or a signal (docs/architecture.md §4).
+/// to unmount, even after a failure or a signal (docs/architecture.md §3.5).
 ///
 /// What an interrupted run left, and how to resume it, is written into the `Interrupted` error
 /// once the unmount has been tried, because the advice depends on whether it worked.

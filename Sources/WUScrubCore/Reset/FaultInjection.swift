@@ -5,7 +5,7 @@ import Glibc
 
 /// The fault-injection hook, compiled into debug builds only (`WUSCRUB_TEST_HOOKS`, set in
 /// Package.swift for the debug configuration the tests use): a release binary has none of it
-/// (docs/testing.md §5).
+/// (docs/testing.md §6).
 ///
 /// `<point>` (a `Resetter.Checkpoint` description such as `after-hive-rename`) makes the process
 /// exit at once with status 99 when the run reaches that point — a crash. `<point>:<signal>`

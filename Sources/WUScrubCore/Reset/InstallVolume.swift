@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// The files of one Windows installation, reached through the volume layer from one opened mount
-/// root: the SYSTEM hive and its folder, and wuscrub's own state folder (docs: README, "Threat model").
+/// root: the SYSTEM hive and its folder, and wuscrub's own state folder (docs/architecture.md §7.1, §9).
 ///
 /// Nothing here takes a path from anywhere but the located installation (never from the journal).
 final class InstallVolume: @unchecked Sendable {

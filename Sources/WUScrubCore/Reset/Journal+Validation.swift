@@ -1,5 +1,5 @@
 /// The journal is untrusted input: whoever had the disk before could have written it. Before any
-/// of it is used, every field is checked (docs: README, "Threat model"); a journal that fails is
+/// of it is used, every field is checked (docs/architecture.md §4.3, §9); a journal that fails is
 /// reported as damaged and nothing is done from it.
 extension Journal {
     /// The journal layouts this version reads.

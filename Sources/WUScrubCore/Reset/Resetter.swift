@@ -3,7 +3,8 @@ import Glibc
 #endif
 import Foundation
 
-/// The reset state machine: preflight → journal → backup → disable → purge → restore → verify → done.
+/// The reset state machine: preflight → journal → backup → recover → disable → purge → restore →
+/// verify → done (docs/architecture.md §3).
 ///
 /// Every phase change is written to the journal first, so an interrupted run can be resumed
 /// (each step is idempotent) or rolled back. Every file is reached through the volume layer
@@ -25,47 +26,6 @@ public struct Resetter: Sendable {
     /// at its next entry and the original start values are restored before the run ends.
     public var stopRequested: @Sendable () -> Int32? = { nil }
 
-    /// The points where a run can be interrupted on purpose (fault injection for tests).
-    public enum Checkpoint: Hashable, Sendable, CustomStringConvertible {
-        /// Just after the journal recorded that this phase starts.
-        case phaseStarted(Journal.Phase)
-        /// The recovered hive is written and fsynced, the journal knows its hash, the rename has not happened.
-        case beforeRecoveredHiveRename
-        /// The disabled hive is written and fsynced, the journal knows its hash, the rename has not happened.
-        case beforeHiveRename
-        /// The disabled hive replaced the original; the journal has not moved on yet.
-        case afterHiveRename
-        /// The purge has removed its first entry and no other: a folder is partly emptied.
-        case midPurge
-        /// The original bytes are back; the journal has not moved on yet.
-        case afterRestore
-
-        public var description: String {
-            switch self {
-            case .phaseStarted(let phase): "after-journal-\(phase.rawValue)"
-            case .beforeRecoveredHiveRename: "before-recovered-hive-rename"
-            case .beforeHiveRename: "before-hive-rename"
-            case .afterHiveRename: "after-hive-rename"
-            case .midPurge: "mid-purge"
-            case .afterRestore: "after-restore"
-            }
-        }
-
-        /// Every point, in the order a run passes them.
-        public static var all: [Checkpoint] {
-            let phases = Journal.Phase.allCases.filter { $0 != .rolledBack && $0 != .interrupted }
-            var points: [Checkpoint] = []
-            for phase in phases {
-                points.append(.phaseStarted(phase))
-                if phase == .recover { points.append(.beforeRecoveredHiveRename) }
-                if phase == .disable { points += [.beforeHiveRename, .afterHiveRename] }
-                if phase == .purge { points.append(.midPurge) }
-                if phase == .restore { points.append(.afterRestore) }
-            }
-            return points
-        }
-    }
-
     /// With a dirty hive whose logs cannot be applied: edit the hive as it is, discarding them.
     public var discardUnreconciled = false
 
@@ -81,90 +41,6 @@ public struct Resetter: Sendable {
 
     /// The purge folders present, relative to the mount root.
     var purgeFolders: [String] { [install.dataStore, install.download].compactMap { $0 } }
-
-    // MARK: - Preflight
-
-    /// Checks everything a reset needs and describes what it would do, writing nothing.
-    ///
-    /// The hives the run will write (the recovered one for a dirty hive, the disabled one) are
-    /// computed here, in the hivex sandbox, and checked; the plan carries them.
-    /// - Returns: The plan, with the purge counted by a dry-run walk.
-    /// - Throws: `ImageError.readOnly`, `ResetError.unfinishedJournal`, `.journalDamaged`,
-    ///   `RecoveryError` for a dirty hive, `HiveError` for a hive that is invalid or lacks the
-    ///   service, `VolumeError` for an entry that is not what it should be.
-    public func preflight() throws -> ResetPlan {
-        let volume = try InstallVolume(install)
-        try VolumeCheck.checkNotHibernated(in: volume.root)
-        try VolumeCheck.checkWritable(root: install.root)
-        try volume.checkStateFolder()
-        try volume.checkHiveLogs()
-        // A journal another run is still writing is not an unfinished run: say it is busy.
-        try InstallLock.checkNotHeld(volume)
-        if let journal = try store.load(from: volume), !journal.phase.isClosed {
-            throw ResetError.unfinishedJournal(path: journalPath, phase: journal.phase)
-        }
-        let bytes = try readHive(volume)
-        let status = try HiveStatus(path: install.systemHive, bytes: bytes)
-        var recovery: RecoveryAnalysis?
-        var baseline: [UInt8]?
-        if status.isDirty {
-            let analysis = try analyzeRecovery(volume, hive: bytes)
-            recovery = analysis
-            baseline = try commitRecovered(analysis)
-        }
-        let starts = try readStarts(baseline ?? bytes, checkEditable: true)
-        let disabled = try disabledHive(from: baseline ?? bytes, starts: starts)
-        var plan = ResetPlan(
-            install: install, hive: status, starts: starts, purge: purgeFolders.map { purgeReport($0, dryRun: true) },
-            missingFolders: missingFolders(), journalPath: journalPath,
-            backupDirectory: backupDirectory, recovery: recovery,
-            volume: Volume.describe(root: install.root, windows: install.path(install.windows))
-        )
-        plan.leftAlone = strays(volume)
-        plan.prepared = PreparedHives(baseline: baseline, disabled: disabled)
-        return plan
-    }
-
-    /// Checks the volume again, probes a write in wuscrub's folder and takes the install's lock.
-    func prepareToWrite(_ volume: InstallVolume) throws -> InstallLock {
-        try VolumeCheck.checkNotHibernated(in: volume.root)
-        try volume.checkStateFolder()
-        try volume.checkHiveLogs()
-        // statvfs, then a probe in the deepest existing folder of wuscrub's state path, before the
-        // lock creates the rest of it (a folder the lock creates is one writes work in).
-        var probe = volume.root
-        for component in install.stateDirectory.split(separator: "/") {
-            guard let next = try probe.subdirectory(String(component)) else { break }
-            probe = next
-        }
-        try VolumeCheck.checkWritable(root: install.root, probeDirectory: probe)
-        return try InstallLock(volume: volume)
-    }
-
-    /// Walks one purge folder (counting only, with `dryRun`); a folder that cannot be opened
-    /// becomes a report with one failure, so the run goes on to restore the service.
-    func purgeReport(_ folder: String, dryRun: Bool = false, removalLimit: Int? = nil) -> PurgeReport {
-        // A signal stops a counting walk too (the preflight's), so that it is answered at once.
-        let stop = stopRequested
-        let shouldStop: @Sendable () -> Bool = { stop() != nil }
-        do {
-            return try Purger(dryRun: dryRun, removalLimit: removalLimit, shouldStop: shouldStop)
-                .purgeContents(under: install.root, components: folder.split(separator: "/").map(String.init))
-        } catch {
-            var report = PurgeReport(folder: folder)
-            report.failureCount = 1
-            report.failures = [PurgeFailure(path: folder, operation: "open", errno: 0, message: "\(error)")]
-            return report
-        }
-    }
-
-    func missingFolders() -> [String] {
-        let base = install.softwareDistribution ?? install.windows + "/SoftwareDistribution"
-        var missing: [String] = []
-        if install.dataStore == nil { missing.append(base + "/DataStore") }
-        if install.download == nil { missing.append(base + "/Download") }
-        return missing
-    }
 
     // MARK: - Running
 
@@ -339,37 +215,6 @@ public struct Resetter: Sendable {
         result.leftAlone = strays(volume)
         result.notes = notes
         return result
-    }
-
-    /// Empties DataStore and Download; failures are recorded, never thrown (only a checkpoint throws).
-    ///
-    /// The walk first stops after one removal, passes the `midPurge` checkpoint there (a folder
-    /// partly emptied, the state a crash during the purge leaves), then carries on. A requested
-    /// stop ends the walk at its next entry.
-    func purge() throws -> [PurgeReport] {
-        var reports: [PurgeReport] = []
-        var pending = true
-        for folder in purgeFolders {
-            if stopRequested() != nil {
-                var report = PurgeReport(folder: folder)
-                report.stopped = true
-                reports.append(report)
-                continue
-            }
-            var first: PurgeReport?
-            if pending {
-                let partial = purgeReport(folder, removalLimit: 1)
-                if partial.removals > 0 {
-                    pending = false
-                    try checkpoint(.midPurge)
-                    first = partial
-                }
-            }
-            var report = purgeReport(folder, dryRun: false)
-            if let first { report.add(removalsOf: first) }
-            reports.append(report)
-        }
-        return reports
     }
 }
 

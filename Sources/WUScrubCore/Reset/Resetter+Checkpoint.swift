@@ -1,0 +1,42 @@
+extension Resetter {
+    /// The points where a run can be interrupted on purpose (fault injection for tests).
+    public enum Checkpoint: Hashable, Sendable, CustomStringConvertible {
+        /// Just after the journal recorded that this phase starts.
+        case phaseStarted(Journal.Phase)
+        /// The recovered hive is written and fsynced, the journal knows its hash, the rename has not happened.
+        case beforeRecoveredHiveRename
+        /// The disabled hive is written and fsynced, the journal knows its hash, the rename has not happened.
+        case beforeHiveRename
+        /// The disabled hive replaced the original; the journal has not moved on yet.
+        case afterHiveRename
+        /// The purge has removed its first entry and no other: a folder is partly emptied.
+        case midPurge
+        /// The original bytes are back; the journal has not moved on yet.
+        case afterRestore
+
+        public var description: String {
+            switch self {
+            case .phaseStarted(let phase): "after-journal-\(phase.rawValue)"
+            case .beforeRecoveredHiveRename: "before-recovered-hive-rename"
+            case .beforeHiveRename: "before-hive-rename"
+            case .afterHiveRename: "after-hive-rename"
+            case .midPurge: "mid-purge"
+            case .afterRestore: "after-restore"
+            }
+        }
+
+        /// Every point, in the order a run passes them.
+        public static var all: [Checkpoint] {
+            let phases = Journal.Phase.allCases.filter { $0 != .rolledBack && $0 != .interrupted }
+            var points: [Checkpoint] = []
+            for phase in phases {
+                points.append(.phaseStarted(phase))
+                if phase == .recover { points.append(.beforeRecoveredHiveRename) }
+                if phase == .disable { points += [.beforeHiveRename, .afterHiveRename] }
+                if phase == .purge { points.append(.midPurge) }
+                if phase == .restore { points.append(.afterRestore) }
+            }
+            return points
+        }
+    }
+}

@@ -1,0 +1,73 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// Planning a reset: every check, and the hives the run will write, before anything is written
+/// (docs/architecture.md §3.1).
+extension Resetter {
+    /// Checks everything a reset needs and describes what it would do, writing nothing.
+    ///
+    /// The hives the run will write (the recovered one for a dirty hive, the disabled one) are
+    /// computed here, in the hivex sandbox, and checked; the plan carries them.
+    /// - Returns: The plan, with the purge counted by a dry-run walk.
+    /// - Throws: `ImageError.readOnly`, `ResetError.unfinishedJournal`, `.journalDamaged`,
+    ///   `RecoveryError` for a dirty hive, `HiveError` for a hive that is invalid or lacks the
+    ///   service, `VolumeError` for an entry that is not what it should be.
+    public func preflight() throws -> ResetPlan {
+        let volume = try InstallVolume(install)
+        try VolumeCheck.checkNotHibernated(in: volume.root)
+        try VolumeCheck.checkWritable(root: install.root)
+        try volume.checkStateFolder()
+        try volume.checkHiveLogs()
+        // A journal another run is still writing is not an unfinished run: say it is busy.
+        try InstallLock.checkNotHeld(volume)
+        if let journal = try store.load(from: volume), !journal.phase.isClosed {
+            throw ResetError.unfinishedJournal(path: journalPath, phase: journal.phase)
+        }
+        let bytes = try readHive(volume)
+        let status = try HiveStatus(path: install.systemHive, bytes: bytes)
+        var recovery: RecoveryAnalysis?
+        var baseline: [UInt8]?
+        if status.isDirty {
+            let analysis = try analyzeRecovery(volume, hive: bytes)
+            recovery = analysis
+            baseline = try commitRecovered(analysis)
+        }
+        let starts = try readStarts(baseline ?? bytes, checkEditable: true)
+        let disabled = try disabledHive(from: baseline ?? bytes, starts: starts)
+        var plan = ResetPlan(
+            install: install, hive: status, starts: starts, purge: purgeFolders.map { purgeReport($0, dryRun: true) },
+            missingFolders: missingFolders(), journalPath: journalPath,
+            backupDirectory: backupDirectory, recovery: recovery,
+            volume: Volume.describe(root: install.root, windows: install.path(install.windows))
+        )
+        plan.leftAlone = strays(volume)
+        plan.prepared = PreparedHives(baseline: baseline, disabled: disabled)
+        return plan
+    }
+
+    /// Checks the volume again, probes a write in wuscrub's folder and takes the install's lock.
+    func prepareToWrite(_ volume: InstallVolume) throws -> InstallLock {
+        try VolumeCheck.checkNotHibernated(in: volume.root)
+        try volume.checkStateFolder()
+        try volume.checkHiveLogs()
+        // statvfs, then a probe in the deepest existing folder of wuscrub's state path, before the
+        // lock creates the rest of it (a folder the lock creates is one writes work in).
+        var probe = volume.root
+        for component in install.stateDirectory.split(separator: "/") {
+            guard let next = try probe.subdirectory(String(component)) else { break }
+            probe = next
+        }
+        try VolumeCheck.checkWritable(root: install.root, probeDirectory: probe)
+        return try InstallLock(volume: volume)
+    }
+
+    func missingFolders() -> [String] {
+        let base = install.softwareDistribution ?? install.windows + "/SoftwareDistribution"
+        var missing: [String] = []
+        if install.dataStore == nil { missing.append(base + "/DataStore") }
+        if install.download == nil { missing.append(base + "/Download") }
+        return missing
+    }
+}
