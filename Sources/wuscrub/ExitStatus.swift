@@ -44,18 +44,28 @@ enum ExitStatus: Int32, CaseIterable {
         allCases.map { "  \($0.rawValue)\t\($0.meaning)" }.joined(separator: "\n")
     }
 
-    /// Maps a library error to its exit status.
+    /// Maps an error a command threw to its exit status: the executable's own errors (usage,
+    /// cancelled, interrupted at a prompt, a `--device` run whose unmount failed too), then every
+    /// library error through `WUScrubError`.
     init(_ error: any Error) {
+        if error is ValidationError { self = .usage }
+        else if error is Cancelled { self = .cancelled }
+        else if let error = error as? DeviceRunFailure { self = ExitStatus(error.failure) }
+        else { self = ExitStatus(WUScrubError(error)) }
+    }
+
+    /// Maps a library error to its exit status. Exhaustive, with no `default`: a new error case
+    /// in any layer does not compile until it is given a status here.
+    init(_ error: WUScrubError) {
         switch error {
-        case let error as ImageError:
+        case .install(let error):
             switch error {
-            case .notWindows, .rootUnusable: self = .notWindows
+            case .notWindows, .rootUnusable, .notNTFS: self = .notWindows
             case .ambiguous, .symlink, .wrongType, .otherMount, .readOnly, .hibernated, .bitLocker, .mountFailed, .deviceReadOnly: self = .unsafeState
-            case .notNTFS: self = .notWindows
             case .locked: self = .locked
             case .cannotList, .unmountFailed: self = .ioError
             }
-        case let error as ResetError:
+        case .reset(let error):
             switch error {
             case .unfinishedJournal: self = .unfinishedJournal
             case .nothingToResume: self = .usage
@@ -64,21 +74,26 @@ enum ExitStatus: Int32, CaseIterable {
             case .verificationFailed: self = .hiveError
             case .interrupted(let signal, _): self = ExitStatus(signal: signal)
             }
-        case let error as VolumeError:
-            self = error.isUnsafeVolume ? .unsafeState : .ioError
-        case let error as RecoveryError:
+        case .volume(let error):
+            switch error {
+            case .wrongKind, .otherMount, .hardLinked, .replaced, .tooManyEntries, .invalidName: self = .unsafeState
+            case .tooLarge, .io: self = .ioError
+            }
+        case .recovery(let error):
             switch error {
             case .refused: self = .dirtyHive
             case .ambiguousLog: self = .unsafeState
             }
-        case let error as HiveError:
-            if case .io = error { self = .ioError } else { self = .hiveError }
-        case is FileIOError: self = .ioError
-        case is Cancelled: self = .cancelled
-        case let error as Interrupted: self = ExitStatus(signal: error.signal)
-        case let error as DeviceRunFailure: self = ExitStatus(error.failure)
-        case is ValidationError: self = .usage
-        default: self = .internalError
+        case .hive(let error):
+            switch error {
+            case .io: self = .ioError
+            case .cannotOpen, .operationFailed, .invalidBaseBlock, .truncated, .brokenBinChain, .tooLarge, .keyNotFound,
+                 .valueNotFound, .unexpectedType, .bigValueOnKey, .verificationFailed, .parserFailed:
+                self = .hiveError
+            }
+        case .file: self = .ioError
+        case .interrupted(let interrupted): self = ExitStatus(signal: interrupted.signal)
+        case .checkpoint, .unexpected: self = .internalError
         }
     }
 

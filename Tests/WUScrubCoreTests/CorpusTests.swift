@@ -81,7 +81,8 @@ struct CorpusTests {
         defer { scratch.remove() }
         let install = try install("regipy/SYSTEM_2.xz", in: scratch)
         let before = TreeSnapshot(install.root)
-        let error = #expect(throws: RecoveryError.self) { _ = try Resetter(sandboxed: install, toolVersion: "test").preflight() }
+        let error = #expect(throws: WUScrubError.self) { _ = try Resetter(sandboxed: install, toolVersion: "test").preflight() }
+        guard case .recovery(.refused)? = error else { Issue.record("expected a refused recovery, got \(String(describing: error))"); return }
         #expect(error?.description.contains("sequence numbers 205 ≠ 204") == true)
         #expect(error?.description.contains("no transaction log was found") == true)
         #expect(TreeSnapshot(install.root) == before)
@@ -184,7 +185,7 @@ struct DirtyResetTests {
         defer { setup.scratch.remove() }
         var crashing = Resetter(sandboxed: setup.install, toolVersion: "test")
         crashing.checkpoint = { if $0 == point { throw Crash() } }
-        _ = #expect(throws: Crash.self) { try crashing.run(try crashing.preflight()) }
+        _ = #expect(throws: WUScrubError.checkpoint(point)) { try crashing.run(try crashing.preflight()) }
         let outcome = try Resetter(sandboxed: setup.install, toolVersion: "test").resume()
         try setup.expectFinished(outcome)
     }

@@ -104,7 +104,7 @@ struct Crash: Error {}
     @Test func restoreSetsValuesWhenTheHiveChangedSinceDisable() throws {
         let setup = try Setup("win10")
         defer { setup.scratch.remove() }
-        _ = #expect(throws: Crash.self) { try setup.resetter(crashingAt: .phaseStarted(.restore)).run(try setup.resetter().preflight()) }
+        _ = #expect(throws: WUScrubError.checkpoint(.phaseStarted(.restore))) { try setup.resetter(crashingAt: .phaseStarted(.restore)).run(try setup.resetter().preflight()) }
         // Something else edits the hive meanwhile (another value in the same key).
         try HiveEditor.rewrite(setup.hive, edit: { hive in
             let key = try #require(try hive.node(at: "ControlSet001\\Services\\wuauserv"))
@@ -150,8 +150,8 @@ struct Crash: Error {}
         try FileIO.createDurably(bytes, at: setup.hive)
         let before = TreeSnapshot(setup.root)
         // The fixture's SYSTEM.LOG1 and SYSTEM.LOG2 are empty: nothing can be replayed.
-        let error = #expect(throws: RecoveryError.self) { _ = try setup.resetter().preflight() }
-        guard case .refused? = error else { Issue.record("expected refused, got \(String(describing: error))"); return }
+        let error = #expect(throws: WUScrubError.self) { _ = try setup.resetter().preflight() }
+        guard case .recovery(.refused)? = error else { Issue.record("expected refused, got \(String(describing: error))"); return }
         #expect(error?.description.contains("the file is empty") == true)
         #expect(TreeSnapshot(setup.root) == before)
     }
@@ -159,9 +159,9 @@ struct Crash: Error {}
     @Test func unfinishedJournalBlocksANewReset() throws {
         let setup = try Setup("win10")
         defer { setup.scratch.remove() }
-        _ = #expect(throws: Crash.self) { try setup.resetter(crashingAt: .phaseStarted(.purge)).run(try setup.resetter().preflight()) }
+        _ = #expect(throws: WUScrubError.checkpoint(.phaseStarted(.purge))) { try setup.resetter(crashingAt: .phaseStarted(.purge)).run(try setup.resetter().preflight()) }
         let before = TreeSnapshot(setup.root)
-        #expect(throws: ResetError.unfinishedJournal(path: "Windows/Logs/wuscrub/journal.json", phase: .purge)) {
+        #expect(throws: WUScrubError.reset(.unfinishedJournal(path: "Windows/Logs/wuscrub/journal.json", phase: .purge))) {
             _ = try setup.resetter().preflight()
         }
         #expect(TreeSnapshot(setup.root) == before)
@@ -170,8 +170,8 @@ struct Crash: Error {}
     @Test func resumeAndRollbackNeedAnOpenJournal() throws {
         let setup = try Setup("win10")
         defer { setup.scratch.remove() }
-        #expect(throws: ResetError.nothingToResume(path: "Windows/Logs/wuscrub/journal.json")) { _ = try setup.resetter().resume() }
-        #expect(throws: ResetError.nothingToResume(path: "Windows/Logs/wuscrub/journal.json")) { _ = try setup.resetter().rollback() }
+        #expect(throws: WUScrubError.reset(.nothingToResume(path: "Windows/Logs/wuscrub/journal.json"))) { _ = try setup.resetter().resume() }
+        #expect(throws: WUScrubError.reset(.nothingToResume(path: "Windows/Logs/wuscrub/journal.json"))) { _ = try setup.resetter().rollback() }
     }
 
     // MARK: - Interrupted runs
@@ -180,7 +180,7 @@ struct Crash: Error {}
     func resumeFromEveryPointEndsLikeAnUninterruptedRun(point: Resetter.Checkpoint) throws {
         let setup = try Setup("split-controlsets")
         defer { setup.scratch.remove() }
-        _ = #expect(throws: Crash.self) { try setup.resetter(crashingAt: point).run(try setup.resetter().preflight()) }
+        _ = #expect(throws: WUScrubError.checkpoint(point)) { try setup.resetter(crashingAt: point).run(try setup.resetter().preflight()) }
         try HiveLayout.validate(try FileIO.read(setup.hive), path: setup.hive)
         let outcome = try setup.resetter().resume()
         try setup.expectFinished(outcome)
@@ -190,12 +190,12 @@ struct Crash: Error {}
     func rollbackFromEveryPointRestoresTheOriginalStartValues(point: Resetter.Checkpoint) throws {
         let setup = try Setup("split-controlsets")
         defer { setup.scratch.remove() }
-        _ = #expect(throws: Crash.self) { try setup.resetter(crashingAt: point).run(try setup.resetter().preflight()) }
+        _ = #expect(throws: WUScrubError.checkpoint(point)) { try setup.resetter(crashingAt: point).run(try setup.resetter().preflight()) }
         let outcome = try setup.resetter().rollback()
         #expect(try setup.starts() == setup.originalStarts)
         #expect(try FileIO.sha256(ofFile: setup.hive) == setup.originalHash)
         #expect(outcome.journal.phase == .rolledBack)
-        #expect(throws: ResetError.self) { _ = try setup.resetter().resume() }
+        #expect { _ = try setup.resetter().resume() } throws: { if case .reset? = $0 as? WUScrubError { true } else { false } }
         let config = try FileManager.default.contentsOfDirectory(atPath: FileIO.parent(of: setup.hive))
         #expect(!config.contains { $0.hasSuffix(".tmp") })
     }
@@ -255,7 +255,7 @@ extension ResetterTests {
         defer { setup.scratch.remove() }
         let dataStore = try #require(setup.install.dataStore)
         let before = setup.before.under(dataStore)
-        _ = #expect(throws: Crash.self) { try setup.resetter(crashingAt: .midPurge).run(try setup.resetter().preflight()) }
+        _ = #expect(throws: WUScrubError.checkpoint(.midPurge)) { try setup.resetter(crashingAt: .midPurge).run(try setup.resetter().preflight()) }
         let during = TreeSnapshot(setup.root).under(dataStore)
         #expect(during.count == before.count - 1, "exactly one entry of DataStore removed when the crash hits:\n\(during)")
         #expect(TreeSnapshot(setup.root).under(try #require(setup.install.download)) == setup.before.under(try #require(setup.install.download)))
@@ -283,7 +283,7 @@ extension ResetterTests {
     func temporaryFilesACrashLeftBesideTheHiveAndTheJournalAreRemoved(_ command: String) throws {
         let setup = try Setup("win10")
         defer { setup.scratch.remove() }
-        _ = #expect(throws: Crash.self) { try setup.resetter(crashingAt: .phaseStarted(.purge)).run(try setup.resetter().preflight()) }
+        _ = #expect(throws: WUScrubError.checkpoint(.phaseStarted(.purge))) { try setup.resetter(crashingAt: .phaseStarted(.purge)).run(try setup.resetter().preflight()) }
         let leftovers = [FileIO.temporaryName(beside: setup.hive),
                          FileIO.temporaryName(beside: setup.install.path(setup.install.stateDirectory + "/journal.json"))]
         for path in leftovers { try FileIO.createDurably([1, 2, 3], at: path) }

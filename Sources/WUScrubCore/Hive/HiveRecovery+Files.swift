@@ -39,33 +39,35 @@ extension HiveRecovery {
     ///   - path: The primary hive file; nothing is written.
     ///   - discardUnreconciled: Proceed with the primary as it is when the logs cannot be applied.
     /// - Throws: `VolumeError` when a file cannot be opened or read, `RecoveryError.ambiguousLog`.
-    public static func analyze(hiveAt path: String, discardUnreconciled: Bool = false) throws -> RecoveryAnalysis {
-        let slash = path.lastIndex(of: "/")
-        let folderPath = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        let folder = try VolumeDirectory.openRoot(folderPath)
-        guard let file = try folder.file(name) else {
-            throw VolumeError.io(FileIOError(operation: "open", path: path, errno: .noSuchFileOrDirectory))
-        }
-        if file.size >= UInt64(min(maximumPrimarySize, maximumReadSize)) {
-            // Too large to read: a dirty one is a refused recovery; any other is no hive wuscrub edits.
-            guard let block = BaseBlock(try file.read(count: 512)[...]), block.hasSignature, block.isDirty else {
-                throw HiveError.tooLarge(path: path, size: file.size, limit: maximumReadSize)
+    public static func analyze(hiveAt path: String, discardUnreconciled: Bool = false) throws(WUScrubError) -> RecoveryAnalysis {
+        try WUScrubError.wrap {
+            let slash = path.lastIndex(of: "/")
+            let folderPath = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+            let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+            let folder = try VolumeDirectory.openRoot(folderPath)
+            guard let file = try folder.file(name) else {
+                throw VolumeError.io(FileIOError(operation: "open", path: path, errno: .noSuchFileOrDirectory))
             }
-            var analysis = RecoveryAnalysis(hivePath: path, logs: [])
-            analysis.primarySequence = block.primarySequence
-            analysis.secondarySequence = block.secondarySequence
-            analysis.refuse(.primaryTooLarge(size: Int(clamping: file.size)))
-            return analysis
+            if file.size >= UInt64(min(maximumPrimarySize, maximumReadSize)) {
+                // Too large to read: a dirty one is a refused recovery; any other is no hive wuscrub edits.
+                guard let block = BaseBlock(try file.read(count: 512)[...]), block.hasSignature, block.isDirty else {
+                    throw HiveError.tooLarge(path: path, size: file.size, limit: maximumReadSize)
+                }
+                var analysis = RecoveryAnalysis(hivePath: path, logs: [])
+                analysis.primarySequence = block.primarySequence
+                analysis.secondarySequence = block.secondarySequence
+                analysis.refuse(.primaryTooLarge(size: Int(clamping: file.size)))
+                return analysis
+            }
+            let hive = try file.readAll(limit: maximumReadSize, what: "a hive")
+            // Not a hive at all (no signature, or shorter than a base block): a hive error, not a
+            // dirty hive whose recovery is refused.
+            guard hive.count >= BaseBlock.size, hive[0..<4].elementsEqual("regf".utf8) else {
+                throw HiveError.invalidBaseBlock(path: path, reason: "no 'regf' signature or fewer than 4096 bytes: it is not a registry hive")
+            }
+            // Messages name the logs beside the file as it was given.
+            let logs = try readLogs(forHive: name, in: folder, limit: maximumReadSize) { slash == nil ? $0 : folderPath + "/" + $0 }
+            return analyze(hivePath: path, hive: hive, logs: logs, discardUnreconciled: discardUnreconciled)
         }
-        let hive = try file.readAll(limit: maximumReadSize, what: "a hive")
-        // Not a hive at all (no signature, or shorter than a base block): a hive error, not a
-        // dirty hive whose recovery is refused.
-        guard hive.count >= BaseBlock.size, hive[0..<4].elementsEqual("regf".utf8) else {
-            throw HiveError.invalidBaseBlock(path: path, reason: "no 'regf' signature or fewer than 4096 bytes: it is not a registry hive")
-        }
-        // Messages name the logs beside the file as it was given.
-        let logs = try readLogs(forHive: name, in: folder, limit: maximumReadSize) { slash == nil ? $0 : folderPath + "/" + $0 }
-        return analyze(hivePath: path, hive: hive, logs: logs, discardUnreconciled: discardUnreconciled)
     }
 }

@@ -47,17 +47,23 @@ public struct DeviceSession {
         }
         // An interrupted run may have an open journal to resume from: read it while still mounted.
         var openJournal: Journal?
-        if case .failure(let error) = result, error is Interrupted || error is ResetError, let found = install() {
+        if case .failure(let error) = result, Self.cause(of: error) is Interrupted || Self.cause(of: error) is ResetError,
+           let found = install() {
             openJournal = try? Resetter(install: found, toolVersion: "").openJournal()
         }
         var unmountError: ImageError?
         do { try mount.unmount() } catch { unmountError = error }
         unmounted(unmountError == nil)
+        let failure: any Error
         switch result {
         case .success(let value):
             if let unmountError { throw unmountError }
             return value
-        case .failure(var interrupted as Interrupted):
+        case .failure(let error):
+            failure = error
+        }
+        switch Self.cause(of: failure) {
+        case var interrupted as Interrupted:
             let journal = install().map { $0.stateDirectory + "/journal.json" } ?? "journal.json"
             if interrupted.outcome.isEmpty || openJournal != nil {
                 interrupted.outcome = Self.interruptedOutcome(device: device, mountPoint: mount.mountPoint, phase: openJournal?.phase,
@@ -66,13 +72,18 @@ public struct DeviceSession {
                 interrupted.outcome += Self.unmountOutcome(device: device, mountPoint: mount.mountPoint, unmountError: unmountError)
             }
             throw interrupted
-        case .failure(ResetError.interrupted(let signal, _)):
+        case ResetError.interrupted(let signal, _):
             throw Interrupted(signal: signal, outcome: " before the service was disabled: the Windows installation on '\(device)' was not changed (the run's journal is closed as interrupted)." +
                               Self.unmountOutcome(device: device, mountPoint: mount.mountPoint, unmountError: unmountError))
-        case .failure(let error):
-            if let unmountError { throw DeviceRunFailure(failure: error, unmount: unmountError) }
-            throw error
+        default:
+            if let unmountError { throw DeviceRunFailure(failure: failure, unmount: unmountError) }
+            throw failure
         }
+    }
+
+    /// The layer's own error inside a `WUScrubError`, or the error itself.
+    static func cause(of error: any Error) -> any Error {
+        (error as? WUScrubError)?.cause ?? error
     }
 
     /// Whether the device was unmounted after an interruption, in a sentence.

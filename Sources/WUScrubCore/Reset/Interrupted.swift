@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// A run stopped because of SIGINT, SIGTERM or SIGHUP (exit status 128 + the signal's number).
-public struct Interrupted: Error, Sendable, CustomStringConvertible {
+public struct Interrupted: Error, Sendable, Equatable, CustomStringConvertible {
     public var signal: Int32
     /// What was left behind and what to do next; filled in once the device is unmounted.
     public var outcome = ""

@@ -77,8 +77,10 @@ public struct JournalStore: Sendable {
     /// - Returns: nil when no journal file exists.
     /// - Throws: `ResetError.journalUnreadable` when it cannot be read or decoded,
     ///   `.journalDamaged` when it fails validation, `VolumeError` when it is not a regular file.
-    public func load() throws -> Journal? {
-        try load(from: try InstallVolume(install))
+    public func load() throws(WUScrubError) -> Journal? {
+        try WUScrubError.wrap {
+            try load(from: try InstallVolume(install))
+        }
     }
 
     func load(from volume: InstallVolume) throws -> Journal? {

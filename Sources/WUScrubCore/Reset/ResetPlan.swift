@@ -49,7 +49,7 @@ public struct HiveStatus: Sendable, Equatable, Codable {
     public var state: String
 
     /// Reads a hive's bytes; a clean one is validated in full.
-    public init(path relative: String, bytes: [UInt8]) throws {
+    public init(path relative: String, bytes: [UInt8]) throws(HiveError) {
         guard bytes.count >= BaseBlock.size, let header = BaseBlock(bytes[0..<512]), header.hasSignature else {
             throw HiveError.invalidBaseBlock(path: relative, reason: "no 'regf' signature or fewer than 4096 bytes")
         }

@@ -39,4 +39,10 @@ extension Resetter {
             return points
         }
     }
+
+    /// Passes a checkpoint: calls the hook, and reports whatever it throws as
+    /// `WUScrubError.checkpoint(point)` (a test's simulated crash there).
+    func reach(_ point: Checkpoint) throws {
+        do { try checkpoint(point) } catch { throw WUScrubError.checkpoint(point) }
+    }
 }

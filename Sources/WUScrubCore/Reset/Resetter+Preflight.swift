@@ -14,37 +14,39 @@ extension Resetter {
     /// - Throws: `ImageError.readOnly`, `ResetError.unfinishedJournal`, `.journalDamaged`,
     ///   `RecoveryError` for a dirty hive, `HiveError` for a hive that is invalid or lacks the
     ///   service, `VolumeError` for an entry that is not what it should be.
-    public func preflight() throws -> ResetPlan {
-        let volume = try InstallVolume(install)
-        try VolumeCheck.checkNotHibernated(in: volume.root)
-        try VolumeCheck.checkWritable(root: install.root)
-        try volume.checkStateFolder()
-        try volume.checkHiveLogs()
-        // A journal another run is still writing is not an unfinished run: say it is busy.
-        try InstallLock.checkNotHeld(volume)
-        if let journal = try store.load(from: volume), !journal.phase.isClosed {
-            throw ResetError.unfinishedJournal(path: journalPath, phase: journal.phase)
+    public func preflight() throws(WUScrubError) -> ResetPlan {
+        try WUScrubError.wrap {
+            let volume = try InstallVolume(install)
+            try VolumeCheck.checkNotHibernated(in: volume.root)
+            try VolumeCheck.checkWritable(root: install.root)
+            try volume.checkStateFolder()
+            try volume.checkHiveLogs()
+            // A journal another run is still writing is not an unfinished run: say it is busy.
+            try InstallLock.checkNotHeld(volume)
+            if let journal = try store.load(from: volume), !journal.phase.isClosed {
+                throw ResetError.unfinishedJournal(path: journalPath, phase: journal.phase)
+            }
+            let bytes = try readHive(volume)
+            let status = try HiveStatus(path: install.systemHive, bytes: bytes)
+            var recovery: RecoveryAnalysis?
+            var baseline: [UInt8]?
+            if status.isDirty {
+                let analysis = try analyzeRecovery(volume, hive: bytes)
+                recovery = analysis
+                baseline = try commitRecovered(analysis)
+            }
+            let starts = try readStarts(baseline ?? bytes, checkEditable: true)
+            let disabled = try disabledHive(from: baseline ?? bytes, starts: starts)
+            var plan = ResetPlan(
+                install: install, hive: status, starts: starts, purge: purgeFolders.map { purgeReport($0, dryRun: true) },
+                missingFolders: missingFolders(), journalPath: journalPath,
+                backupDirectory: backupDirectory, recovery: recovery,
+                volume: Volume.describe(root: install.root, windows: install.path(install.windows))
+            )
+            plan.leftAlone = strays(volume)
+            plan.prepared = PreparedHives(baseline: baseline, disabled: disabled)
+            return plan
         }
-        let bytes = try readHive(volume)
-        let status = try HiveStatus(path: install.systemHive, bytes: bytes)
-        var recovery: RecoveryAnalysis?
-        var baseline: [UInt8]?
-        if status.isDirty {
-            let analysis = try analyzeRecovery(volume, hive: bytes)
-            recovery = analysis
-            baseline = try commitRecovered(analysis)
-        }
-        let starts = try readStarts(baseline ?? bytes, checkEditable: true)
-        let disabled = try disabledHive(from: baseline ?? bytes, starts: starts)
-        var plan = ResetPlan(
-            install: install, hive: status, starts: starts, purge: purgeFolders.map { purgeReport($0, dryRun: true) },
-            missingFolders: missingFolders(), journalPath: journalPath,
-            backupDirectory: backupDirectory, recovery: recovery,
-            volume: Volume.describe(root: install.root, windows: install.path(install.windows))
-        )
-        plan.leftAlone = strays(volume)
-        plan.prepared = PreparedHives(baseline: baseline, disabled: disabled)
-        return plan
     }
 
     /// Checks the volume again, probes a write in wuscrub's folder and takes the install's lock.

@@ -37,7 +37,7 @@ extension Resetter {
                 let partial = purgeReport(folder, removalLimit: 1)
                 if partial.removals > 0 {
                     pending = false
-                    try checkpoint(.midPurge)
+                    try reach(.midPurge)
                     first = partial
                 }
             }

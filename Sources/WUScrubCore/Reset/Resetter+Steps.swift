@@ -81,7 +81,7 @@ extension Resetter {
             try store.save(&pending, note: analysis.outcome == .discarded
                 ? "discarding the logs (" + analysis.discarded.joined(separator: "; ") + "), replacing the hive"
                 : "logs replayed (" + applied.joined(separator: ", ") + "), replacing the hive with the recovered one", in: volume)
-            try checkpoint(.beforeRecoveredHiveRename)
+            try reach(.beforeRecoveredHiveRename)
         }
         journal = pending
     }
@@ -115,7 +115,7 @@ extension Resetter {
         try replaceHive(with: disabled, volume: volume) { digest in
             pending.disabledHiveSHA256 = digest
             try store.save(&pending, note: "disabled hive written (sha256 \(digest.prefix(16))), replacing the original", in: volume)
-            try checkpoint(.beforeHiveRename)
+            try reach(.beforeHiveRename)
             // Stopping here leaves the original in place: the temporary file is removed.
             if stopRequested() != nil {
                 journal = pending
@@ -123,7 +123,7 @@ extension Resetter {
             }
         }
         journal = pending
-        try checkpoint(.afterHiveRename)
+        try reach(.afterHiveRename)
     }
 
     /// Thrown from the last point before the disabled hive replaces the original, when a stop was requested.
@@ -145,7 +145,7 @@ extension Resetter {
                 let original = try restoreSource(journal, volume: volume)
                 _ = try confirmedStarts(journal, volume: volume, backup: original)
                 try replaceHive(with: original, volume: volume)
-                try checkpoint(.afterRestore)
+                try reach(.afterRestore)
                 try store.appendLog("run \(journal.runID.prefix(8)): hive bytes put back from \(journal.restoreSourcePath)", in: volume)
                 return true
             } catch let reason as BackupUnusable {

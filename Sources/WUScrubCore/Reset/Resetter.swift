@@ -51,81 +51,89 @@ public struct Resetter: Sendable {
     ///   purge stopped by a signal (`interruptedBy`).
     /// - Throws: `ResetError.interrupted` when a signal stopped the run before the service was
     ///   disabled (nothing changed); the errors of `preflight()`; `VolumeError` on I/O failures.
-    public func run(_ plan: ResetPlan) throws -> ResetOutcome {
-        let volume = try InstallVolume(install)
-        let lock = try prepareToWrite(volume)
-        defer { lock.release() }
-        if let journal = try store.load(from: volume), !journal.phase.isClosed {
-            throw ResetError.unfinishedJournal(path: journalPath, phase: journal.phase)
+    public func run(_ plan: ResetPlan) throws(WUScrubError) -> ResetOutcome {
+        try WUScrubError.wrap {
+            let volume = try InstallVolume(install)
+            let lock = try prepareToWrite(volume)
+            defer { lock.release() }
+            if let journal = try store.load(from: volume), !journal.phase.isClosed {
+                throw ResetError.unfinishedJournal(path: journalPath, phase: journal.phase)
+            }
+            guard try hiveSHA256(volume) == plan.hive.sha256 else {
+                throw ResetError.hiveChanged(path: install.systemHive, detail: "it changed after the plan was made")
+            }
+            let prepared = try plan.prepared ?? preflight().prepared!
+            if let signal = stopRequested() { throw ResetError.interrupted(signal: signal, phase: .journal) }
+            let now = Date.wholeSecond()
+            let runID = UUID().uuidString.lowercased()
+            let stamp = ISO8601DateFormatter.compact.string(from: now)
+            let backup = BackupName(serial: nextBackupSerial(volume), stamp: stamp, runID: runID)
+            var journal = Journal(
+                toolVersion: toolVersion, runID: runID, startedAt: now, updatedAt: now, phase: .journal,
+                hivePath: install.systemHive, originalHiveSHA256: plan.hive.sha256, originalHiveSize: plan.hive.size,
+                originalStarts: plan.starts,
+                backupPath: backupDirectory + "/" + backup.name
+            )
+            journal.recovery = plan.recovery
+            try store.save(&journal, note: "journal created for \(install.systemHive); original start values " +
+                           plan.starts.map { "\($0.controlSet)=\($0.start)" }.joined(separator: ", "), in: volume)
+            try reach(.phaseStarted(.journal))
+            return try proceed(&journal, from: .backup, volume: volume, prepared: prepared)
         }
-        guard try hiveSHA256(volume) == plan.hive.sha256 else {
-            throw ResetError.hiveChanged(path: install.systemHive, detail: "it changed after the plan was made")
-        }
-        let prepared = try plan.prepared ?? preflight().prepared!
-        if let signal = stopRequested() { throw ResetError.interrupted(signal: signal, phase: .journal) }
-        let now = Date.wholeSecond()
-        let runID = UUID().uuidString.lowercased()
-        let stamp = ISO8601DateFormatter.compact.string(from: now)
-        let backup = BackupName(serial: nextBackupSerial(volume), stamp: stamp, runID: runID)
-        var journal = Journal(
-            toolVersion: toolVersion, runID: runID, startedAt: now, updatedAt: now, phase: .journal,
-            hivePath: install.systemHive, originalHiveSHA256: plan.hive.sha256, originalHiveSize: plan.hive.size,
-            originalStarts: plan.starts,
-            backupPath: backupDirectory + "/" + backup.name
-        )
-        journal.recovery = plan.recovery
-        try store.save(&journal, note: "journal created for \(install.systemHive); original start values " +
-                       plan.starts.map { "\($0.controlSet)=\($0.start)" }.joined(separator: ", "), in: volume)
-        try checkpoint(.phaseStarted(.journal))
-        return try proceed(&journal, from: .backup, volume: volume, prepared: prepared)
     }
 
     /// Continues an interrupted run from the phase its journal records.
     ///
     /// - Throws: `ResetError.nothingToResume` when there is no open journal, `.journalDamaged`.
-    public func resume() throws -> ResetOutcome {
-        let volume = try InstallVolume(install)
-        let lock = try prepareToWrite(volume)
-        defer { lock.release() }
-        var journal = try openJournal(volume)
-        try checkOwnBackups(journal, volume: volume)
-        // The values the run will put back, confirmed against its backup before anything changes.
-        if journal.phase > .recover { _ = try confirmedStarts(journal, volume: volume) }
-        removeStaleTemporaryFiles(volume)
-        try store.appendLog("resuming run \(journal.runID.prefix(8)) at phase \(journal.phase.rawValue)", in: volume)
-        return try proceed(&journal, from: journal.phase, volume: volume, prepared: nil)
+    public func resume() throws(WUScrubError) -> ResetOutcome {
+        try WUScrubError.wrap {
+            let volume = try InstallVolume(install)
+            let lock = try prepareToWrite(volume)
+            defer { lock.release() }
+            var journal = try openJournal(volume)
+            try checkOwnBackups(journal, volume: volume)
+            // The values the run will put back, confirmed against its backup before anything changes.
+            if journal.phase > .recover { _ = try confirmedStarts(journal, volume: volume) }
+            removeStaleTemporaryFiles(volume)
+            try store.appendLog("resuming run \(journal.runID.prefix(8)) at phase \(journal.phase.rawValue)", in: volume)
+            return try proceed(&journal, from: journal.phase, volume: volume, prepared: nil)
+        }
     }
 
     /// Puts the original start values back and closes the journal; purges nothing.
     ///
     /// The report's start values are read back from the hive, never taken from the journal.
     /// - Throws: `ResetError.nothingToResume` when there is no open journal, `.journalDamaged`.
-    public func rollback() throws -> ResetOutcome {
-        let volume = try InstallVolume(install)
-        let lock = try prepareToWrite(volume)
-        defer { lock.release() }
-        var journal = try openJournal(volume)
-        try checkOwnBackups(journal, volume: volume)
-        // The values the run will put back, confirmed against its backup before anything changes.
-        if journal.phase > .recover { _ = try confirmedStarts(journal, volume: volume) }
-        removeStaleTemporaryFiles(volume)
-        var notes: [String] = []
-        var byteIdentical = false
-        if journal.phase > .backup {
-            byteIdentical = try restore(journal, volume: volume, notes: &notes)
+    public func rollback() throws(WUScrubError) -> ResetOutcome {
+        try WUScrubError.wrap {
+            let volume = try InstallVolume(install)
+            let lock = try prepareToWrite(volume)
+            defer { lock.release() }
+            var journal = try openJournal(volume)
+            try checkOwnBackups(journal, volume: volume)
+            // The values the run will put back, confirmed against its backup before anything changes.
+            if journal.phase > .recover { _ = try confirmedStarts(journal, volume: volume) }
+            removeStaleTemporaryFiles(volume)
+            var notes: [String] = []
+            var byteIdentical = false
+            if journal.phase > .backup {
+                byteIdentical = try restore(journal, volume: volume, notes: &notes)
+            }
+            let bytes = try readHive(volume)
+            // A hive still exactly as found was never edited (it may be dirty, waiting for recovery).
+            let untouched = FileIO.sha256(bytes) == journal.originalHiveSHA256
+            let finalStarts = untouched ? try startsAsFound(bytes, volume: volume) : try verify(journal, volume: volume)
+            journal.phase = .rolledBack
+            try store.save(&journal, note: "rolled back: original start values restored", in: volume)
+            return outcome(journal, volume: volume, byteIdentical: byteIdentical || untouched, finalStarts: finalStarts, notes: notes)
         }
-        let bytes = try readHive(volume)
-        // A hive still exactly as found was never edited (it may be dirty, waiting for recovery).
-        let untouched = FileIO.sha256(bytes) == journal.originalHiveSHA256
-        let finalStarts = untouched ? try startsAsFound(bytes, volume: volume) : try verify(journal, volume: volume)
-        journal.phase = .rolledBack
-        try store.save(&journal, note: "rolled back: original start values restored", in: volume)
-        return outcome(journal, volume: volume, byteIdentical: byteIdentical || untouched, finalStarts: finalStarts, notes: notes)
     }
 
     /// The open journal of an interrupted run, validated against this installation.
-    public func openJournal() throws -> Journal {
-        try openJournal(try InstallVolume(install))
+    public func openJournal() throws(WUScrubError) -> Journal {
+        try WUScrubError.wrap {
+            try openJournal(try InstallVolume(install))
+        }
     }
 
     func openJournal(_ volume: InstallVolume) throws -> Journal {
@@ -151,7 +159,7 @@ public struct Resetter: Sendable {
             if journal.phase != phase {
                 journal.phase = phase
                 try store.save(&journal, note: "starting", in: volume)
-                try checkpoint(.phaseStarted(phase))
+                try reach(.phaseStarted(phase))
                 if phase <= .disable { try stopIfRequested(&journal, volume: volume) }
             }
             switch phase {
@@ -181,7 +189,7 @@ public struct Resetter: Sendable {
         }
         journal.phase = stoppedBy == nil ? .done : .interrupted
         try store.save(&journal, note: stoppedBy.map { "interrupted by \(ResetError.signalName($0)): original start values restored, purge unfinished" } ?? "done", in: volume)
-        if stoppedBy == nil { try checkpoint(.phaseStarted(.done)) }
+        if stoppedBy == nil { try reach(.phaseStarted(.done)) }
         if finalStarts.isEmpty { finalStarts = try verify(journal, volume: volume) }
         var result = outcome(journal, volume: volume, byteIdentical: byteIdentical, finalStarts: finalStarts, notes: notes)
         // A signal after the purge had finished: the run completed (done), and still says it was signalled.
