@@ -5,7 +5,7 @@
 SWIFT      ?= swift
 BIN        := .build/debug/wuscrub
 DEMO       := .build/demo
-APT_PKGS   := libhivex-dev libhivex-bin libseccomp-dev pkg-config reglookup libregf-utils xz-utils ntfs-3g
+APT_PKGS   := $(shell cat .ci/apt-packages)   # one list, also read by .ci/run
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build test demo bench fuzz fixtures release man lint clean
@@ -65,16 +65,20 @@ fuzz: deps
 fixtures: deps
 	$(SWIFT) run -q wuscrub-fixtures hives --fixtures Fixtures
 
+## release: the binary a technician runs; it must hold no test hook (WUSCRUB_TEST_HOOKS is debug-only)
 release: deps
 	$(SWIFT) build -c release --product wuscrub
+	@if grep -q WUSCRUB_FAULT .build/release/wuscrub; then echo "error: the release binary contains the fault-injection hook" >&2; exit 1; fi
+	@echo "release binary: .build/release/wuscrub (no test hooks)"
 
 ## man: the wuscrub(1) man page, from the argument parser's own plugin
 man: deps
 	$(SWIFT) package generate-manual
 	@echo "man page: .build/plugins/GenerateManual/outputs/wuscrub/wuscrub.1 (view: man -l that file)"
 
+## lint: layering imports, and the duplication budget (.ci/lint says the threshold)
 lint:
-	duplicates --most 20 || true
+	.ci/lint
 
 clean:
 	rm -rf .build $(DEMO)

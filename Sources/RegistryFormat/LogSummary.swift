@@ -1,3 +1,5 @@
+
+
 /// One log as found beside the hive.
 public struct LogSummary: Sendable, Equatable, Codable {
     public var path: String
@@ -29,13 +31,4 @@ public struct LogSummary: Sendable, Equatable, Codable {
         highestSequence = log.highestSequence
         dirtyPages = log.format == .old ? log.dirtyPages.count : nil
     }
-}
-
-/// A log that was replayed.
-public struct AppliedLog: Sendable, Equatable, Codable {
-    public var path: String
-    public var format: TransactionLog.Format
-    /// New format: each applied entry's sequence number; old format: the log's sequence number.
-    public var sequences: [UInt32]
-    public var pages: Int
 }

@@ -6,7 +6,7 @@
 /// here, or in a layer's error, is a compile error there rather than a silent "internal error".
 public enum WUScrubError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Locating the installation, checking or mounting its volume.
-    case install(ImageError)
+    case install(InstallError)
     /// An entry on the volume that is not what it should be, or a failed read or write there.
     case volume(VolumeError)
     /// The SYSTEM hive: invalid, lacking the service, or hivex failed.
@@ -28,7 +28,7 @@ public enum WUScrubError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Classifies an error thrown by a lower layer.
     public init(_ error: any Error) {
         if let error = error as? WUScrubError { self = error }
-        else if let error = error as? ImageError { self = .install(error) }
+        else if let error = error as? InstallError { self = .install(error) }
         else if let error = error as? VolumeError { self = .volume(error) }
         else if let error = error as? HiveError { self = .hive(error) }
         else if let error = error as? HiveFormatError { self = .hive(HiveError(error)) }

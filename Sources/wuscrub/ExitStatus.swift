@@ -20,22 +20,23 @@ enum ExitStatus: Int32, CaseIterable {
     case interrupted = 130
     case terminated = 143
 
+    /// What the code means; README.md's exit-code table says the same, with what to do next.
     var meaning: String {
         switch self {
-        case .success: "success: the reset finished (or status/dry-run completed)"
+        case .success: "success: the reset finished (or status / --dry-run completed)"
         case .cancelled: "cancelled: confirmation declined, or no terminal to ask and no --yes"
-        case .notWindows: "ROOT is not a Windows installation"
-        case .unsafeState: "unsafe state refused (an entry on the volume that is not what it should be: link, device node, FIFO, socket, hard link, another mount; hibernated / Fast Startup volume, read-only mount, case-ambiguous name, hive changed outside wuscrub)"
-        case .dirtyHive: "the SYSTEM hive is dirty and its transaction logs cannot be replayed safely: refused"
-        case .hiveError: "the SYSTEM hive is invalid, truncated, or lacks what wuscrub needs"
+        case .notWindows: "ROOT is not a Windows installation or cannot be used; --device is not an NTFS volume"
+        case .unsafeState: "unsafe state refused: an entry on the volume that is not what it should be (a link, a device node, a FIFO, a socket, a hard link, a folder on another mount, two names that differ only by case — the message names it), hibernated / Fast Startup volume, read-only mount (or a --device mount that fell back to read-only), BitLocker, a device ntfs-3g cannot mount, hive changed outside wuscrub"
+        case .dirtyHive: "the SYSTEM hive is dirty and its transaction logs cannot be replayed safely: refused (hive check: the same for FILE)"
+        case .hiveError: "the SYSTEM hive is invalid, truncated, too large, or lacks what wuscrub needs"
         case .purgeIncomplete: "the purge left some entries (listed); the service start mode was restored"
         case .unfinishedJournal: "an earlier run is unfinished: use resume or rollback"
-        case .ioError: "a file could not be read or written (journal, backup, hive), the journal is damaged, or reset --device could not unmount the device (it says where it is still mounted)"
-        case .locked: "another wuscrub is working on this installation (nothing was changed)"
-        case .usage: "usage error (bad arguments, or nothing to resume/roll back)"
+        case .ioError: "a file could not be read or written (journal, backup, hive), or the journal is damaged (the message says which field), or reset --device could not unmount the device (the message says where it is still mounted; if the reset itself failed, its code is kept)"
+        case .locked: "another wuscrub is working on this installation (its lock is held)"
+        case .usage: "usage error: bad arguments, nothing to resume / roll back, or hive recover on a clean hive"
         case .internalError: "internal error"
         case .hangUp: "stopped by SIGHUP (see 130)"
-        case .interrupted: "reset or resume stopped by SIGINT (Ctrl-C) at a safe point: before the service was disabled, nothing changed; after, the purge stopped and the start mode was restored first; the journal is closed as interrupted (run reset again to finish); --device unmounts"
+        case .interrupted: "stopped by SIGINT (Ctrl-C) at a safe point: before the service was disabled, nothing was changed; after, the purge stopped and the original start mode was restored and read back first. The journal is closed as interrupted. With --device the device is unmounted (the message says so)"
         case .terminated: "stopped by SIGTERM (see 130)"
         }
     }

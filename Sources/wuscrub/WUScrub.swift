@@ -67,12 +67,3 @@ struct WUScrub: ParsableCommand {
         }
     }
 }
-
-/// Options every subcommand takes.
-struct CommonOptions: ParsableArguments {
-    @Argument(help: "The mount point of the Windows partition (the folder that holds Windows).")
-    var root: String
-
-    @Flag(help: "Print one JSON document on standard output (schema version 1, described in docs/json-schema.md of wuscrub's source).")
-    var json = false
-}

@@ -40,16 +40,23 @@ public struct TreeSnapshot: Equatable, CustomStringConvertible {
     private mutating func walk(_ path: String, relative: String) {
         var info = stat()
         guard lstat(path, &info) == 0 else { return }
+        // What cannot be read is recorded by its identity and change time instead of a shared
+        // placeholder, so that two unreadable states compare equal only if nothing changed.
+        let unreadable = "unreadable: inode \(info.st_ino), changed \(info.st_ctim.tv_sec).\(info.st_ctim.tv_nsec), modified \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
         switch info.st_mode & S_IFMT {
         case S_IFDIR:
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else {
+                entries[relative.isEmpty ? "." : relative] = "dir, " + unreadable
+                return
+            }
             entries[relative.isEmpty ? "." : relative] = "dir"
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
+            for name in names {
                 walk(path + "/" + name, relative: relative.isEmpty ? name : relative + "/" + name)
             }
         case S_IFLNK:
-            entries[relative] = "link -> " + ((try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?")
+            entries[relative] = "link -> " + ((try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? unreadable)
         case S_IFREG:
-            entries[relative] = "file \(info.st_size) " + ((try? FileIO.sha256(ofFile: path)) ?? "?")
+            entries[relative] = "file \(info.st_size) " + ((try? FileIO.sha256(ofFile: path)) ?? unreadable)
         default:
             entries[relative] = "other"
         }

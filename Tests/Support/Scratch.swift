@@ -30,10 +30,11 @@ public enum Repository {
 
     public static var fixtures: String { root + "/Fixtures" }
 
-    /// The built `wuscrub` binary (SwiftPM puts it beside the test bundle).
+    /// The built debug `wuscrub` binary (SwiftPM puts it beside the test bundle): the tests need
+    /// its test hooks, which a release build does not have.
     public static var binary: String {
         let candidates = [Bundle.main.bundleURL.deletingLastPathComponent().path, Bundle.main.bundleURL.path]
-            + [".build/debug", ".build/release"].map { root + "/" + $0 }
+            + [root + "/.build/debug"]
         for directory in candidates where FileManager.default.isExecutableFile(atPath: directory + "/wuscrub") {
             return directory + "/wuscrub"
         }

@@ -39,7 +39,7 @@ import WUScrubTestSupport
         defer { scratch.remove() }
         let root = try FixtureTree.install("win10", in: scratch)
         try FileManager.default.createDirectory(atPath: root + "/Windows/SoftwareDistribution/download", withIntermediateDirectories: false)
-        #expect(throws: ImageError.ambiguous(directory: root + "/Windows/SoftwareDistribution",
+        #expect(throws: InstallError.ambiguous(directory: root + "/Windows/SoftwareDistribution",
                                              names: ["Windows/SoftwareDistribution/Download", "Windows/SoftwareDistribution/download"])) {
             _ = try WindowsInstall.locate(root: root)
         }
@@ -47,13 +47,13 @@ import WUScrubTestSupport
         defer { second.remove() }
         let other = try FixtureTree.install("win10", in: second)
         try FileManager.default.copyItem(atPath: other + "/Windows/System32/config/SYSTEM", toPath: other + "/Windows/System32/config/system")
-        #expect(throws: ImageError.self) { _ = try WindowsInstall.locate(root: other) }
+        #expect(throws: InstallError.self) { _ = try WindowsInstall.locate(root: other) }
     }
 
     @Test func notWindowsSaysWhatWasLookedFor() throws {
         let scratch = try Scratch("empty")
         defer { scratch.remove() }
-        let error = #expect(throws: ImageError.self) { _ = try WindowsInstall.locate(root: scratch.path) }
+        let error = #expect(throws: InstallError.self) { _ = try WindowsInstall.locate(root: scratch.path) }
         guard case .notWindows? = error else { Issue.record("expected .notWindows, got \(String(describing: error))"); return }
         #expect(error?.description.contains("System32/config/SYSTEM") == true)
     }
@@ -66,7 +66,7 @@ import WUScrubTestSupport
         try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: false)
         try FileManager.default.removeItem(atPath: root + "/Windows/SoftwareDistribution/Download")
         try FileManager.default.createSymbolicLink(atPath: root + "/Windows/SoftwareDistribution/Download", withDestinationPath: outside)
-        #expect(throws: ImageError.symlink(path: root + "/Windows/SoftwareDistribution/Download")) {
+        #expect(throws: InstallError.symlink(path: root + "/Windows/SoftwareDistribution/Download")) {
             _ = try WindowsInstall.locate(root: root)
         }
     }

@@ -22,9 +22,9 @@ public final class DeviceMount: @unchecked Sendable {
     /// Checks the boot sector, mounts read-write with ntfs-3g (`nodev,nosuid,noexec`), and refuses a read-only fallback.
     ///
     /// - Parameter device: A block device such as `/dev/sdb3`, or an image file.
-    /// - Throws: `ImageError.notNTFS`, `.bitLocker`, `.mountFailed`, `.deviceReadOnly`, or
+    /// - Throws: `InstallError.notNTFS`, `.bitLocker`, `.mountFailed`, `.deviceReadOnly`, or
     ///   `.unmountFailed` when a refused mount cannot be taken down again.
-    public init(device: String) throws(ImageError) {
+    public init(device: String) throws(InstallError) {
         self.device = device
         try DeviceMount.checkBootSector(device)
         guard let ntfs3g = Spawn.find(["/usr/bin/ntfs-3g", "/bin/ntfs-3g"]) else {
@@ -73,8 +73,8 @@ public final class DeviceMount: @unchecked Sendable {
 
     /// Refuses anything but an unlocked NTFS boot sector: `NTFS    ` at offset 3; `-FVE-FS-` is BitLocker.
     ///
-    /// - Throws: `ImageError.bitLocker`, `.notNTFS`, `.rootUnusable`.
-    public static func checkBootSector(_ device: String) throws(ImageError) {
+    /// - Throws: `InstallError.bitLocker`, `.notNTFS`, `.rootUnusable`.
+    public static func checkBootSector(_ device: String) throws(InstallError) {
         let fd = open(device, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .rootUnusable(path: device, errno: Errno(rawValue: errno)) }
         defer { close(fd) }
@@ -90,9 +90,9 @@ public final class DeviceMount: @unchecked Sendable {
     /// Tries `umount` several times (a FUSE mount can stay busy for a moment after its last file
     /// is closed) and checks /proc/self/mountinfo, not only umount's status.
     ///
-    /// - Throws: `ImageError.unmountFailed` when the volume is still mounted after the last try;
+    /// - Throws: `InstallError.unmountFailed` when the volume is still mounted after the last try;
     ///   the mount point is then left as it is.
-    public func unmount() throws(ImageError) {
+    public func unmount() throws(InstallError) {
         guard isMounted else { return }
         guard let umount = Spawn.find(["/bin/umount", "/usr/bin/umount"]) else {
             unmountGaveUp = true

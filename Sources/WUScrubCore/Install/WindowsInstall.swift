@@ -40,9 +40,9 @@ public struct WindowsInstall: Sendable, Equatable, Codable {
     ///
     /// - Parameter root: The mount point of the Windows partition (or a fixture tree).
     /// - Returns: The installation with resolved names.
-    /// - Throws: `ImageError.notWindows` when there is no `Windows/System32/config/SYSTEM`,
+    /// - Throws: `InstallError.notWindows` when there is no `Windows/System32/config/SYSTEM`,
     ///   `.ambiguous` when two names differ only by case, `.symlink` for a link on the way.
-    public static func locate(root: String) throws(ImageError) -> WindowsInstall {
+    public static func locate(root: String) throws(InstallError) -> WindowsInstall {
         let top: VolumeDirectory
         do {
             top = try VolumeDirectory.openRoot(root)
@@ -64,7 +64,7 @@ public struct WindowsInstall: Sendable, Equatable, Codable {
             _ = (system32, config)
             let logsFound = try descend("Logs", in: windowsFolder, root: root)
             let logs = logsFound?.0 ?? windows + "/Logs"
-            let state = try logsFound.flatMap { found throws(ImageError) in try resolve("wuscrub", in: found.1, root: root, kind: .directory) } ?? logs + "/wuscrub"
+            let state = try logsFound.flatMap { found throws(InstallError) in try resolve("wuscrub", in: found.1, root: root, kind: .directory) } ?? logs + "/wuscrub"
             var install = WindowsInstall(root: root, windows: windows, systemHive: hive, stateDirectory: state)
             if let (distribution, distributionFolder) = try descend("SoftwareDistribution", in: windowsFolder, root: root) {
                 install.softwareDistribution = distribution
@@ -83,8 +83,8 @@ public struct WindowsInstall: Sendable, Equatable, Codable {
     /// checks that it is what is expected, without opening it.
     ///
     /// - Returns: The root-relative path of the entry, or nil when there is none.
-    /// - Throws: `ImageError.ambiguous` for several matches, `.symlink`, `.wrongType`.
-    static func resolve(_ name: String, in directory: VolumeDirectory, root: String, kind: Kind) throws(ImageError) -> String? {
+    /// - Throws: `InstallError.ambiguous` for several matches, `.symlink`, `.wrongType`.
+    static func resolve(_ name: String, in directory: VolumeDirectory, root: String, kind: Kind) throws(InstallError) -> String? {
         let matches = try entries(of: directory).filter { $0.lowercased() == name.lowercased() }
         guard !matches.isEmpty else { return nil }
         let relativeParent = directory.path.isEmpty ? "" : directory.path + "/"
@@ -105,7 +105,7 @@ public struct WindowsInstall: Sendable, Equatable, Codable {
     }
 
     /// Resolves a folder and opens it through the volume layer (on the root's mount, not a link).
-    static func descend(_ name: String, in directory: VolumeDirectory, root: String) throws(ImageError) -> (String, VolumeDirectory)? {
+    static func descend(_ name: String, in directory: VolumeDirectory, root: String) throws(InstallError) -> (String, VolumeDirectory)? {
         guard let relative = try resolve(name, in: directory, root: root, kind: .directory) else { return nil }
         let full = (root.hasSuffix("/") ? root : root + "/") + relative
         do {
@@ -123,7 +123,7 @@ public struct WindowsInstall: Sendable, Equatable, Codable {
     }
 
     /// The names in an opened directory.
-    static func entries(of directory: VolumeDirectory) throws(ImageError) -> [String] {
+    static func entries(of directory: VolumeDirectory) throws(InstallError) -> [String] {
         do { return try directory.names() } catch {
             if case .io(let failure) = error { throw .cannotList(path: failure.path, errno: failure.errno) }
             if case .tooManyEntries(let path, let limit) = error {

@@ -1,3 +1,5 @@
+
+
 /// `reset --device`: mounts the device in a private folder, runs the reset there, and always tries
 /// to unmount, even after a failure or a signal (docs/architecture.md §3.5).
 ///
@@ -23,7 +25,7 @@ public struct DeviceSession {
     ///   - unmounted: Called with whether the unmount worked.
     ///   - body: The reset, given the mount point.
     /// - Returns: What `body` returned.
-    /// - Throws: `ImageError` when the mount (or only the unmount) fails; `Interrupted` with what
+    /// - Throws: `InstallError` when the mount (or only the unmount) fails; `Interrupted` with what
     ///   was left and what to do next; `DeviceRunFailure` when both the run and the unmount failed;
     ///   otherwise what `body` threw.
     public func run<Result>(mounted: (String) -> Void, install: () -> WindowsInstall?, unmounted: (Bool) -> Void,
@@ -51,7 +53,7 @@ public struct DeviceSession {
            let found = install() {
             openJournal = try? Resetter(install: found, toolVersion: "").openJournal()
         }
-        var unmountError: ImageError?
+        var unmountError: InstallError?
         do { try mount.unmount() } catch { unmountError = error }
         unmounted(unmountError == nil)
         let failure: any Error
@@ -87,14 +89,14 @@ public struct DeviceSession {
     }
 
     /// Whether the device was unmounted after an interruption, in a sentence.
-    static func unmountOutcome(device: String, mountPoint: String, unmountError: ImageError?) -> String {
+    static func unmountOutcome(device: String, mountPoint: String, unmountError: InstallError?) -> String {
         if let unmountError { return " " + unmountError.description }
         return " '\(device)' was unmounted from '\(mountPoint)' and that folder removed."
     }
 
     /// What an interrupted `--device` run left, and what to do next.
     static func interruptedOutcome(device: String, mountPoint: String, phase: Journal.Phase?, journal: String,
-                                   unmountError: ImageError?) -> String {
+                                   unmountError: InstallError?) -> String {
         var text = phase.map {
             " during the reset, in phase '\($0.rawValue)': the run stopped at a safe point and its journal (\(journal) on '\(device)') records where, so it can be resumed."
         } ?? " before the reset started: the Windows installation on '\(device)' was not changed."
@@ -111,13 +113,4 @@ public struct DeviceSession {
         }
         return text
     }
-}
-
-/// `reset --device`: the run failed, and so did the unmount afterwards.
-public struct DeviceRunFailure: Error, CustomStringConvertible {
-    /// What made the run fail.
-    public var failure: any Error
-    /// Why the device could not be unmounted.
-    public var unmount: ImageError
-    public var description: String { "\(failure)\nAlso, \(unmount)" }
 }

@@ -11,7 +11,7 @@ extension Resetter {
     /// The hives the run will write (the recovered one for a dirty hive, the disabled one) are
     /// computed here, in the hivex sandbox, and checked; the plan carries them.
     /// - Returns: The plan, with the purge counted by a dry-run walk.
-    /// - Throws: `ImageError.readOnly`, `ResetError.unfinishedJournal`, `.journalDamaged`,
+    /// - Throws: `InstallError.readOnly`, `ResetError.unfinishedJournal`, `.journalDamaged`,
     ///   `RecoveryError` for a dirty hive, `HiveError` for a hive that is invalid or lacks the
     ///   service, `VolumeError` for an entry that is not what it should be.
     public func preflight() throws(WUScrubError) -> ResetPlan {

@@ -82,21 +82,30 @@ public struct Resetter: Sendable {
         }
     }
 
+    /// Opens an interrupted run's journal under the lock, checks the run's backups and confirms
+    /// the start values it will put back (before anything changes), removes stale temporary
+    /// files, then runs `body` on the journal: what resume and rollback share.
+    func withOpenJournal(_ body: (inout Journal, InstallVolume) throws -> ResetOutcome) throws -> ResetOutcome {
+        let volume = try InstallVolume(install)
+        let lock = try prepareToWrite(volume)
+        defer { lock.release() }
+        var journal = try openJournal(volume)
+        try checkOwnBackups(journal, volume: volume)
+        // The values the run will put back, confirmed against its backup before anything changes.
+        if journal.phase > .recover { _ = try confirmedStarts(journal, volume: volume) }
+        removeStaleTemporaryFiles(volume)
+        return try body(&journal, volume)
+    }
+
     /// Continues an interrupted run from the phase its journal records.
     ///
     /// - Throws: `ResetError.nothingToResume` when there is no open journal, `.journalDamaged`.
     public func resume() throws(WUScrubError) -> ResetOutcome {
         try WUScrubError.wrap {
-            let volume = try InstallVolume(install)
-            let lock = try prepareToWrite(volume)
-            defer { lock.release() }
-            var journal = try openJournal(volume)
-            try checkOwnBackups(journal, volume: volume)
-            // The values the run will put back, confirmed against its backup before anything changes.
-            if journal.phase > .recover { _ = try confirmedStarts(journal, volume: volume) }
-            removeStaleTemporaryFiles(volume)
-            try store.appendLog("resuming run \(journal.runID.prefix(8)) at phase \(journal.phase.rawValue)", in: volume)
-            return try proceed(&journal, from: journal.phase, volume: volume, prepared: nil)
+            try withOpenJournal { journal, volume in
+                try store.appendLog("resuming run \(journal.runID.prefix(8)) at phase \(journal.phase.rawValue)", in: volume)
+                return try proceed(&journal, from: journal.phase, volume: volume, prepared: nil)
+            }
         }
     }
 
@@ -106,26 +115,20 @@ public struct Resetter: Sendable {
     /// - Throws: `ResetError.nothingToResume` when there is no open journal, `.journalDamaged`.
     public func rollback() throws(WUScrubError) -> ResetOutcome {
         try WUScrubError.wrap {
-            let volume = try InstallVolume(install)
-            let lock = try prepareToWrite(volume)
-            defer { lock.release() }
-            var journal = try openJournal(volume)
-            try checkOwnBackups(journal, volume: volume)
-            // The values the run will put back, confirmed against its backup before anything changes.
-            if journal.phase > .recover { _ = try confirmedStarts(journal, volume: volume) }
-            removeStaleTemporaryFiles(volume)
-            var notes: [String] = []
-            var byteIdentical = false
-            if journal.phase > .backup {
-                byteIdentical = try restore(journal, volume: volume, notes: &notes)
+            try withOpenJournal { journal, volume in
+                var notes: [String] = []
+                var byteIdentical = false
+                if journal.phase > .backup {
+                    byteIdentical = try restore(journal, volume: volume, notes: &notes)
+                }
+                let bytes = try readHive(volume)
+                // A hive still exactly as found was never edited (it may be dirty, waiting for recovery).
+                let untouched = FileIO.sha256(bytes) == journal.originalHiveSHA256
+                let finalStarts = untouched ? try startsAsFound(bytes, volume: volume) : try verify(journal, volume: volume)
+                journal.phase = .rolledBack
+                try store.save(&journal, note: "rolled back: original start values restored", in: volume)
+                return outcome(journal, volume: volume, byteIdentical: byteIdentical || untouched, finalStarts: finalStarts, notes: notes)
             }
-            let bytes = try readHive(volume)
-            // A hive still exactly as found was never edited (it may be dirty, waiting for recovery).
-            let untouched = FileIO.sha256(bytes) == journal.originalHiveSHA256
-            let finalStarts = untouched ? try startsAsFound(bytes, volume: volume) : try verify(journal, volume: volume)
-            journal.phase = .rolledBack
-            try store.save(&journal, note: "rolled back: original start values restored", in: volume)
-            return outcome(journal, volume: volume, byteIdentical: byteIdentical || untouched, finalStarts: finalStarts, notes: notes)
         }
     }
 

@@ -1,7 +1,7 @@
 import SystemPackage
 
 /// A failure while locating or checking a Windows installation under a mount root.
-public enum ImageError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum InstallError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The mount root itself cannot be used.
     case rootUnusable(path: String, errno: Errno)
     /// No Windows installation was found.

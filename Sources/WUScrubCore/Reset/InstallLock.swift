@@ -15,7 +15,7 @@ public final class InstallLock: @unchecked Sendable {
 
     /// Takes the lock without waiting, creating wuscrub's folder and the lock file when missing.
     ///
-    /// - Throws: `ImageError.locked` when another process holds it; `VolumeError` when the lock
+    /// - Throws: `InstallError.locked` when another process holds it; `VolumeError` when the lock
     ///   file cannot be created or is not a regular file.
     init(volume: InstallVolume) throws {
         let state = try volume.makeStateDirectory()
@@ -29,7 +29,7 @@ public final class InstallLock: @unchecked Sendable {
                 usleep(20_000)
                 continue
             }
-            if errno == .wouldBlock { throw ImageError.locked(path: volume.install.stateDirectory + "/lock") }
+            if errno == .wouldBlock { throw InstallError.locked(path: volume.install.stateDirectory + "/lock") }
             throw VolumeError.io(FileIOError(operation: "lock", path: opened.path, errno: errno))
         }
         file = opened
@@ -52,12 +52,12 @@ public final class InstallLock: @unchecked Sendable {
     /// Refuses when another process holds the lock, without creating or writing anything (a dry
     /// run and the checks before a run use it; the run itself takes the lock).
     ///
-    /// - Throws: `ImageError.locked` when another process holds the lock; `VolumeError` when the
+    /// - Throws: `InstallError.locked` when another process holds the lock; `VolumeError` when the
     ///   lock file is not a regular file.
     static func checkNotHeld(_ volume: InstallVolume) throws {
         guard let state = try volume.stateDirectory(), let file = try state.file(InstallVolume.lockName) else { return }
         if flock(file.descriptor, LOCK_SH | LOCK_NB) != 0, errno == EWOULDBLOCK {
-            throw ImageError.locked(path: volume.install.stateDirectory + "/lock")
+            throw InstallError.locked(path: volume.install.stateDirectory + "/lock")
         }
     }
 

@@ -1,0 +1,31 @@
+/// The SYSTEM hive's state as read from its base block and structure.
+public struct HiveStatus: Sendable, Equatable, Codable {
+    /// Relative to the mount root.
+    public var path: String
+    public var size: Int
+    public var sha256: String
+    public var primarySequence: UInt32
+    public var secondarySequence: UInt32
+    public var hiveBinsSize: UInt32
+    public var checksumValid: Bool
+    /// "clean" or "dirty".
+    public var state: String
+
+    /// Reads a hive's bytes; a clean one is validated in full.
+    public init(path relative: String, bytes: [UInt8]) throws(HiveError) {
+        guard bytes.count >= BaseBlock.size, let header = BaseBlock(bytes[0..<512]), header.hasSignature else {
+            throw HiveError.invalidBaseBlock(path: relative, reason: "no 'regf' signature or fewer than 4096 bytes")
+        }
+        let block = header.isDirty ? header : try HiveLayout.validateHive(bytes, path: relative)
+        path = relative
+        size = bytes.count
+        sha256 = FileIO.sha256(bytes)
+        primarySequence = block.primarySequence
+        secondarySequence = block.secondarySequence
+        hiveBinsSize = block.hiveBinsSize
+        checksumValid = block.isChecksumValid
+        state = block.isDirty ? "dirty" : "clean"
+    }
+
+    public var isDirty: Bool { state != "clean" }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+import Foundation
+import WUScrubCore
+
+/// Options every subcommand takes.
+struct CommonOptions: ParsableArguments {
+    @Argument(help: "The mount point of the Windows partition (the folder that holds Windows).")
+    var root: String
+
+    @Flag(help: "Print one JSON document on standard output (schema version 1, described in docs/json-schema.md of wuscrub's source).")
+    var json = false
+}

@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import WUScrubCore
+
+/// Runs a subcommand's body and turns its document or error into output and an exit code.
+struct Runner {
+    let json: Bool
+    let subject: String
+    let command: String
+    /// Whether `confirm` already printed the plan (so the final output does not repeat it).
+    private let shown: Shown
+
+    private final class Shown: @unchecked Sendable { var plan = false }
+
+    init(options: CommonOptions, command: String) {
+        self.init(json: options.json, subject: options.root, command: command)
+    }
+
+    init(json: Bool, subject: String, command: String) {
+        self.json = json
+        self.subject = subject
+        self.command = command
+        shown = Shown()
+    }
+
+    func run(dryRun: Bool? = nil, _ body: (inout Document, Runner) throws -> ExitStatus) throws {
+        var document = Document(command: command, root: subject, dryRun: dryRun)
+        var status: ExitStatus
+        do {
+            status = try body(&document, self)
+            if status == .purgeIncomplete { document.outcome = status.kind }
+        } catch {
+            status = ExitStatus(error)
+            document.outcome = status.kind
+            document.error = .init(kind: status.kind, message: "\(error)")
+        }
+        document.exitCode = status.rawValue
+        if json {
+            let data = (try? JSONEncoder.journal.encode(document)) ?? Data("{}".utf8)
+            write(String(decoding: data, as: UTF8.self) + "\n", to: .standardOutput)
+            // With --device the error may concern the machine (a mount left, a run to resume): tell the person too.
+            if document.device != nil, let error = document.error {
+                write("wuscrub: error: \(error.message)\n", to: .standardError)
+            }
+        } else {
+            if !(shown.plan && document.result == nil) {
+                write(TextReport(document).render(), to: .standardOutput)
+            }
+            if let error = document.error {
+                write("wuscrub: error: \(error.message)\n", to: .standardError)
+            }
+        }
+        if status != .success { throw ExitCode(status.rawValue) }
+    }
+
+    /// Asks the user before writing; refuses without a terminal. `--yes` skips this.
+    ///
+    /// With `interruption`, a caught signal ends the wait at once by throwing `Interrupted`.
+    func confirm(_ question: String, showing document: Document, yes: Bool, interruption: Interruption? = nil) throws {
+        if yes { return }
+        guard isatty(STDIN_FILENO) == 1 else {
+            throw Cancelled(reason: "no terminal to ask for confirmation and --yes was not given; nothing was changed. Review the plan with --dry-run, then run again with --yes.")
+        }
+        if !json {
+            write(TextReport(document).render(), to: .standardOutput)
+            shown.plan = true
+        }
+        write("\(question) [y/N] ", to: .standardError)
+        let answer = try interruption.map { try readAnswer(interruption: $0) } ?? readLine()
+        guard let answer, ["y", "yes"].contains(answer.lowercased()) else {
+            throw Cancelled(reason: "not confirmed; nothing was changed.")
+        }
+    }
+
+    /// Reads one line from standard input, or throws `Interrupted` as soon as a signal is caught.
+    private func readAnswer(interruption: Interruption) throws(Interrupted) -> String? {
+        var line: [UInt8] = []
+        while true {
+            try interruption.check()
+            var descriptors = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
+                               pollfd(fd: interruption.wakeDescriptor, events: Int16(POLLIN), revents: 0)]
+            if poll(&descriptors, nfds_t(descriptors.count), -1) < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            try interruption.check()
+            guard descriptors[0].revents != 0 else { continue }
+            var byte: UInt8 = 0
+            let count = read(STDIN_FILENO, &byte, 1)
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { return line.isEmpty ? nil : String(decoding: line, as: UTF8.self) }
+            if byte == UInt8(ascii: "\n") { return String(decoding: line, as: UTF8.self) }
+            line.append(byte)
+        }
+    }
+
+    func write(_ text: String, to handle: FileHandle) {
+        try? handle.write(contentsOf: Data(text.utf8))
+    }
+}
