@@ -52,10 +52,23 @@ struct ReplayRuleTests {
     /// The recovered bytes when the outcome is `.recovered` and they pass `HiveLayout.validate`.
     static func recovered(_ analysis: RecoveryAnalysis) throws -> [UInt8] {
         #expect(analysis.outcome == .recovered, "\(analysis.refusal ?? "")")
-        let bytes = try #require(analysis.recovered)
+        guard let bytes = analysis.recovered else { throw NotRecovered(refusal: analysis.refusal) }
         let block = try HiveLayout.validate(bytes, path: "recovered")
         #expect(!block.isDirty)
         return bytes
+    }
+
+    struct NotRecovered: Error {
+        let refusal: String?
+    }
+
+    /// Where two byte strings first differ, or nil when they are equal (so that a failure names an
+    /// offset instead of printing every byte).
+    static func difference(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> String? {
+        for (index, (x, y)) in zip(a, b).enumerated() where x != y {
+            return "byte \(index) differs: \(x) ≠ \(y)"
+        }
+        return a.count == b.count ? nil : "lengths differ: \(a.count) ≠ \(b.count)"
     }
 
     static func u32(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
@@ -83,7 +96,7 @@ struct ReplayRuleTests {
             #expect(hash2 == Marvin32.hash(bytes[offset..<offset + 32]), "Hash-2 covers the first 32 bytes")
             // One dirty 4 KiB page: the template's only bin.
             #expect(Self.u32(bytes, offset + 20) == 1 && Self.u32(bytes, offset + 40) == 0 && Self.u32(bytes, offset + 44) == 4096)
-            #expect(bytes[offset + 48..<offset + 48 + 4096].elementsEqual(states[index + 1][4096..<8192]))
+            #expect(Self.difference(bytes[offset + 48..<offset + 48 + 4096], states[index + 1][4096..<8192]) == nil)
         }
         var sector = log
         sector.padding = .sector
@@ -102,7 +115,7 @@ struct ReplayRuleTests {
         #expect(bytes[512..<516].elementsEqual("DIRT".utf8))
         #expect(bytes[516] == 0xFF, "the one 4 KiB block: its eight 512-byte pages")
         #expect(log.pagesStart == 1024 && bytes.count == 1024 + 4096)
-        #expect(bytes[1024...].elementsEqual(states[1][4096..<8192]))
+        #expect(Self.difference(bytes[1024...], states[1][4096..<8192]) == nil)
         var fine = Writer(oldFormatFor: primary)
         fine.mark(from: states[0], to: states[1], granularity: 512)
         let fineBytes = fine.bytes()
@@ -124,8 +137,8 @@ struct ReplayRuleTests {
         #expect(analysis.applied.map(\.path) == ["SYSTEM.LOG2", "SYSTEM.LOG1"])
         #expect(analysis.applied.map(\.sequences) == [[2, 3], [4, 5]])
         #expect(analysis.finalSequence == 5)
-        #expect(bytes[4096...] == states[4][4096...], "exactly the last state's hive bins")
-        #expect(bytes == Writer.expectedReplay(of: primary, to: states[4], sequence: 5))
+        #expect(Self.difference(bytes[4096...], states[4][4096...]) == nil, "exactly the last state's hive bins")
+        #expect(Self.difference(bytes, Writer.expectedReplay(of: primary, to: states[4], sequence: 5)) == nil)
     }
 
     // MARK: - Chaining
@@ -139,7 +152,7 @@ struct ReplayRuleTests {
         let bytes = try Self.recovered(analysis)
         #expect(analysis.applied.map(\.sequences) == [[2, 3, 4], [5, 6]])
         #expect(analysis.finalSequence == 6)
-        #expect(bytes == Writer.expectedReplay(of: primary, to: states[5], sequence: 6))
+        #expect(Self.difference(bytes, Writer.expectedReplay(of: primary, to: states[5], sequence: 6)) == nil)
     }
 
     @Test func aLogOlderThanThePrimaryIsNotApplied() throws {
@@ -152,7 +165,30 @@ struct ReplayRuleTests {
         let bytes = try Self.recovered(analysis)
         #expect(analysis.applied.map(\.path) == ["SYSTEM.LOG2"], "LOG1 starts at 2, below the primary's 3")
         #expect(analysis.applied.map(\.sequences) == [[3, 4, 5]])
-        #expect(bytes == Writer.expectedReplay(of: primary, to: states[4], sequence: 5))
+        #expect(Self.difference(bytes, Writer.expectedReplay(of: primary, to: states[4], sequence: 5)) == nil)
+    }
+
+    /// Known bug: when two logs' base blocks carry the same sequence number (one cut short after
+    /// entry 2, the other holding 2, 3 and 4, as when a failed write makes Windows log to the other
+    /// file), replay starts with whichever is listed first (`.LOG1` before `.LOG2`), and the other
+    /// one no longer continues it. So the names decide the outcome: the hive is recovered to entry 4
+    /// when the longer log is LOG1, and refused when it is LOG2. It fails safe (a refusal, never a
+    /// partial replay), but the order must come from sequence numbers only.
+    @Test func twoLogsStartingAtTheSameSequenceNumberDoNotDependOnTheirNames() throws {
+        let states = Self.history(3)
+        let primary = Writer.dirtyPrimary(states[0], primarySequence: 3, secondarySequence: 2)
+        let short = Self.newLog(states, steps: 0..<1, from: 2)
+        let long = Self.newLog(states, steps: 0..<3, from: 2)
+        let expected = Writer.expectedReplay(of: primary, to: states[3], sequence: 4)
+        let longFirst = Self.analyze(primary, [("LOG1", long), ("LOG2", short)])
+        #expect(Self.difference(try Self.recovered(longFirst), expected) == nil)
+        #expect(longFirst.applied.map(\.sequences) == [[2, 3, 4]])
+        let shortFirst = Self.analyze(primary, [("LOG1", short), ("LOG2", long)])
+        withKnownIssue("the log listed first wins a tie of base sequence numbers, so LOG1 and LOG2 are not interchangeable") {
+            #expect(shortFirst.outcome == .recovered, "\(shortFirst.refusal ?? "")")
+            #expect(shortFirst.applied.map(\.sequences) == [[2, 3, 4]])
+            #expect(Self.difference(shortFirst.recovered ?? [], expected) == nil)
+        }
     }
 
     // MARK: - Damaged entries
@@ -170,7 +206,7 @@ struct ReplayRuleTests {
         #expect(held == [3, 5], "entry 5 still lies beyond it, hash-valid")
         let analysis = Self.analyze(primary, [("LOG1", log1), ("LOG2", log2)])
         #expect(analysis.outcome == .refused && analysis.recovered == nil && analysis.applied.isEmpty)
-        let refusal = try #require(analysis.refusal)
+        let refusal = analysis.refusal ?? ""
         #expect(refusal.contains("the logs hold entries up to sequence 5, but replay can only reach 3"), "\(refusal)")
         #expect(refusal.contains("SYSTEM.LOG2 holds hash-valid entry 5 (its chain ends earlier"), "\(refusal)")
     }
@@ -185,7 +221,7 @@ struct ReplayRuleTests {
         let bytes = try Self.recovered(analysis)
         #expect(analysis.applied.map(\.sequences) == [[2], [3, 4]])
         #expect(analysis.finalSequence == 4)
-        #expect(bytes == Writer.expectedReplay(of: primary, to: states[3], sequence: 4), "the state before entry 5, exactly")
+        #expect(Self.difference(bytes, Writer.expectedReplay(of: primary, to: states[3], sequence: 4)) == nil, "the state before entry 5, exactly")
     }
 
     // MARK: - Gaps
@@ -211,7 +247,7 @@ struct ReplayRuleTests {
         let log2 = Self.newLog(states, steps: 2..<4, from: 5)   // 5, 6: entry 4 is nowhere
         let analysis = Self.analyze(primary, [("LOG1", log1), ("LOG2", log2)])
         #expect(analysis.outcome == .refused && analysis.recovered == nil)
-        let refusal = try #require(analysis.refusal)
+        let refusal = analysis.refusal ?? ""
         #expect(refusal.contains("up to sequence 6, but replay can only reach 3"), "\(refusal)")
         #expect(refusal.contains("it starts at 5, so it does not continue the replay at 4"), "\(refusal)")
     }
@@ -269,7 +305,7 @@ struct ReplayRuleTests {
         #expect(held == [3, 4, 5], "its entries are still found")
         let analysis = Self.analyze(primary, [("LOG1", log1), ("LOG2", log2)])
         #expect(analysis.outcome == .refused && analysis.recovered == nil)
-        let refusal = try #require(analysis.refusal)
+        let refusal = analysis.refusal ?? ""
         #expect(refusal.contains("up to sequence 5, but replay can only reach 2"), "\(refusal)")
         #expect(refusal.contains(fault.reason), "\(refusal)")
     }
@@ -296,7 +332,7 @@ struct ReplayRuleTests {
         let bytes = try Self.recovered(analysis)
         #expect(analysis.finalHiveBinsSize == 16384 && analysis.finalSequence == 3)
         #expect(bytes.count == 4096 + 16384, "the file grows to the new end of the hive bins")
-        #expect(bytes == Writer.expectedReplay(of: primary, to: states[2], sequence: 3))
+        #expect(Self.difference(bytes, Writer.expectedReplay(of: primary, to: states[2], sequence: 3)) == nil)
     }
 
     @Test func growthOverABinNoEntrySuppliesIsRefused() throws {
@@ -339,7 +375,7 @@ struct ReplayRuleTests {
         #expect(analysis.applied.map(\.path) == ["SYSTEM.LOG2", "SYSTEM.LOG1"])
         #expect(analysis.applied.map(\.sequences) == [[first, first &+ 1, first &+ 2], [first &+ 3, first &+ 4]])
         #expect(analysis.finalSequence == first &+ 4)
-        #expect(bytes == Writer.expectedReplay(of: primary, to: states[5], sequence: first &+ 4))
+        #expect(Self.difference(bytes, Writer.expectedReplay(of: primary, to: states[5], sequence: first &+ 4)) == nil)
     }
 
     @Test func aLogJustBeforeTheWrapIsOlderThanAPrimaryJustAfterIt() throws {
@@ -352,7 +388,7 @@ struct ReplayRuleTests {
         let bytes = try Self.recovered(analysis)
         #expect(analysis.applied.map(\.sequences) == [[1, 2]])
         #expect(analysis.finalSequence == 2)
-        #expect(bytes == Writer.expectedReplay(of: primary, to: states[3], sequence: 2))
+        #expect(Self.difference(bytes, Writer.expectedReplay(of: primary, to: states[3], sequence: 2)) == nil)
     }
 
     // MARK: - Old format
@@ -372,7 +408,7 @@ struct ReplayRuleTests {
         #expect(analysis.applied.map(\.format) == [.old] && analysis.applied.map(\.path) == ["SYSTEM.LOG1"])
         #expect(analysis.applied.first?.pages == (granularity == 4096 ? 8 : 2), "pages 2 and 4 of the first block")
         #expect(analysis.finalSequence == 5, "the primary's (and the log's) sequence number")
-        #expect(bytes == Writer.expectedReplay(of: primary, to: states[2], sequence: 5))
+        #expect(Self.difference(bytes, Writer.expectedReplay(of: primary, to: states[2], sequence: 5)) == nil)
     }
 
     @Test(arguments: [UInt64(0x01D2_94F6_CCF6_F3F1), 0x01D2_94F6_CCF6_F3EF])
@@ -410,7 +446,7 @@ struct ReplayRuleTests {
         #expect(log.pagesStart == 1536 && log.dirtyPages.map(\.offset).first == 512 * 4096)
         let analysis = Self.analyze(primary, [("LOG1", log)])
         let bytes = try Self.recovered(analysis)
-        #expect(bytes == Writer.expectedReplay(of: primary, to: after, sequence: 9))
+        #expect(Self.difference(bytes, Writer.expectedReplay(of: primary, to: after, sequence: 9)) == nil)
     }
 
     @Test func anOldFormatLogGrowsTheHiveOnlyOverPagesItMarks() throws {
@@ -419,7 +455,7 @@ struct ReplayRuleTests {
         var log = Writer(oldFormatFor: primary)
         log.mark(from: states[0], to: states[2])
         let bytes = try Self.recovered(Self.analyze(primary, [("LOG1", log)]))
-        #expect(bytes == Writer.expectedReplay(of: primary, to: states[2], sequence: 5))
+        #expect(Self.difference(bytes, Writer.expectedReplay(of: primary, to: states[2], sequence: 5)) == nil)
         // Without the pages of the first new bin, the hive would grow over zeros.
         log.dirtyPages.removeAll { $0.offset < 8192 }
         let analysis = Self.analyze(primary, [("LOG1", log)])
@@ -447,11 +483,11 @@ struct ReplayRuleTests {
         #expect(refused.refusal?.contains("no transaction log was found beside it") == true, "\(refused.refusal ?? "")")
         let discarded = Self.analyze(primary, [], discard: true)
         #expect(discarded.outcome == .discarded && discarded.applied.isEmpty && discarded.finalSequence == 3)
-        let bytes = try #require(discarded.recovered)
+        guard let bytes = discarded.recovered else { throw NotRecovered(refusal: discarded.refusal) }
         let block = try HiveLayout.validate(bytes, path: "discarded")
         #expect(!block.isDirty)
         // The primary as it is, marked clean at its own first sequence number.
-        #expect(bytes == Writer.dirtyPrimary(primary, primarySequence: 3, secondarySequence: 3))
+        #expect(Self.difference(bytes, Writer.dirtyPrimary(primary, primarySequence: 3, secondarySequence: 3)) == nil)
     }
 
     @Test func discardingEndsAboveEverySequenceNumberTheLogsHold() throws {
@@ -462,8 +498,8 @@ struct ReplayRuleTests {
         let analysis = Self.analyze(primary, [("LOG1", log1), ("LOG2", log2)], discard: true)
         #expect(analysis.outcome == .discarded && analysis.finalSequence == 8)
         #expect(analysis.discarded == ["SYSTEM.LOG1: entries 2…3 discarded", "SYSTEM.LOG2: entries 7…8 discarded"])
-        let bytes = try #require(analysis.recovered)
-        #expect(bytes == Writer.dirtyPrimary(primary, primarySequence: 8, secondarySequence: 8), "the primary's content, unchanged")
+        guard let bytes = analysis.recovered else { throw NotRecovered(refusal: analysis.refusal) }
+        #expect(Self.difference(bytes, Writer.dirtyPrimary(primary, primarySequence: 8, secondarySequence: 8)) == nil, "the primary's content, unchanged")
     }
 
     // MARK: - The final base block
@@ -485,7 +521,7 @@ struct ReplayRuleTests {
         #expect(block.hiveBinsSize == 16384 && block.fileType == 0)
         #expect(block.flags == (locked ? 0x3 : 0x2))
         #expect(block.lastWritten == 0x1234_5678_9ABC && block.rootCellOffset == 0x20)
-        #expect(bytes == Writer.expectedReplay(of: primary, to: states[2], sequence: 3, lockedFlag: locked))
+        #expect(Self.difference(bytes, Writer.expectedReplay(of: primary, to: states[2], sequence: 3, lockedFlag: locked)) == nil)
     }
 
     // MARK: - Remnants
@@ -500,7 +536,7 @@ struct ReplayRuleTests {
         let held = Self.parsed("LOG1", log1).hashValidSequences
         #expect(held == [6, 7, 4])
         let bytes = try Self.recovered(Self.analyze(primary, [("LOG1", log1)]))
-        #expect(bytes == Writer.expectedReplay(of: primary, to: states[4], sequence: 7))
+        #expect(Self.difference(bytes, Writer.expectedReplay(of: primary, to: states[4], sequence: 7)) == nil)
         // A remnant after the chain that is newer than it cannot be applied and must not be lost.
         log1.remnants[0].sequence = 9
         let analysis = Self.analyze(primary, [("LOG1", log1)])
@@ -529,8 +565,8 @@ struct ReplayRuleTests {
         log1.append(from: Self.clean, to: after)
         let analysis = Self.analyze(primary, [("LOG1", log1)])
         let bytes = try Self.recovered(analysis)
-        #expect(bytes[4096...] == after[4096...])
-        #expect(bytes == Writer.expectedReplay(of: primary, to: after, sequence: 1))
+        #expect(Self.difference(bytes[4096...], after[4096...]) == nil)
+        #expect(Self.difference(bytes, Writer.expectedReplay(of: primary, to: after, sequence: 1)) == nil)
         try FileIO.createDurably(bytes, at: scratch.sub("recovered"))
         let opened = try Hive(path: scratch.sub("recovered"))
         defer { opened.close() }
