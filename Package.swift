@@ -91,7 +91,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RegistryFormatTests",
-            dependencies: ["RegistryFormat", "WUScrubFixtures", "WUScrubTestSupport"]
+            dependencies: ["RegistryFormat", "WUScrubCore", "WUScrubFixtures", "WUScrubTestSupport"]
         ),
         .testTarget(
             name: "WUScrubCoreTests",

@@ -111,7 +111,15 @@ public enum HiveRecovery {
         let eligible = logs.filter { log in
             guard let base = log.baseBlock?.primarySequence else { return false }
             return !Serial.isAfter(primary.secondarySequence, base)
-        }.sorted { Serial.isAfter($1.baseBlock!.primarySequence, $0.baseBlock!.primarySequence) }
+        }.sorted { a, b in
+            let (first, second) = (a.baseBlock!.primarySequence, b.baseBlock!.primarySequence)
+            if first != second { return Serial.isAfter(second, first) }
+            // Two logs starting at the same number: the one whose chain reaches further first, so
+            // that sequence numbers decide, never the files' names (docs/registry-format.md §10.2).
+            guard let end = a.entries.last?.sequence else { return false }
+            guard let otherEnd = b.entries.last?.sequence else { return true }
+            return Serial.isAfter(end, otherEnd)
+        }
         // The plan: the earliest log's chain, then each next log's when it starts right after.
         var plan: [(log: TransactionLog, entries: [LogEntry])] = []
         var expected = eligible.first?.baseBlock?.primarySequence

@@ -168,12 +168,10 @@ struct ReplayRuleTests {
         #expect(Self.difference(bytes, Writer.expectedReplay(of: primary, to: states[4], sequence: 5)) == nil)
     }
 
-    /// Known bug: when two logs' base blocks carry the same sequence number (one cut short after
-    /// entry 2, the other holding 2, 3 and 4, as when a failed write makes Windows log to the other
-    /// file), replay starts with whichever is listed first (`.LOG1` before `.LOG2`), and the other
-    /// one no longer continues it. So the names decide the outcome: the hive is recovered to entry 4
-    /// when the longer log is LOG1, and refused when it is LOG2. It fails safe (a refusal, never a
-    /// partial replay), but the order must come from sequence numbers only.
+    /// Two logs whose base blocks carry the same sequence number (one cut short after entry 2, the
+    /// other holding 2, 3 and 4, as when a failed write makes Windows log to the other file): the
+    /// one whose chain reaches further is replayed, whatever the files are named. (Replay used to
+    /// start with whichever was listed first and then refuse when that was the short one.)
     @Test func twoLogsStartingAtTheSameSequenceNumberDoNotDependOnTheirNames() throws {
         let states = Self.history(3)
         let primary = Writer.dirtyPrimary(states[0], primarySequence: 3, secondarySequence: 2)
@@ -184,11 +182,9 @@ struct ReplayRuleTests {
         #expect(Self.difference(try Self.recovered(longFirst), expected) == nil)
         #expect(longFirst.applied.map(\.sequences) == [[2, 3, 4]])
         let shortFirst = Self.analyze(primary, [("LOG1", short), ("LOG2", long)])
-        withKnownIssue("the log listed first wins a tie of base sequence numbers, so LOG1 and LOG2 are not interchangeable") {
-            #expect(shortFirst.outcome == .recovered, "\(shortFirst.refusal ?? "")")
-            #expect(shortFirst.applied.map(\.sequences) == [[2, 3, 4]])
-            #expect(Self.difference(shortFirst.recovered ?? [], expected) == nil)
-        }
+        #expect(shortFirst.outcome == .recovered, "\(shortFirst.refusal ?? "")")
+        #expect(shortFirst.applied.map(\.sequences) == [[2, 3, 4]])
+        #expect(Self.difference(shortFirst.recovered ?? [], expected) == nil)
     }
 
     // MARK: - Damaged entries
