@@ -87,7 +87,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "wuscrub-fuzz",
-            dependencies: ["WUScrubCore"]
+            dependencies: [
+                "WUScrubCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .testTarget(
             name: "RegistryFormatTests",
