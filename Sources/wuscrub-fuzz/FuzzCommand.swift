@@ -14,7 +14,7 @@
 /// `--seed S --replay-iteration I`.
 ///
 /// Seed files are primaries and logs. A log (`*.LOG`, `*.LOG1`, `*.LOG2`) is matched to the primary
-/// beside it, and a primary's logs are found with `HiveRecovery.discoverLogs`; those companions are
+/// beside it, and a primary's logs are found with `HiveRecovery.logNames`; those companions are
 /// loaded even when not named. Nothing is kept from one input to the next (memory is bounded by the
 /// seeds, one mutated input and its replay, which that growth check bounds).
 ///
