@@ -112,16 +112,7 @@ public final class VolumeFile: @unchecked Sendable {
 
     /// Writes all of `bytes` at the current position (the end, for a file opened to append).
     public func write(_ bytes: [UInt8]) throws(VolumeError) {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { buffer in
-                valueOrErrno { Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset) }
-            }
-            switch written {
-            case .success(let n): offset += n
-            case .failure(let errno): throw .io(FileIOError(operation: "write", path: path, errno: errno))
-            }
-        }
+        do { try FileIO.writeAll(descriptor, bytes, path: path) } catch { throw .io(error) }
     }
 
     /// Makes the file's content and metadata durable.
