@@ -52,4 +52,13 @@ public struct FileIdentity: Sendable, Equatable {
         var raw = wuscrub_identity()
         return nothingOrErrno { wuscrub_name_identity(directory, name, &raw) }.map { FileIdentity(raw) }
     }
+
+    /// The identity of a name (a NUL-terminated name from a directory stream) in a directory,
+    /// never following a link.
+    ///
+    /// The corresponding C function is `statx` with `AT_SYMLINK_NOFOLLOW`.
+    package static func of(name: UnsafePointer<CChar>, in directory: CInt) -> Result<FileIdentity, Errno> {
+        var raw = wuscrub_identity()
+        return nothingOrErrno { wuscrub_name_identity(directory, name, &raw) }.map { FileIdentity(raw) }
+    }
 }

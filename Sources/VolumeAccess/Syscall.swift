@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CPosixShims
 import SystemPackage
 
 /// Runs a system call until it stops failing with `EINTR`.
@@ -102,21 +103,30 @@ package enum Syscall {
         return .success(stream)
     }
 
-    /// Reads the next entry's name.
+    /// One entry read from a directory stream.
+    package struct DirectoryEntry {
+        /// The NUL-terminated name, valid until the next read on the stream.
+        package let name: UnsafePointer<CChar>
+        /// The type the directory announces (`DT_REG`, `DT_DIR`, `DT_LNK`..., or `DT_UNKNOWN`):
+        /// a hint, never proof — the entry may have been replaced since, and a file system may lie.
+        package let type: UInt8
+    }
+
+    /// Reads the next entry: its name and announced type.
     ///
     /// - Parameter stream: An open directory stream.
-    /// - Returns: The NUL-terminated name, valid until the next read on `stream`; nil at the end;
-    ///   or the `Errno` reading failed with.
+    /// - Returns: The entry; nil at the end; or the `Errno` reading failed with.
     ///
     /// The corresponding C function is `readdir`.
-    package static func readEntry(_ stream: OpaquePointer) -> Result<UnsafePointer<CChar>?, Errno> {
+    package static func readEntry(_ stream: OpaquePointer) -> Result<DirectoryEntry?, Errno> {
         Glibc.errno = 0
         guard let entry = readdir(stream) else {
             let code = Glibc.errno
             return code == 0 ? .success(nil) : .failure(Errno(rawValue: code))
         }
         let offset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
-        return .success(UnsafeRawPointer(entry).advanced(by: offset).assumingMemoryBound(to: CChar.self))
+        let name = UnsafeRawPointer(entry).advanced(by: offset).assumingMemoryBound(to: CChar.self)
+        return .success(DirectoryEntry(name: name, type: entry.pointee.d_type))
     }
 
     /// Starts reading a directory stream from its beginning again.
@@ -137,8 +147,8 @@ package enum Syscall {
         while true {
             switch readEntry(stream) {
             case .success(nil): return true
-            case .success(let name?):
-                if isDotOrDotDot(name) { continue }
+            case .success(let entry?):
+                if isDotOrDotDot(entry.name) { continue }
                 return false
             case .failure: return false
             }
@@ -200,4 +210,16 @@ package enum Syscall {
         }
         return .failure(.noData)
     }
+
+    /// The type of the file system an open descriptor is on (`f_type`: `FUSE_SUPER_MAGIC`,
+    /// `EXT4_SUPER_MAGIC`...).
+    ///
+    /// The corresponding C function is `fstatfs`.
+    package static func fileSystemType(of descriptor: CInt) -> Result<UInt, Errno> {
+        var info = statfs()
+        return nothingOrErrno { fstatfs(descriptor, &info) }.map { UInt(bitPattern: Int(info.f_type)) }
+    }
+
+    /// `FUSE_SUPER_MAGIC`: ntfs-3g and every other FUSE file system.
+    package static let fuseMagic: UInt = 0x6573_5546
 }

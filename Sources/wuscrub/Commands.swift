@@ -28,9 +28,15 @@ extension WUScrub {
         @Flag(help: "With a dirty hive whose logs cannot be replayed: edit the hive as it is, discarding the pending changes (listed in the report).")
         var discardUnreconciled = false
 
+        @Option(help: "How many folders the purge empties at once (default: chosen by file system, wider on ntfs-3g).")
+        var jobs: Int?
+
         func validate() throws {
             guard (root == nil) != (device == nil) else {
                 throw ValidationError("give either ROOT or --device DEVICE, not both and not neither")
+            }
+            if let jobs, !(1...64).contains(jobs) {
+                throw ValidationError("--jobs takes a number from 1 to 64")
             }
         }
 
@@ -56,8 +62,10 @@ extension WUScrub {
                            interruption: Interruption? = nil, device: String? = nil) throws -> ExitStatus {
             let install = try WindowsInstall.locate(root: root)
             document.install = install
-            let resetter = WUScrub.resetter(install, discardUnreconciled: discardUnreconciled, interruption: interruption)
-            let plan = try resetter.preflight()
+            var resetter = WUScrub.resetter(install, discardUnreconciled: discardUnreconciled, interruption: interruption)
+            resetter.purgeJobs = jobs
+            // Only a plan that is shown (a dry run, or before the question) counts the purge first.
+            let plan = try resetter.preflight(countingPurge: dryRun || !yes)
             document.plan = plan
             if dryRun {
                 document.outcome = "planned"

@@ -37,6 +37,9 @@ struct TextReport {
         lines += startLines(plan.starts, heading: "Windows Update service (wuauserv), current start mode:")
         let verb = document.dryRun == true ? "Would remove" : "Will remove"
         lines.append("\(verb):")
+        if !plan.purgeCounted {
+            lines.append("  the contents of DataStore and Download (not counted first with --yes: the result says what was removed)")
+        }
         for report in plan.purge {
             lines.append("  " + countLine(report))
             lines += failureLines(report).map { "  " + $0 }
@@ -155,7 +158,7 @@ struct TextReport {
     }
 
     func countLine(_ report: PurgeReport) -> String {
-        var line = "\(report.folder): \(report.files) files, \(report.directories) directories, \(report.links) links, \(report.bytes) bytes"
+        var line = "\(report.folder): \(report.files) files, \(report.directories) directories, \(report.links) links" + (report.bytes.map { ", \($0) bytes" } ?? "")
         if report.failureCount > 0 { line += ", \(report.failureCount) problem" + (report.failureCount == 1 ? "" : "s") }
         return line
     }

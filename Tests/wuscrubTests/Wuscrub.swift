@@ -101,9 +101,15 @@ struct JSON: CustomStringConvertible {
 struct FolderCount: Equatable, CustomStringConvertible, Sendable {
     var files = 0
     var directories = 0
-    var bytes = 0
+    /// nil where a purge report did not measure them (its walk removed files without a stat).
+    var bytes: Int? = 0
 
-    var description: String { "\(files) files, \(directories) directories, \(bytes) bytes" }
+    var description: String { "\(files) files, \(directories) directories, " + (bytes.map { "\($0) bytes" } ?? "bytes not measured") }
+
+    /// Equal counts, and equal bytes where both sides measured them.
+    static func == (a: FolderCount, b: FolderCount) -> Bool {
+        a.files == b.files && a.directories == b.directories && (a.bytes == nil || b.bytes == nil || a.bytes == b.bytes)
+    }
 }
 
 /// One control set's expected `wuauserv` start mode.
@@ -138,7 +144,7 @@ extension FixtureSpec {
             switch item {
             case let .file(path, size) where path.lowercased().hasPrefix(prefix):
                 count.files += 1
-                count.bytes += size
+                count.bytes! += size
                 addAncestors(of: path)
             case let .directory(path) where path.lowercased().hasPrefix(prefix):
                 directories.insert(path.lowercased())
@@ -339,8 +345,8 @@ extension JSON {
 
     /// A purge report from wuscrub's JSON, as a `FolderCount`.
     var folderCount: FolderCount? {
-        guard let files = self["files"].int, let directories = self["directories"].int, let bytes = self["bytes"].int else { return nil }
-        return FolderCount(files: files, directories: directories, bytes: bytes)
+        guard let files = self["files"].int, let directories = self["directories"].int else { return nil }
+        return FolderCount(files: files, directories: directories, bytes: self["bytes"].int)
     }
 
     /// The report for one folder in an array of purge reports.
@@ -357,8 +363,9 @@ func textCounts(in output: String, folder: String) -> (count: FolderCount, links
         let numbers = line[range.upperBound...].split(separator: ",").compactMap { part in
             part.split(separator: " ").first.flatMap { Int($0) }
         }
-        guard numbers.count >= 4 else { continue }
-        return (FolderCount(files: numbers[0], directories: numbers[1], bytes: numbers[3]), numbers[2])
+        // "N files, N directories, N links[, N bytes]": bytes only where the walk measured them.
+        guard numbers.count >= 3 else { continue }
+        return (FolderCount(files: numbers[0], directories: numbers[1], bytes: numbers.count >= 4 ? numbers[3] : nil), numbers[2])
     }
     return nil
 }

@@ -5,6 +5,7 @@
 #include <sys/xattr.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <pty.h>
 #include <fcntl.h>
 #include <stdint.h>

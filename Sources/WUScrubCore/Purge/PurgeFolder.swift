@@ -10,8 +10,8 @@ import VolumeAccess
 struct PurgeFolder {
     /// The folder's descriptor; the walk takes ownership.
     let descriptor: CInt
-    /// The mount root's device.
-    let device: dev_t
+    /// The mount root's device, as `statx` reports it (`FileIdentity.device`).
+    let device: UInt64
     /// The mount root's mount id, or nil when `/proc/self/fdinfo` cannot tell.
     let mountID: Int?
 
@@ -42,7 +42,14 @@ struct PurgeFolder {
             _ = close(current)
             throw .cannotStat(root, errno)
         }
-        let mountID = try? Syscall.mountID(of: current).get()
+        let rootIdentity: FileIdentity
+        switch FileIdentity.of(descriptor: current) {
+        case .success(let identity): rootIdentity = identity
+        case .failure(let errno):
+            _ = close(current)
+            throw .cannotStat(root, errno)
+        }
+        let mountID = rootIdentity.mountID.map { Int(truncatingIfNeeded: $0) } ?? (try? Syscall.mountID(of: current).get())
 
         var shown = root
         for component in components {
@@ -56,7 +63,7 @@ struct PurgeFolder {
                 }
             }.get()
         }
-        return PurgeFolder(descriptor: current, device: rootInfo.st_dev, mountID: mountID)
+        return PurgeFolder(descriptor: current, device: rootIdentity.device, mountID: mountID)
     }
 
     /// Opens one component below `parent` after checking it is a real directory on the root's mount.

@@ -13,8 +13,10 @@ public struct PurgeReport: Sendable, Codable, Equatable {
     public var directories: Int
     /// Symbolic links removed; links are never followed.
     public var links: Int
-    /// The sum of `st_size` over the regular files removed.
-    public var bytes: UInt64
+    /// The sum of the sizes of the regular files removed, when every one was measured; nil when
+    /// some were removed without a stat (their directory announced them as files), since the walk
+    /// never makes a system call only for a statistic.
+    public var bytes: UInt64?
     /// How many failures occurred, including those not listed in `failures`.
     public var failureCount: Int
     /// The first `PurgeReport.listLimit` failures, in the order they occurred.
@@ -38,7 +40,17 @@ public struct PurgeReport: Sendable, Codable, Equatable {
         files += earlier.files
         directories += earlier.directories
         links += earlier.links
-        bytes += earlier.bytes
+        bytes = bytes.flatMap { own in earlier.bytes.map { own + $0 } }
+    }
+
+    /// Adds what a walk over part of the same folder did (a parallel worker's subtree): its
+    /// counts, failures and other-filesystem paths (appended, within `listLimit`), and its stop.
+    public mutating func merge(_ part: PurgeReport) {
+        add(removalsOf: part)
+        failureCount += part.failureCount
+        failures = Array((failures + part.failures).prefix(Self.listLimit))
+        otherFilesystems = Array((otherFilesystems + part.otherFilesystems).prefix(Self.listLimit))
+        if part.stopped == true { stopped = true }
     }
 
     /// Whether everything inside the folder was removed (or, in a dry run, would be attempted
@@ -53,13 +65,13 @@ public struct PurgeReport: Sendable, Codable, Equatable {
     ///   - files: Files and other non-directory, non-link entries removed.
     ///   - directories: Subdirectories removed.
     ///   - links: Symbolic links removed.
-    ///   - bytes: The sum of `st_size` over the regular files removed.
+    ///   - bytes: The sum of the sizes of the regular files removed; nil when unknown.
     ///   - failureCount: How many failures occurred.
     ///   - failures: The first failures.
     ///   - otherFilesystems: The first directories not entered because of another filesystem.
     public init(
         folder: String, dryRun: Bool = false, files: Int = 0, directories: Int = 0, links: Int = 0,
-        bytes: UInt64 = 0, failureCount: Int = 0, failures: [PurgeFailure] = [],
+        bytes: UInt64? = 0, failureCount: Int = 0, failures: [PurgeFailure] = [],
         otherFilesystems: [String] = []
     ) {
         self.folder = folder

@@ -47,6 +47,16 @@ public struct Purger: Sendable {
     /// is, and the report says so (`stopped`). A later walk carries on where this one stopped.
     public var shouldStop: (@Sendable () -> Bool)?
 
+    /// Whether the types a directory announces for its entries are used as hints (the default);
+    /// false inspects every entry with a `statx` first, as on a file system that announces none
+    /// (for tests of that path).
+    var usesAnnouncedTypes = true
+
+    /// How many workers empty the folder's subdirectories at once; nil chooses by file system
+    /// (`PurgePool.width(for:)`: wider on FUSE, the core count elsewhere); 1 walks alone. A walk
+    /// with a `removalLimit` always walks alone.
+    public var jobs: Int?
+
     /// How many directory levels below the purged folder are entered at most.
     public static let maximumDepth = 512
 
@@ -77,7 +87,14 @@ public struct Purger: Sendable {
         let folder = try PurgeFolder.open(root: root, components: components)
         let name = components.joined(separator: "/")
         var walk = PurgeWalk(dryRun: dryRun, device: folder.device, mountID: folder.mountID, folder: name,
-                             removalLimit: removalLimit, shouldStop: shouldStop)
+                             removalLimit: removalLimit, shouldStop: shouldStop, usesAnnouncedTypes: usesAnnouncedTypes)
+        let width = jobs ?? PurgePool.width(for: folder.descriptor)
+        if width > 1, removalLimit == nil {
+            PurgePool.raiseDescriptorLimit()
+            walk.pool = PurgePool(width: width, settings: .init(
+                dryRun: dryRun, device: folder.device, mountID: folder.mountID, folder: name,
+                shouldStop: shouldStop, usesAnnouncedTypes: usesAnnouncedTypes))
+        }
         walk.run(folderDescriptor: folder.descriptor)
         return walk.report
     }

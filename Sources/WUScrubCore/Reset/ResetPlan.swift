@@ -6,7 +6,10 @@ public struct ResetPlan: Sendable, Equatable, Codable {
     public var hive: HiveStatus
     /// The `wuauserv` start mode in each chosen control set.
     public var starts: [ServiceStart]
-    /// What the purge would remove (dry-run walk), per folder present.
+    /// Whether the purge was counted (`purge` holds the counts); a run that asks nothing skips
+    /// the count.
+    public var purgeCounted: Bool
+    /// What the purge would remove (dry-run walk), per folder present; empty when not counted.
     public var purge: [PurgeReport]
     /// Folders that are absent (nothing to purge there).
     public var missingFolders: [String]
@@ -24,6 +27,6 @@ public struct ResetPlan: Sendable, Equatable, Codable {
     public var prepared: PreparedHives?
 
     enum CodingKeys: String, CodingKey {
-        case install, hive, starts, purge, missingFolders, journalPath, backupDirectory, recovery, volume, leftAlone
+        case install, hive, starts, purgeCounted, purge, missingFolders, journalPath, backupDirectory, recovery, volume, leftAlone
     }
 }

@@ -10,11 +10,14 @@ extension Resetter {
     ///
     /// The hives the run will write (the recovered one for a dirty hive, the disabled one) are
     /// computed here, in the hivex sandbox, and checked; the plan carries them.
-    /// - Returns: The plan, with the purge counted by a dry-run walk.
+    /// - Parameter countingPurge: Whether to count what the purge would remove, with a dry-run
+    ///   walk (for `--dry-run` and for a plan shown before a question). A run that asks nothing
+    ///   does not walk the folders twice: its purge reports what it removed.
+    /// - Returns: The plan, with the purge counted unless `countingPurge` is false.
     /// - Throws: `InstallError.readOnly`, `ResetError.unfinishedJournal`, `.journalDamaged`,
     ///   `RecoveryError` for a dirty hive, `HiveError` for a hive that is invalid or lacks the
     ///   service, `VolumeError` for an entry that is not what it should be.
-    public func preflight() throws(WUScrubError) -> ResetPlan {
+    public func preflight(countingPurge: Bool = true) throws(WUScrubError) -> ResetPlan {
         try WUScrubError.wrap {
             let volume = try InstallVolume(install)
             try VolumeCheck.checkNotHibernated(in: volume.root)
@@ -38,7 +41,8 @@ extension Resetter {
             let starts = try readStarts(baseline ?? bytes, checkEditable: true)
             let disabled = try disabledHive(from: baseline ?? bytes, starts: starts)
             var plan = ResetPlan(
-                install: install, hive: status, starts: starts, purge: purgeFolders.map { purgeReport($0, dryRun: true) },
+                install: install, hive: status, starts: starts, purgeCounted: countingPurge,
+                purge: countingPurge ? purgeFolders.map { purgeReport($0, dryRun: true) } : [],
                 missingFolders: missingFolders(), journalPath: journalPath,
                 backupDirectory: backupDirectory, recovery: recovery,
                 volume: Volume.describe(root: install.root, windows: install.path(install.windows))

@@ -7,8 +7,9 @@ extension Resetter {
         let stop = stopRequested
         let shouldStop: @Sendable () -> Bool = { stop() != nil }
         do {
-            return try Purger(dryRun: dryRun, removalLimit: removalLimit, shouldStop: shouldStop)
-                .purgeContents(under: install.root, components: folder.split(separator: "/").map(String.init))
+            var purger = Purger(dryRun: dryRun, removalLimit: removalLimit, shouldStop: shouldStop)
+            purger.jobs = purgeJobs
+            return try purger.purgeContents(under: install.root, components: folder.split(separator: "/").map(String.init))
         } catch {
             var report = PurgeReport(folder: folder)
             report.failureCount = 1

@@ -26,6 +26,9 @@ public struct Resetter: Sendable {
     /// at its next entry and the original start values are restored before the run ends.
     public var stopRequested: @Sendable () -> Int32? = { nil }
 
+    /// How many workers the purge (and its count) uses; nil chooses by file system (`Purger.jobs`).
+    public var purgeJobs: Int?
+
     /// With a dirty hive whose logs cannot be applied: edit the hive as it is, discarding them.
     public var discardUnreconciled = false
 
@@ -183,7 +186,7 @@ public struct Resetter: Sendable {
                     for folder in missing { _ = try volume.root.makeDirectories(folder) }
                     if !missing.isEmpty { journal.createdFolders = missing }
                 }
-                let removed = journal.purge!.map { "\($0.folder): \($0.files) files, \($0.directories) dirs, \($0.links) links, \($0.bytes) bytes, \($0.failureCount) failures" + ($0.stopped == true ? ", stopped" : "") }
+                let removed = journal.purge!.map { "\($0.folder): \($0.files) files, \($0.directories) dirs, \($0.links) links, " + ($0.bytes.map { "\($0) bytes, " } ?? "") + "\($0.failureCount) failures" + ($0.stopped == true ? ", stopped" : "") }
                 try store.save(&journal, note: (stoppedBy.map { "purge stopped by \(ResetError.signalName($0)); " } ?? "") + "purged " + removed.joined(separator: "; "), in: volume)
             case .restore: byteIdentical = try restore(journal, volume: volume, notes: &notes)
             case .verify: finalStarts = try verify(journal, volume: volume)
