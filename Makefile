@@ -39,10 +39,15 @@ demo: build
 	@echo; echo "== wuscrub status (after) =="; $(BIN) status $(DEMO)/root
 	@echo; echo "== journal log =="; cat $(DEMO)/root/Windows/Logs/wuscrub/wuscrub.log
 
-## bench: purge throughput and peak memory on 1k / 10k / 100k files (release build)
+## bench: wuscrub reset --yes against rm -rf, find -delete and 4 parallel rm -rf, alternating on
+## fresh copies of a generated SoftwareDistribution (10k and 100k files; BENCH_SIZES=...,1000000 for 1M),
+## on the local disk and, as root, on an ntfs-3g image: medians, ratios, files/s, peak RSS (release build)
+BENCH_SIZES ?= 10000,100000
+BENCH_RUNS  ?= 5
 bench: deps
+	$(SWIFT) build -c release --product wuscrub
 	$(SWIFT) build -c release --product wuscrub-bench
-	.build/release/wuscrub-bench 1000 10000 100000
+	.build/release/wuscrub-bench --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS) --json .build/bench.json
 
 ## fuzz: seeded mutation fuzzing of TransactionLog, HiveRecovery.analyze and HiveLayout.validate
 ## (release build; seeds from ../shared/corpus). It fails when FUZZ_SECONDS runs out before

@@ -83,7 +83,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "wuscrub-bench",
-            dependencies: ["WUScrubCore"]
+            dependencies: [
+                "WUScrubCore",
+                "WUScrubFixtures",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .executableTarget(
             name: "wuscrub-fuzz",
