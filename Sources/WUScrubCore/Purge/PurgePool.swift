@@ -19,23 +19,13 @@ final class PurgePool: Sendable {
         let report: PurgeReport
     }
 
-    /// How the workers' walks are made.
-    struct Settings: Sendable {
-        let dryRun: Bool
-        let device: UInt64
-        let mountID: Int?
-        let folder: String
-        let shouldStop: (@Sendable () -> Bool)?
-        let usesAnnouncedTypes: Bool
-    }
-
     let width: Int
-    private let settings: Settings
+    private let settings: PurgeSettings
     private let slots: DispatchSemaphore
     private let group = DispatchGroup()
     private let finished = Mutex<[Finished]>([])
 
-    init(width: Int, settings: Settings) {
+    init(width: Int, settings: PurgeSettings) {
         self.width = width
         self.settings = settings
         slots = DispatchSemaphore(value: width)
@@ -52,9 +42,7 @@ final class PurgePool: Sendable {
         group.enter()
         let settings = settings
         DispatchQueue.global().async { [self] in
-            var walk = PurgeWalk(dryRun: settings.dryRun, device: settings.device, mountID: settings.mountID,
-                                 folder: settings.folder, shouldStop: settings.shouldStop,
-                                 usesAnnouncedTypes: settings.usesAnnouncedTypes, subtree: path)
+            var walk = PurgeWalk(settings, subtree: path)
             walk.run(folderDescriptor: descriptor)
             let done = Finished(name: name, report: walk.report)
             finished.withLock { $0.append(done) }

@@ -28,16 +28,10 @@ struct PurgeWalk {
         var failuresAtPassStart: Int
     }
 
-    let dryRun: Bool
-    /// The mount root's device, as `statx` reports it (`FileIdentity.device`).
-    let device: UInt64
-    let mountID: Int?
+    /// What every walk of this purge shares.
+    let settings: PurgeSettings
     /// Stop once this many entries were removed; nil for no limit.
     let removalLimit: Int?
-    /// Asked before each entry; true stops the walk.
-    let shouldStop: (@Sendable () -> Bool)?
-    /// Whether announced entry types are used as hints (`Purger.usesAnnouncedTypes`).
-    let usesAnnouncedTypes: Bool
     /// Set for a worker's walk: it empties this subdirectory of the folder (its path relative to
     /// the mount root), and leaves removing it to the folder's walk.
     let subtree: [UInt8]?
@@ -51,23 +45,20 @@ struct PurgeWalk {
     /// Prepares a walk.
     ///
     /// - Parameters:
-    ///   - dryRun: Whether to only count what would be removed.
-    ///   - device: The mount root's device; directories on another one are not entered.
-    ///   - mountID: The mount root's mount id, or nil to rely on `device` alone.
-    ///   - folder: The purged folder relative to the mount root, for the report and its paths.
+    ///   - settings: What every walk of the purge shares.
     ///   - removalLimit: Stop once this many entries were removed; nil for no limit.
-    init(dryRun: Bool, device: UInt64, mountID: Int?, folder: String, removalLimit: Int? = nil,
-         shouldStop: (@Sendable () -> Bool)? = nil, usesAnnouncedTypes: Bool = true, subtree: [UInt8]? = nil) {
-        self.usesAnnouncedTypes = usesAnnouncedTypes
-        self.subtree = subtree
-        self.dryRun = dryRun
-        self.device = device
-        self.mountID = mountID
+    ///   - subtree: For a worker: the subdirectory it empties, relative to the mount root.
+    init(_ settings: PurgeSettings, removalLimit: Int? = nil, subtree: [UInt8]? = nil) {
+        self.settings = settings
         self.removalLimit = removalLimit
-        self.shouldStop = shouldStop
-        self.report = PurgeReport(folder: folder, dryRun: dryRun)
-        self.path = subtree ?? Array(folder.utf8)
+        self.subtree = subtree
+        report = PurgeReport(folder: settings.folder, dryRun: settings.dryRun)
+        path = subtree ?? Array(settings.folder.utf8)
     }
+
+    private var dryRun: Bool { settings.dryRun }
+    private var device: UInt64 { settings.device }
+    private var mountID: Int? { settings.mountID }
 
     /// Empties the folder and closes its descriptor.
     ///
@@ -93,7 +84,7 @@ struct PurgeWalk {
                 stop()
                 return
             }
-            if let shouldStop, shouldStop() {
+            if let shouldStop = settings.shouldStop, shouldStop() {
                 report.stopped = true
                 stop()
                 return
@@ -118,7 +109,7 @@ struct PurgeWalk {
     /// then inspected; a directory is opened with `O_DIRECTORY | O_NOFOLLOW` and checked on its
     /// descriptor before it is entered; an unknown type is inspected first.
     private mutating func visit(_ name: UnsafePointer<CChar>, announced type: UInt8) {
-        switch usesAnnouncedTypes ? CInt(type) : CInt(DT_UNKNOWN) {
+        switch settings.usesAnnouncedTypes ? CInt(type) : CInt(DT_UNKNOWN) {
         case CInt(DT_DIR): enter(name, inspected: nil)
         case CInt(DT_UNKNOWN): inspect(name)
         default: removeAnnounced(name, link: CInt(type) == CInt(DT_LNK))

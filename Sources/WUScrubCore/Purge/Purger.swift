@@ -86,14 +86,13 @@ public struct Purger: Sendable {
     public func purgeContents(under root: String, components: [String]) throws(PurgeError) -> PurgeReport {
         let folder = try PurgeFolder.open(root: root, components: components)
         let name = components.joined(separator: "/")
-        var walk = PurgeWalk(dryRun: dryRun, device: folder.device, mountID: folder.mountID, folder: name,
-                             removalLimit: removalLimit, shouldStop: shouldStop, usesAnnouncedTypes: usesAnnouncedTypes)
+        let settings = PurgeSettings(dryRun: dryRun, device: folder.device, mountID: folder.mountID, folder: name,
+                                     shouldStop: shouldStop, usesAnnouncedTypes: usesAnnouncedTypes)
+        var walk = PurgeWalk(settings, removalLimit: removalLimit)
         let width = jobs ?? PurgePool.width(for: folder.descriptor)
         if width > 1, removalLimit == nil {
             PurgePool.raiseDescriptorLimit()
-            walk.pool = PurgePool(width: width, settings: .init(
-                dryRun: dryRun, device: folder.device, mountID: folder.mountID, folder: name,
-                shouldStop: shouldStop, usesAnnouncedTypes: usesAnnouncedTypes))
+            walk.pool = PurgePool(width: width, settings: settings)
         }
         walk.run(folderDescriptor: folder.descriptor)
         return walk.report
