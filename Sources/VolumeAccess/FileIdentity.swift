@@ -49,8 +49,7 @@ public struct FileIdentity: Sendable, Equatable {
     ///
     /// The corresponding C function is `statx` with `AT_SYMLINK_NOFOLLOW`.
     package static func of(name: String, in directory: CInt) -> Result<FileIdentity, Errno> {
-        var raw = wuscrub_identity()
-        return nothingOrErrno { wuscrub_name_identity(directory, name, &raw) }.map { FileIdentity(raw) }
+        name.withCString { of(name: $0, in: directory) }
     }
 
     /// The identity of a name (a NUL-terminated name from a directory stream) in a directory,

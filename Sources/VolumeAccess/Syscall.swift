@@ -55,30 +55,6 @@ package enum Syscall {
         valueOrErrno { openat(directory, name, flags) }
     }
 
-    /// Inspects a name in a directory without following a symbolic link.
-    ///
-    /// - Parameters:
-    ///   - name: One name inside the directory.
-    ///   - directory: The directory's descriptor.
-    /// - Returns: The entry's status, or the `Errno` it failed with.
-    ///
-    /// The corresponding C function is `fstatat` with `AT_SYMLINK_NOFOLLOW`.
-    package static func stat(_ name: UnsafePointer<CChar>, in directory: CInt) -> Result<Glibc.stat, Errno> {
-        var info = Glibc.stat()
-        return nothingOrErrno { fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) }.map { info }
-    }
-
-    /// Inspects an open descriptor.
-    ///
-    /// - Parameter descriptor: The descriptor.
-    /// - Returns: Its status, or the `Errno` it failed with.
-    ///
-    /// The corresponding C function is `fstat`.
-    package static func stat(_ descriptor: CInt) -> Result<Glibc.stat, Errno> {
-        var info = Glibc.stat()
-        return nothingOrErrno { fstat(descriptor, &info) }.map { info }
-    }
-
     /// Removes a name from a directory; a symbolic link is removed, never followed.
     ///
     /// - Parameters:
@@ -170,6 +146,13 @@ package enum Syscall {
     /// The corresponding C function is `closedir`.
     package static func closeStream(_ stream: OpaquePointer) {
         _ = closedir(stream)
+    }
+
+    /// The mount id `identity` (one `statx` of `descriptor`) carries, or, on kernels before 5.8
+    /// whose `statx` has none, the one `/proc/self/fdinfo` shows: no second call where one did.
+    package static func mountID(of descriptor: CInt, identity: FileIdentity) -> Result<Int, Errno> {
+        if let id = identity.mountID { return .success(Int(truncatingIfNeeded: id)) }
+        return mountID(of: descriptor)
     }
 
     /// The id of the mount an open descriptor belongs to: from `statx(STATX_MNT_ID)`, or as the

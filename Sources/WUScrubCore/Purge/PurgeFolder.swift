@@ -29,18 +29,11 @@ struct PurgeFolder {
         }
 
         var current: CInt
-        switch Syscall.open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) {
+        switch Syscall.open(root, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC) {
         case .success(let descriptor): current = descriptor
         case .failure(let errno) where errno == .noSuchFileOrDirectory: throw .missing(root)
         case .failure(let errno) where errno == .notDirectory: throw .notADirectory(root)
         case .failure(let errno): throw .cannotOpen(root, errno)
-        }
-        let rootInfo: stat
-        switch Syscall.stat(current) {
-        case .success(let info): rootInfo = info
-        case .failure(let errno):
-            _ = close(current)
-            throw .cannotStat(root, errno)
         }
         let rootIdentity: FileIdentity
         switch FileIdentity.of(descriptor: current) {
@@ -49,7 +42,7 @@ struct PurgeFolder {
             _ = close(current)
             throw .cannotStat(root, errno)
         }
-        let mountID = rootIdentity.mountID.map { Int(truncatingIfNeeded: $0) } ?? (try? Syscall.mountID(of: current).get())
+        let mountID = try? Syscall.mountID(of: current, identity: rootIdentity).get()
 
         var shown = root
         for component in components {
@@ -59,7 +52,7 @@ struct PurgeFolder {
             // `withCString` only rethrows untyped errors, so carry the outcome out as a `Result`.
             current = try component.withCString { name in
                 Result { () throws(PurgeError) in
-                    try descend(from: parent, into: name, shown: shown, device: rootInfo.st_dev, mountID: mountID)
+                    try descend(from: parent, into: name, shown: shown, device: rootIdentity.device, mountID: mountID)
                 }
             }.get()
         }
@@ -68,23 +61,23 @@ struct PurgeFolder {
 
     /// Opens one component below `parent` after checking it is a real directory on the root's mount.
     private static func descend(
-        from parent: CInt, into name: UnsafePointer<CChar>, shown: String, device: dev_t, mountID: Int?
+        from parent: CInt, into name: UnsafePointer<CChar>, shown: String, device: UInt64, mountID: Int?
     ) throws(PurgeError) -> CInt {
-        let info: stat
-        switch Syscall.stat(name, in: parent) {
+        let info: FileIdentity
+        switch FileIdentity.of(name: name, in: parent) {
         case .success(let value): info = value
         case .failure(let errno) where errno == .noSuchFileOrDirectory: throw .missing(shown)
         case .failure(let errno): throw .cannotStat(shown, errno)
         }
-        switch info.st_mode & S_IFMT {
-        case S_IFDIR: break
-        case S_IFLNK: throw .isSymlink(shown)
+        switch info.kind {
+        case .directory: break
+        case .symbolicLink: throw .isSymlink(shown)
         default: throw .notADirectory(shown)
         }
-        guard info.st_dev == device else { throw .otherFilesystem(shown) }
+        guard info.device == device else { throw .otherFilesystem(shown) }
 
         let child: CInt
-        switch Syscall.open(name, in: parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) {
+        switch Syscall.open(name, in: parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) {
         case .success(let descriptor): child = descriptor
         case .failure(let errno) where errno == .noSuchFileOrDirectory: throw .missing(shown)
         // Linux reports a symlink opened with O_DIRECTORY | O_NOFOLLOW as ENOTDIR: it was replaced.
@@ -92,18 +85,18 @@ struct PurgeFolder {
             throw .replaced(shown)
         case .failure(let errno): throw .cannotOpen(shown, errno)
         }
-        let opened: stat
-        switch Syscall.stat(child) {
+        let opened: FileIdentity
+        switch FileIdentity.of(descriptor: child) {
         case .success(let value): opened = value
         case .failure(let errno):
             _ = close(child)
             throw .cannotStat(shown, errno)
         }
-        guard opened.st_dev == info.st_dev, opened.st_ino == info.st_ino else {
+        guard opened.isSameFile(as: info) else {
             _ = close(child)
             throw .replaced(shown)
         }
-        if let mountID, (try? Syscall.mountID(of: child).get()) != mountID {
+        if let mountID, (try? Syscall.mountID(of: child, identity: opened).get()) != mountID {
             _ = close(child)
             throw .otherFilesystem(shown)
         }

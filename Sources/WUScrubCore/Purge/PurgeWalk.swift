@@ -184,7 +184,7 @@ struct PurgeWalk {
         }
         let parent = stack[stack.count - 1].descriptor
         let child: CInt
-        switch Syscall.open(name, in: parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) {
+        switch Syscall.open(name, in: parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) {
         case .success(let descriptor): child = descriptor
         case .failure(let errno) where errno == .noSuchFileOrDirectory: return  // removed by someone else
         // Announced as a directory, it is not one (a link opened with O_NOFOLLOW fails so too).
@@ -215,7 +215,7 @@ struct PurgeWalk {
         }
         if let mountID {
             // The mount id comes with the same statx on Linux 5.8 and later; older kernels show it in /proc.
-            switch opened.mountID.map({ Result<Int, Errno>.success(Int(truncatingIfNeeded: $0)) }) ?? Syscall.mountID(of: child) {
+            switch Syscall.mountID(of: child, identity: opened) {
             case .success(mountID): break
             case .success:
                 _ = close(child)
