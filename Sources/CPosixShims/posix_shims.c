@@ -2,7 +2,11 @@
    match those of every other module that includes the same system headers. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "posix_shims.h"
 
 static void fill_identity(const struct statx *info, wuscrub_identity *out) {
@@ -32,3 +36,48 @@ int wuscrub_name_identity(int dirfd, const char *name, wuscrub_identity *out) {
     fill_identity(&info, out);
     return 0;
 }
+
+/* Whether a kernel copy call said "not between these two files": try the next way. */
+static int unsupported(int error) {
+    return error == EXDEV || error == EINVAL || error == ENOSYS || error == EOPNOTSUPP || error == EBADF;
+}
+
+long long wuscrub_copy_range(int in, long long in_offset, int out, long long count) {
+    long long done = 0;
+    int way = 0; /* 0 copy_file_range, 1 sendfile, 2 read/write */
+    char *buffer = NULL;
+    while (done < count) {
+        size_t chunk = (size_t)(count - done > (1 << 30) ? (1 << 30) : count - done);
+        off_t offset = (off_t)(in_offset + done);
+        ssize_t n;
+        if (way == 0) {
+            n = copy_file_range(in, &offset, out, NULL, chunk, 0);
+        } else if (way == 1) {
+            n = sendfile(out, in, &offset, chunk);
+        } else {
+            if (buffer == NULL && (buffer = malloc(1 << 20)) == NULL) { errno = ENOMEM; return -1; }
+            n = pread(in, buffer, chunk < (1 << 20) ? chunk : (1 << 20), offset);
+            if (n > 0) {
+                ssize_t written = 0;
+                while (written < n) {
+                    ssize_t w = write(out, buffer + written, (size_t)(n - written));
+                    if (w < 0 && errno == EINTR) continue;
+                    if (w <= 0) { int e = w < 0 ? errno : EIO; free(buffer); errno = e; return -1; }
+                    written += w;
+                }
+            }
+        }
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            /* Only before the first byte: a way that copied some and then failed is an error. */
+            if (way < 2 && done == 0 && unsupported(errno)) { way++; continue; }
+            int e = errno; free(buffer); errno = e;
+            return -1;
+        }
+        if (n == 0) break;
+        done += n;
+    }
+    free(buffer);
+    return done;
+}
+

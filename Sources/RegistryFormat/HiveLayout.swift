@@ -11,8 +11,24 @@ public enum HiveLayout {
     /// - Throws: `HiveFormatError.invalidBaseBlock`, `.truncated` or `.brokenBinChain`.
     @discardableResult
     public static func validate(_ bytes: [UInt8], path: String) throws(HiveFormatError) -> BaseBlock {
-        guard bytes.count >= BaseBlock.size, let block = BaseBlock(bytes[0..<512]) else {
-            throw .invalidBaseBlock(path: path, reason: "the file has \(bytes.count) bytes, fewer than the 4096 of a base block")
+        try validate(size: bytes.count, path: path) { offset, count in
+            Array(bytes[min(offset, bytes.count)..<min(offset + count, bytes.count)])
+        }
+    }
+
+    /// Validates a primary hive read piece by piece: the same checks as `validate(_:path:)`, reading
+    /// only the base block, each bin's header and the root cell's first bytes, in ascending order
+    /// (a hive held outside the process's memory is checked without being copied in).
+    ///
+    /// - Parameters:
+    ///   - size: The file's size.
+    ///   - path: The file's path, for messages.
+    ///   - read: Returns the `count` bytes at `offset` (fewer only at the end of the file).
+    @discardableResult
+    public static func validate(size: Int, path: String, read: (_ offset: Int, _ count: Int) -> [UInt8]) throws(HiveFormatError) -> BaseBlock {
+        let head = size >= BaseBlock.size ? read(0, 512) : []
+        guard head.count == 512, let block = BaseBlock(head[...]) else {
+            throw .invalidBaseBlock(path: path, reason: "the file has \(size) bytes, fewer than the 4096 of a base block")
         }
         guard block.hasSignature else { throw .invalidBaseBlock(path: path, reason: "no 'regf' signature") }
         guard block.majorVersion == 1, (3...6).contains(block.minorVersion) else {
@@ -30,24 +46,26 @@ public enum HiveLayout {
             throw .invalidBaseBlock(path: path, reason: "hive-bins size \(binsSize) is not a positive multiple of 4096")
         }
         let end = BaseBlock.size + binsSize
-        guard bytes.count >= end else { throw .truncated(path: path, declaredEnd: end, fileSize: bytes.count) }
-        try walkBins(bytes, end: end, path: path)
-        try checkRoot(bytes, offset: block.rootCellOffset, binsSize: binsSize, path: path)
+        guard size >= end else { throw .truncated(path: path, declaredEnd: end, fileSize: size) }
+        try walkBins(end: end, path: path, read: read)
+        try checkRoot(offset: block.rootCellOffset, binsSize: binsSize, path: path, read: read)
         return block
     }
 
-    private static func walkBins(_ bytes: [UInt8], end: Int, path: String) throws(HiveFormatError) {
+    private static func walkBins(end: Int, path: String, read: (Int, Int) -> [UInt8]) throws(HiveFormatError) {
         var offset = BaseBlock.size
         while offset < end {
             guard offset + 32 <= end else { throw .brokenBinChain(path: path, offset: offset, reason: "a hive bin header runs past the declared end \(end)") }
-            guard bytes[offset..<offset + 4].elementsEqual("hbin".utf8) else {
+            let bytes = read(offset, 12)
+            guard bytes.count == 12 else { throw .truncated(path: path, declaredEnd: end, fileSize: offset + bytes.count) }
+            guard bytes[0..<4].elementsEqual("hbin".utf8) else {
                 throw .brokenBinChain(path: path, offset: offset, reason: "no 'hbin' signature")
             }
-            let stored = Int(bytes.loadLE(UInt32.self, at: offset + 4))
+            let stored = Int(bytes.loadLE(UInt32.self, at: 4))
             guard stored == offset - BaseBlock.size else {
                 throw .brokenBinChain(path: path, offset: offset, reason: "the bin says it is at \(stored), but it is at \(offset - BaseBlock.size)")
             }
-            let size = Int(bytes.loadLE(UInt32.self, at: offset + 8))
+            let size = Int(bytes.loadLE(UInt32.self, at: 8))
             guard size >= 4096, size % 4096 == 0 else {
                 throw .brokenBinChain(path: path, offset: offset, reason: "bin size \(size) is not a positive multiple of 4096")
             }
@@ -58,13 +76,14 @@ public enum HiveLayout {
         }
     }
 
-    private static func checkRoot(_ bytes: [UInt8], offset: UInt32, binsSize: Int, path: String) throws(HiveFormatError) {
-        let cell = BaseBlock.size + Int(offset)
+    private static func checkRoot(offset: UInt32, binsSize: Int, path: String, read: (Int, Int) -> [UInt8]) throws(HiveFormatError) {
         guard offset != 0xFFFF_FFFF, Int(offset) + 8 <= binsSize else {
             throw .invalidBaseBlock(path: path, reason: "root cell offset \(offset) is outside the hive bins")
         }
-        let size = Int32(bitPattern: bytes.loadLE(UInt32.self, at: cell))
-        guard size < 0, bytes[cell + 4] == UInt8(ascii: "n"), bytes[cell + 5] == UInt8(ascii: "k") else {
+        let bytes = read(BaseBlock.size + Int(offset), 6)
+        guard bytes.count == 6 else { throw .truncated(path: path, declaredEnd: BaseBlock.size + Int(offset) + 6, fileSize: BaseBlock.size + Int(offset) + bytes.count) }
+        let size = Int32(bitPattern: bytes.loadLE(UInt32.self, at: 0))
+        guard size < 0, bytes[4] == UInt8(ascii: "n"), bytes[5] == UInt8(ascii: "k") else {
             throw .invalidBaseBlock(path: path, reason: "root cell at offset \(offset) is not an allocated key (nk) cell")
         }
     }

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import Foundation
+import FoundationEssentials
 import SystemPackage
 
 /// Queries, listings, removal and temporary names on host paths.
@@ -34,10 +34,11 @@ extension FileIO {
     ///   - label: A name part that says what the copy is for.
     /// - Returns: The new file's path.
     public static func scratchCopy(_ bytes: [UInt8], label: String) throws(FileIOError) -> String {
-        let path = temporaryName(beside: NSTemporaryDirectory() + label)
+        let folder = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "/tmp"
+        let path = temporaryName(beside: (folder.hasSuffix("/") ? folder : folder + "/") + label)
         let fd = try open(path, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode: 0o600, operation: "create")
         defer { close(fd) }
-        do {
+        do throws(FileIOError) {
             try writeAll(fd, bytes, path: path)
         } catch {
             unlink(path)

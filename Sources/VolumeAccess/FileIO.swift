@@ -5,7 +5,7 @@ import Musl
 #endif
 import CPosixShims
 import Crypto
-import Foundation
+import FoundationEssentials
 import SystemPackage
 
 /// Small, careful file operations on paths of the host: fixture generation, tests, the file
@@ -44,18 +44,7 @@ public enum FileIO {
     public static func sha256(ofFile path: String) throws(FileIOError) -> String {
         let fd = try open(path, flags: O_RDONLY | O_NOFOLLOW | O_CLOEXEC, operation: "open")
         defer { close(fd) }
-        var hasher = SHA256()
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { buffer in
-                valueOrErrno { Glibc.read(fd, buffer.baseAddress, buffer.count) }
-            }
-            switch count {
-            case .success(0): return hex(hasher.finalize())
-            case .success(let n): hasher.update(data: chunk[0..<n])
-            case .failure(let errno): throw FileIOError(operation: "read", path: path, errno: errno)
-            }
-        }
+        return try sha256(fd, path: path).digest
     }
 
     /// The SHA-256 of bytes in memory, as lower-case hex.

@@ -92,22 +92,44 @@ public final class VolumeFile: @unchecked Sendable {
     /// The SHA-256 of the file's content, streamed in 1 MiB chunks, refusing a file over `limit`.
     public func sha256(limit: Int, what: String) throws(VolumeError) -> String {
         try checkSize(limit: limit, what: what)
+        let hashed: (digest: String, size: UInt64)
+        do { hashed = try FileIO.sha256(descriptor, path: path, limit: UInt64(limit)) } catch { throw .io(error) }
+        if hashed.size > UInt64(limit) { throw .tooLarge(path: path, size: hashed.size, limit: limit, what: what) }
+        return hashed.digest
+    }
+
+    /// Copies the whole file to `target` (at its offset) through one 1 MiB buffer, hashing it on the
+    /// way: the one read a hive needs (docs/architecture.md §11). Refuses a file larger than `limit`
+    /// before reading, and one that grows past its size while it is read.
+    ///
+    /// - Returns: The bytes copied and their SHA-256.
+    /// - Throws: `VolumeError.tooLarge`, `.io` (also when writing to `target` fails).
+    public func copyContents(to target: CInt, limit: Int, what: String) throws(VolumeError) -> (size: Int, sha256: String) {
+        try checkSize(limit: limit, what: what)
         var hasher = SHA256()
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        var offset: UInt64 = 0
-        while true {
-            let count = chunk.withUnsafeMutableBytes { buffer in
-                valueOrErrno { pread(descriptor, buffer.baseAddress, buffer.count, off_t(offset)) }
+        let copied: UInt64
+        do {
+            copied = try FileIO.stream(descriptor, path: path, limit: size) { (chunk) throws(FileIOError) in
+                hasher.update(bufferPointer: chunk)
+                var done = 0
+                while done < chunk.count {
+                    switch valueOrErrno({ Glibc.write(target, chunk.baseAddress! + done, chunk.count - done) }) {
+                    case .success(let n): done += n
+                    case .failure(let errno): throw FileIOError(operation: "copy into memory", path: path, errno: errno)
+                    }
+                }
             }
-            switch count {
-            case .success(0): return FileIO.hex(hasher.finalize())
-            case .success(let n):
-                hasher.update(data: chunk[0..<n])
-                offset += UInt64(n)
-                if offset > UInt64(limit) { throw .tooLarge(path: path, size: offset, limit: limit, what: what) }
-            case .failure(let errno): throw .io(FileIOError(operation: "read", path: path, errno: errno))
-            }
+        } catch {
+            throw .io(error)
         }
+        // A file that grew meanwhile is not the file that was measured.
+        if copied > size { throw .tooLarge(path: path, size: copied, limit: Int(size), what: what + " (it grew while it was read)") }
+        return (Int(copied), FileIO.hex(hasher.finalize()))
+    }
+
+    /// Writes the first `count` bytes of `source` at this file's offset, copied by the kernel.
+    public func write(from source: CInt, count: Int) throws(VolumeError) {
+        do { try FileIO.copy(from: source, to: descriptor, count: count, path: path) } catch { throw .io(error) }
     }
 
     /// Writes all of `bytes` at the current position (the end, for a file opened to append).

@@ -1,5 +1,10 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import WUScrubCore
 
 /// The one JSON document `--json` prints (schema version 1, described in docs/json-schema.md), and the

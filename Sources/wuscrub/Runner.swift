@@ -1,5 +1,10 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import WUScrubCore
 
 /// Runs a subcommand's body and turns its document or error into output and an exit code.
@@ -94,7 +99,28 @@ struct Runner {
         }
     }
 
-    func write(_ text: String, to handle: FileHandle) {
-        try? handle.write(contentsOf: Data(text.utf8))
+    func write(_ text: String, to stream: StandardStream) {
+        stream.write(Array(text.utf8))
     }
 }
+
+/// Standard output or standard error, written with write(2): unbuffered, so each message is whole
+/// when the call returns, before any prompt, signal or exit.
+enum StandardStream {
+    case standardOutput, standardError
+
+    var descriptor: Int32 { self == .standardOutput ? STDOUT_FILENO : STDERR_FILENO }
+
+    /// Writes all of `bytes`; a stream that fails (closed pipe, full disk) drops the rest.
+    func write(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { unistdWrite(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { return }
+            offset += written
+        }
+    }
+}
+
+private let unistdWrite = write

@@ -1,5 +1,10 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import WUScrubCore
 
 /// The wuscrub command: repairs Windows Update error 0x80070002 on an offline Windows installation.
@@ -56,7 +61,7 @@ struct WUScrub: ParsableCommand {
                 document.exitCode = code.rawValue
                 document.error = .init(kind: "usage", message: message(for: error))
                 let data = (try? JSONEncoder.journal.encode(document)) ?? Data("{}".utf8)
-                try? FileHandle.standardOutput.write(contentsOf: data + Data([0x0A]))
+                StandardStream.standardOutput.write(Array(data) + [0x0A])
             }
             exit(withError: error)
         }

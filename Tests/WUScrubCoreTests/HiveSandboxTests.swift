@@ -277,7 +277,7 @@ extension HiveSandboxTests {
     @Test func withoutAnExecutableNothingRuns() throws {
         // Never unset the shared executable: run a reading through a path that does not exist instead.
         #expect(throws: HiveError.self) {
-            try SandboxProcess.run(["read", "0"], input: [], outputLimit: 0, path: "SYSTEM", timeout: 5,
+            try SandboxProcess.run(["read", "0"], input: HiveImage([], path: "SYSTEM"), outputLimit: 0, path: "SYSTEM", timeout: 5,
                                    executable: "/nonexistent/wuscrub")
         }
     }

@@ -26,16 +26,24 @@ import WUScrubTestSupport
     }
 
     @Test func volumeAccessDoesNotReachUpOrIntoHivex() throws {
-        let allowed: Set = ["Glibc", "Musl", "CPosixShims", "Crypto", "Foundation", "SystemPackage"]
+        let allowed: Set = ["Glibc", "Musl", "CPosixShims", "Crypto", "FoundationEssentials", "SystemPackage"]
         let found = try Self.imports(of: "VolumeAccess")
         #expect(found.subtracting(allowed) == [], "VolumeAccess imports \(found.subtracting(allowed).sorted())")
     }
 
-    @Test func theExecutableImportsOnlyTheCoreArgumentParserAndFoundation() throws {
-        let allowed: Set = ["WUScrubCore", "ArgumentParser", "Foundation"]
+    @Test func theExecutableImportsOnlyTheCoreArgumentParserAndFoundationEssentials() throws {
+        let allowed: Set = ["WUScrubCore", "ArgumentParser", "FoundationEssentials", "Glibc", "Musl"]
         let found = try Self.imports(of: "wuscrub")
         #expect(found.subtracting(allowed) == [], "the executable imports \(found.subtracting(allowed).sorted())")
         #expect(found.contains("WUScrubCore"))
+    }
+
+    @Test func theShippedTargetsUseFoundationEssentialsNotFoundation() throws {
+        // Foundation brings ICU and its data: megabytes of resident memory for nothing wuscrub
+        // needs (docs/architecture.md §11).
+        for target in ["VolumeAccess", "WUScrubCore", "wuscrub"] {
+            #expect(!(try Self.imports(of: target)).contains("Foundation"), "\(target) imports Foundation")
+        }
     }
 
     @Test func noSourceOrDocumentRefersOutsideTheRepositoryButTheCorpus() throws {

@@ -29,4 +29,10 @@ int wuscrub_fd_identity(int fd, wuscrub_identity *out);
 /* statx(dirfd, name, AT_SYMLINK_NOFOLLOW, …): the entry itself, a link never followed. */
 int wuscrub_name_identity(int dirfd, const char *name, wuscrub_identity *out);
 
+/* Copies `count` bytes of `in` from offset `in_offset` to `out` at its file offset, in the kernel:
+   copy_file_range(2) where both files allow it (same file system), else sendfile(2), else
+   read/write through a 1 MiB buffer (docs/architecture.md §11). Returns the bytes copied (fewer
+   than `count` only when `in` ends first), or -1 with errno set. */
+long long wuscrub_copy_range(int in, long long in_offset, int out, long long count);
+
 #endif

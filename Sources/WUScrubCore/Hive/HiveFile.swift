@@ -57,15 +57,6 @@ public enum HiveFile {
         return copy
     }
 
-    /// Gives hive bytes just written by `hivex_commit` their correct checksum, with the special
-    /// cases (what `fixChecksum(at:)` does to a file).
-    ///
-    /// - Parameter bytes: A hive of at least 512 bytes; shorter input is left as it is.
-    static func fixChecksum(_ bytes: inout [UInt8]) {
-        guard bytes.count >= 512 else { return }
-        bytes.storeLE(BaseBlock.checksum(bytes[0..<512]), at: 508)
-    }
-
     /// The first 512 bytes of an open hive file.
     private static func baseBlock(_ fd: CInt, path: String) throws(FileIOError) -> [UInt8] {
         var header = [UInt8](repeating: 0, count: 512)

@@ -30,13 +30,23 @@ public enum HiveSandbox {
     ///   - checkEditable: Whether to refuse a service key that hivex could not edit safely.
     /// - Throws: `HiveError.parserFailed` when the child dies or answers nonsense; `.io` when it
     ///   cannot be started.
-    public static func readService(hive bytes: [UInt8], path: String, checkEditable: Bool) throws(HiveError) -> ServiceReading {
-        let run = try SandboxProcess.run(["read", checkEditable ? "1" : "0"], input: HiveFile.hivexCompatible(bytes),
+    public static func readService(hive image: HiveImage, path: String, checkEditable: Bool) throws(HiveError) -> ServiceReading {
+        let run = try SandboxProcess.run(["read", checkEditable ? "1" : "0"], input: image.hivexCompatible(path: path),
                                          outputLimit: 0, path: path, timeout: timeout)
         guard case .reading(let starts, let hiberboot) = try answer(of: run, path: path) else {
             throw .parserFailed(path: path, detail: "the hivex child answered with something else than a reading")
         }
         return ServiceReading(starts: starts, hiberbootEnabled: hiberboot)
+    }
+
+    /// `readService(hive:path:checkEditable:)` on bytes in memory.
+    public static func readService(hive bytes: [UInt8], path: String, checkEditable: Bool) throws(HiveError) -> ServiceReading {
+        try readService(hive: HiveImage(bytes, path: path), path: path, checkEditable: checkEditable)
+    }
+
+    /// `setStart(_:hive:path:)` on bytes in memory.
+    public static func setStart(_ values: [(controlSet: String, start: UInt32)], hive bytes: [UInt8], path: String) throws(HiveError) -> [UInt8] {
+        try setStart(values, hive: HiveImage(bytes, path: path), path: path).bytes()
     }
 
     /// Sets wuauserv Start in the given control sets with hivex and returns the committed hive: its checksum recomputed
@@ -53,22 +63,21 @@ public enum HiveSandbox {
     /// - Throws: The layout check's `HiveError`; what hivex reported (`keyNotFound`,
     ///   `bigValueOnKey`, `operationFailed`...); `.parserFailed` when the child dies or its output
     ///   does not check out; `.io` when it cannot be started.
-    public static func setStart(_ values: [(controlSet: String, start: UInt32)], hive bytes: [UInt8], path: String) throws(HiveError) -> [UInt8] {
-        try HiveLayout.validateHive(bytes, path: path)
+    public static func setStart(_ values: [(controlSet: String, start: UInt32)], hive image: HiveImage, path: String) throws(HiveError) -> HiveImage {
+        try image.validate(path: path)
         let arguments = ["set"] + values.map { "\($0.controlSet)=\($0.start)" }
-        let run = try SandboxProcess.run(arguments, input: HiveFile.hivexCompatible(bytes),
-                                         outputLimit: bytes.count + outputGrowthLimit, path: path, timeout: timeout)
+        let run = try SandboxProcess.run(arguments, input: image.hivexCompatible(path: path),
+                                         outputLimit: image.size + outputGrowthLimit, path: path, timeout: timeout)
         guard case .edited(let error) = try answer(of: run, path: path) else {
             throw .parserFailed(path: path, detail: "the hivex child answered with something else than an edit")
         }
         if let error { throw error }
-        guard var output = run.output else {
+        guard let output = try run.output(path: path) else {
             throw .parserFailed(path: path, detail: "the hive hivex wrote is more than \(outputGrowthLimit >> 20) MiB larger than the original")
         }
-        HiveFile.fixChecksum(&output)
         let block: BaseBlock
         do {
-            block = try HiveLayout.validateHive(output, path: path)
+            block = try output.validate(path: path)
         } catch {
             throw .parserFailed(path: path, detail: "the hive hivex wrote fails validation: \(error)")
         }
@@ -104,7 +113,7 @@ public enum HiveSandbox {
     /// it answered one.
     public static func runTestOperation(_ operation: String, timeout: Double = HiveSandbox.timeout) throws(HiveError)
         -> (termination: SandboxTermination, uid: UInt32?, gid: UInt32?, error: HiveError?) {
-        let run = try SandboxProcess.run([operation], input: HiveTemplate.emptyHive(), outputLimit: 0, path: "test", timeout: timeout)
+        let run = try SandboxProcess.run([operation], input: HiveImage(HiveTemplate.emptyHive(), path: "test"), outputLimit: 0, path: "test", timeout: timeout)
         var error: HiveError?
         var uid: UInt32?, gid: UInt32?
         do {

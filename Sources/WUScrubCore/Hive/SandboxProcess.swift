@@ -10,8 +10,10 @@ struct SandboxProcess {
     var termination: SandboxTermination
     /// The result message (nil when larger than its limit).
     var result: [UInt8]?
-    /// The output hive (nil when larger than its limit).
-    var output: [UInt8]?
+    /// The file the child writes its output hive to (taken over by `output()`).
+    private var outputFile: Memfd
+    /// The largest output hive the parent takes.
+    private var outputLimit: Int
     /// The end of the child's standard error, for messages.
     var errorText: String
     /// The seconds the parent waited at most.
@@ -24,14 +26,14 @@ struct SandboxProcess {
     ///
     /// - Parameters:
     ///   - arguments: The operation and its arguments (after `SandboxChild.argument`).
-    ///   - input: The hive bytes, passed in a sealed memfd.
+    ///   - input: The hive, whose sealed memfd the child reads.
     ///   - outputLimit: The largest output hive the parent reads.
     ///   - path: The hive's path, for messages.
     ///   - timeout: Seconds before the parent kills the child.
     ///   - executable: The program to start (`HiveSandbox.executable` unless a test says otherwise).
     /// - Throws: `HiveError.parserFailed` without an executable, `.io` when the child cannot be
     ///   started.
-    static func run(_ arguments: [String], input: [UInt8], outputLimit: Int, path: String,
+    static func run(_ arguments: [String], input: HiveImage, outputLimit: Int, path: String,
                     timeout: Double, executable: String? = HiveSandbox.executable) throws(HiveError) -> SandboxProcess {
         guard let executable else {
             throw .parserFailed(path: path, detail: "no sandbox executable")
@@ -39,11 +41,8 @@ struct SandboxProcess {
         func failure(_ operation: String, _ errno: Errno) -> HiveError {
             .io(FileIOError(operation: operation, path: path, errno: errno))
         }
-        let inputFile: Memfd, outputFile: Memfd, resultFile: Memfd, errorFile: Memfd
+        let outputFile: Memfd, resultFile: Memfd, errorFile: Memfd
         do {
-            inputFile = try Memfd(name: "wuscrub-hive-input")
-            try inputFile.write(input)
-            try inputFile.seal()
             outputFile = try Memfd(name: "wuscrub-hive-output")
             resultFile = try Memfd(name: "wuscrub-hive-result")
             errorFile = try Memfd(name: "wuscrub-hive-stderr")
@@ -57,7 +56,7 @@ struct SandboxProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, errorFile.fd, WUSCRUB_SANDBOX_STDERR_FD)
-        posix_spawn_file_actions_adddup2(&actions, inputFile.fd, WUSCRUB_SANDBOX_INPUT_FD)
+        posix_spawn_file_actions_adddup2(&actions, input.memfd.fd, WUSCRUB_SANDBOX_INPUT_FD)
         posix_spawn_file_actions_adddup2(&actions, outputFile.fd, WUSCRUB_SANDBOX_OUTPUT_FD)
         posix_spawn_file_actions_adddup2(&actions, resultFile.fd, WUSCRUB_SANDBOX_RESULT_FD)
         _ = wuscrub_spawn_addclosefrom(&actions, WUSCRUB_SANDBOX_FIRST_CLOSED_FD)
@@ -79,13 +78,20 @@ struct SandboxProcess {
             return SandboxProcess(
                 termination: termination,
                 result: try resultFile.read(limit: resultLimit),
-                output: outputLimit > 0 ? try outputFile.read(limit: outputLimit) : nil,
+                outputFile: outputFile,
+                outputLimit: outputLimit,
                 errorText: lastLine(errorBytes),
                 timeout: timeout
             )
         } catch {
             throw failure("read the hivex child's answer about", error)
         }
+    }
+
+    /// The hive the child wrote, checksum corrected and sealed; nil when it is larger than the
+    /// limit given to `run`. Call it once, after the child's answer has been checked.
+    func output(path: String) throws(HiveError) -> HiveImage? {
+        try HiveImage.adopt(outputFile, limit: outputLimit, path: path)
     }
 
     /// Waits for the child; kills it with SIGKILL at the deadline.

@@ -11,15 +11,15 @@ public struct HiveStatus: Sendable, Equatable, Codable {
     /// "clean" or "dirty".
     public var state: String
 
-    /// Reads a hive's bytes; a clean one is validated in full.
-    public init(path relative: String, bytes: [UInt8]) throws(HiveError) {
-        guard bytes.count >= BaseBlock.size, let header = BaseBlock(bytes[0..<512]), header.hasSignature else {
+    /// Reads a hive's base block; a clean hive is validated in full.
+    public init(path relative: String, image: HiveImage) throws(HiveError) {
+        guard image.size >= BaseBlock.size, let header = BaseBlock(image.read(count: 512, at: 0)[...]), header.hasSignature else {
             throw HiveError.invalidBaseBlock(path: relative, reason: "no 'regf' signature or fewer than 4096 bytes")
         }
-        let block = header.isDirty ? header : try HiveLayout.validateHive(bytes, path: relative)
+        let block = header.isDirty ? header : try image.validate(path: relative)
         path = relative
-        size = bytes.count
-        sha256 = FileIO.sha256(bytes)
+        size = image.size
+        sha256 = image.sha256
         primarySequence = block.primarySequence
         secondarySequence = block.secondarySequence
         hiveBinsSize = block.hiveBinsSize

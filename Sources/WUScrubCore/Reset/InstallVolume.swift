@@ -55,30 +55,34 @@ final class InstallVolume: @unchecked Sendable {
         return file
     }
 
-    /// The SYSTEM hive's bytes, bounded by `maximumHiveBytes`.
+    /// The SYSTEM hive, read once (and hashed on the way) into a sealed in-memory file, bounded by
+    /// `maximumHiveBytes` (docs/architecture.md §11).
     ///
     /// - Throws: `VolumeError`; `HiveError.invalidBaseBlock` for a file that does not start like a
     ///   hive (checked on its first bytes, before the rest is read).
-    func readHive() throws -> [UInt8] {
+    func readHive() throws -> HiveImage {
         let file = try hive()
         try file.checkSize(limit: InstallVolume.maximumHiveBytes, what: "a SYSTEM hive")
         let head = try file.read(count: 4)
         guard file.size >= UInt64(BaseBlock.size), head.elementsEqual("regf".utf8) else {
             throw HiveError.invalidBaseBlock(path: install.systemHive, reason: "no 'regf' signature or fewer than 4096 bytes")
         }
-        // A run holds a few copies of the hive at once (as read, recovered, edited, the child's
-        // answer): make sure they fit before starting, so that an address-space limit is a clear
-        // refusal, never an abort half-way.
-        let needed = Int(file.size) * InstallVolume.hiveCopies + (64 << 20)
-        guard let allocation = malloc(needed) else {
-            throw VolumeError.io(FileIOError(operation: "set aside \(needed) bytes of memory to work on", path: install.systemHive, errno: .noMemory))
-        }
-        free(allocation)
-        return try file.readAll(limit: InstallVolume.maximumHiveBytes, what: "a SYSTEM hive")
+        return try HiveImage.read(file, limit: InstallVolume.maximumHiveBytes, what: "a SYSTEM hive")
     }
 
-    /// How many copies of the hive a run may hold at once.
+    /// How many copies of the hive the log replay of a dirty hive holds in memory at once (the
+    /// hive, its logs, the recovered hive).
     static let hiveCopies = 4
+
+    /// Makes sure the replay's copies fit before it starts, so that an address-space limit is a
+    /// clear refusal, never an abort half-way.
+    func reserveReplayMemory(forHiveOf size: Int) throws(VolumeError) {
+        let needed = size * InstallVolume.hiveCopies + (64 << 20)
+        guard let allocation = malloc(needed) else {
+            throw VolumeError.io(FileIOError(operation: "set aside \(needed) bytes of memory to replay the logs of", path: install.systemHive, errno: .noMemory))
+        }
+        free(allocation)
+    }
 
     /// The SYSTEM hive's SHA-256, streamed.
     func hiveSHA256() throws(VolumeError) -> String {

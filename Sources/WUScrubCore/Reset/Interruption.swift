@@ -1,5 +1,10 @@
 import Dispatch
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Synchronization
 import SystemPackage
 
 /// SIGINT, SIGTERM and SIGHUP caught instead of ending the process, for `reset`, `resume` and
@@ -14,7 +19,7 @@ public final class Interruption: @unchecked Sendable {
     /// The signals handled.
     public static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
 
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private var caught: Int32?
     private var stopped = false
     private var sources: [any DispatchSourceSignal] = []
@@ -50,7 +55,7 @@ public final class Interruption: @unchecked Sendable {
     /// Stops catching: cancels the signal sources, gives the signals their default action back
     /// and closes the wake pipe. Later calls do nothing.
     public func stop() {
-        let sources: [any DispatchSourceSignal] = lock.withLock {
+        let sources: [any DispatchSourceSignal] = lock.withLock { _ in
             guard !stopped else { return [] }
             stopped = true
             for descriptor in [wake.read, wake.write] where descriptor >= 0 { close(descriptor) }
@@ -63,7 +68,7 @@ public final class Interruption: @unchecked Sendable {
     deinit { stop() }
 
     /// The first signal received, if any.
-    public var caughtSignal: Int32? { lock.withLock { caught } }
+    public var caughtSignal: Int32? { lock.withLock { _ in caught } }
 
     /// Readable once a signal has been received.
     public var wakeDescriptor: Int32 { wake.read }
@@ -75,12 +80,13 @@ public final class Interruption: @unchecked Sendable {
 
     /// Waits (up to `seconds`) until a signal has been received; for the test-only fault hook.
     public func waitForSignal(seconds: Double) {
-        let deadline = Date().addingTimeInterval(seconds)
-        while caughtSignal == nil && Date() < deadline { usleep(5_000) }
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .seconds(seconds))
+        while caughtSignal == nil && clock.now < deadline { usleep(5_000) }
     }
 
     private func received(_ number: Int32) {
-        let first = lock.withLock {
+        let first = lock.withLock { _ in
             if caught != nil { return false }
             caught = number
             return true
@@ -92,7 +98,7 @@ public final class Interruption: @unchecked Sendable {
             : "wuscrub: \(name) received: already stopping; wait" + (device.map { " for the unmount (SIGKILL would leave '\($0)' mounted)" } ?? " (SIGKILL could leave Windows Update disabled until 'wuscrub resume')") + ".\n"
         _ = try? FileDescriptor.standardError.writeAll(Array(notice.utf8))
         // Under the lock: `stop()` closes the pipe under it, so this never writes to a reused descriptor.
-        lock.withLock {
+        lock.withLock { _ in
             guard !stopped else { return }
             var byte: UInt8 = 1
             _ = write(wake.write, &byte, 1)

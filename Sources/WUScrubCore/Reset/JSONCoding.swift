@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 // How journals and --json documents are encoded (docs/json-schema.md §1).
 

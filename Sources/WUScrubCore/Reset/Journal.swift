@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The record of one reset, written atomically at every phase change so that an interrupted run
 /// can be resumed or rolled back (`<Windows>/Logs/wuscrub/journal.json`).

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Reads and writes the journal and its human-readable log in `<Windows>/Logs/wuscrub`, through
 /// the volume layer: the journal is untrusted input (whoever had the disk could write it), so it is
@@ -77,9 +77,9 @@ public struct JournalStore: Sendable {
 
     /// Appends a time-stamped line to `wuscrub.log` (a regular file, created when missing) and fsyncs it.
     func appendLog(_ text: String, in volume: InstallVolume) throws(VolumeError) {
-        let line = ISO8601DateFormatter().string(from: Date()) + " " + text
+        let line = Date.ISO8601FormatStyle().format(Date()) + " " + text
         let file = try volume.makeStateDirectory().appendFile(InstallVolume.logName)
-        try file.write(Array((line.replacingOccurrences(of: "\n", with: " ") + "\n").utf8))
+        try file.write(Array((line.replacing("\n", with: " ") + "\n").utf8))
         try file.sync()
     }
 }

@@ -6,8 +6,8 @@ import Glibc
 /// a size bound, parsed by hivex only in its sandbox (`HiveSandbox`), and written back only as a new file renamed
 /// over the hive (never in place).
 extension Resetter {
-    /// The SYSTEM hive's bytes; a file too large to be a hive is a hive error.
-    func readHive(_ volume: InstallVolume) throws -> [UInt8] {
+    /// The SYSTEM hive, read once into a sealed in-memory file; a file too large to be a hive is a hive error.
+    func readHive(_ volume: InstallVolume) throws -> HiveImage {
         do {
             return try volume.readHive()
         } catch VolumeError.tooLarge(_, let size, let limit, _) {
@@ -25,10 +25,11 @@ extension Resetter {
     }
 
     /// Reads the hive's logs (regular files, bounded) and analyzes them; throws when recovery is refused.
-    func analyzeRecovery(_ volume: InstallVolume, hive bytes: [UInt8]) throws -> RecoveryAnalysis {
+    func analyzeRecovery(_ volume: InstallVolume, hive image: HiveImage) throws -> RecoveryAnalysis {
         let folder = try volume.configDirectory()
+        try volume.reserveReplayMemory(forHiveOf: image.size)
         let logs = try HiveRecovery.readLogs(forHive: volume.hiveName, in: folder, limit: InstallVolume.maximumHiveBytes) { folder.display($0) }
-        let analysis = HiveRecovery.analyze(hivePath: install.systemHive, hive: bytes, logs: logs, discardUnreconciled: discardUnreconciled)
+        let analysis = HiveRecovery.analyze(hivePath: install.systemHive, hive: image.bytes(), logs: logs, discardUnreconciled: discardUnreconciled)
         guard analysis.recovered != nil, analysis.outcome == .recovered || analysis.outcome == .discarded else {
             throw RecoveryError.refused(path: install.systemHive, reason: analysis.refusal ?? "no recovery is possible")
         }
@@ -37,32 +38,33 @@ extension Resetter {
 
     /// The recovered hive committed once by hivex, so that its sequence numbers end above every
     /// one in the logs; checked (sequence, service readable).
-    func commitRecovered(_ analysis: RecoveryAnalysis) throws -> [UInt8] {
+    func commitRecovered(_ analysis: RecoveryAnalysis) throws -> HiveImage {
         let floor = analysis.finalSequence ?? 0
-        let committed = try HiveSandbox.setStart([], hive: analysis.recovered!, path: install.systemHive)
-        guard let block = BaseBlock(committed[0..<512]), Serial.isAfter(block.primarySequence, floor) else {
+        let recovered = try HiveImage(analysis.recovered!, path: install.systemHive)
+        let committed = try HiveSandbox.setStart([], hive: recovered, path: install.systemHive)
+        guard let block = BaseBlock(committed.read(count: 512, at: 0)[...]), Serial.isAfter(block.primarySequence, floor) else {
             throw HiveError.verificationFailed(path: install.systemHive, detail: "its sequence number is not above \(floor), the last in the logs")
         }
         _ = try readStarts(committed, checkEditable: false)
         return committed
     }
 
-    /// The `wuauserv` start modes of a hive's bytes.
-    func readStarts(_ bytes: [UInt8], checkEditable: Bool) throws -> [ServiceStart] {
-        try HiveSandbox.readService(hive: bytes, path: install.systemHive, checkEditable: checkEditable).starts.get()
+    /// The `wuauserv` start modes of a hive.
+    func readStarts(_ image: HiveImage, checkEditable: Bool) throws -> [ServiceStart] {
+        try HiveSandbox.readService(hive: image, path: install.systemHive, checkEditable: checkEditable).starts.get()
     }
 
     /// The hive with `Start` = 4 in every chosen control set, read back and checked.
-    func disabledHive(from source: [UInt8], starts: [ServiceStart]) throws -> [UInt8] {
+    func disabledHive(from source: HiveImage, starts: [ServiceStart]) throws -> HiveImage {
         let sets = starts.map { (controlSet: $0.controlSet, start: ServiceStart.disabled) }
         let disabled = try HiveSandbox.setStart(sets, hive: source, path: install.systemHive)
         try checkStarts(disabled, expected: sets)
         return disabled
     }
 
-    /// Checks the `wuauserv` start values of a hive's bytes.
-    func checkStarts(_ bytes: [UInt8], expected: [(controlSet: String, start: UInt32)]) throws {
-        let found = try readStarts(bytes, checkEditable: false)
+    /// Checks the `wuauserv` start values of a hive.
+    func checkStarts(_ image: HiveImage, expected: [(controlSet: String, start: UInt32)]) throws {
+        let found = try readStarts(image, checkEditable: false)
         guard found.map({ $0.controlSet.lowercased() }) == expected.map({ $0.controlSet.lowercased() }),
               found.map(\.start) == expected.map(\.start) else {
             throw HiveError.verificationFailed(path: install.systemHive, detail: "Start values read " +
@@ -72,31 +74,31 @@ extension Resetter {
     }
 
     /// The start values of a hive as found (for a dirty hive, as its logs would leave them).
-    func startsAsFound(_ bytes: [UInt8], volume: InstallVolume) throws -> [ServiceStart] {
-        let status = try HiveStatus(path: install.systemHive, bytes: bytes)
-        if status.isDirty, let recovered = try? analyzeRecovery(volume, hive: bytes).recovered {
-            return try readStarts(recovered, checkEditable: false)
+    func startsAsFound(_ image: HiveImage, volume: InstallVolume) throws -> [ServiceStart] {
+        let status = try HiveStatus(path: install.systemHive, image: image)
+        if status.isDirty, let recovered = try? analyzeRecovery(volume, hive: image).recovered {
+            return try readStarts(HiveImage(recovered, path: install.systemHive), checkEditable: false)
         }
-        return try readStarts(bytes, checkEditable: false)
+        return try readStarts(image, checkEditable: false)
     }
 
-    /// Replaces the hive with `bytes`: a new temporary file in the hive's folder, written, fsynced,
+    /// Replaces the hive with `image`: a new temporary file in the hive's folder, written (by the kernel), fsynced,
     /// given the hive's owner, mode and NTFS attributes, then (after `beforeRename`) renamed over
     /// the hive, and the folder fsynced. On any failure the temporary file is removed and the hive
     /// is as it was.
     ///
     /// - Returns: The SHA-256 of the bytes written.
     @discardableResult
-    func replaceHive(with bytes: [UInt8], volume: InstallVolume, beforeRename: (String) throws -> Void = { _ in }) throws -> String {
+    func replaceHive(with image: HiveImage, volume: InstallVolume, beforeRename: (String) throws -> Void = { _ in }) throws -> String {
         let folder = try volume.configDirectory()
         let original = try volume.hive()
         let temporary = FileIO.temporaryName(for: volume.hiveName)
         let file = try folder.createFile(temporary, mode: 0o600)
         do {
-            try file.write(bytes)
+            try image.write(to: file)
             try file.sync()
             try file.copyMetadata(from: original)
-            let digest = FileIO.sha256(bytes)
+            let digest = image.sha256
             try beforeRename(digest)
             try folder.rename(temporary, to: volume.hiveName)
             try folder.sync()

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
+import FoundationEssentials
 
 /// Planning a reset: every check, and the hives the run will write, before anything is written
 /// (docs/architecture.md §3.1).
@@ -29,17 +29,17 @@ extension Resetter {
             if let journal = try store.load(from: volume), !journal.phase.isClosed {
                 throw ResetError.unfinishedJournal(path: journalPath, phase: journal.phase)
             }
-            let bytes = try readHive(volume)
-            let status = try HiveStatus(path: install.systemHive, bytes: bytes)
+            let image = try readHive(volume)
+            let status = try HiveStatus(path: install.systemHive, image: image)
             var recovery: RecoveryAnalysis?
-            var baseline: [UInt8]?
+            var baseline: HiveImage?
             if status.isDirty {
-                let analysis = try analyzeRecovery(volume, hive: bytes)
+                let analysis = try analyzeRecovery(volume, hive: image)
                 recovery = analysis
                 baseline = try commitRecovered(analysis)
             }
-            let starts = try readStarts(baseline ?? bytes, checkEditable: true)
-            let disabled = try disabledHive(from: baseline ?? bytes, starts: starts)
+            let starts = try readStarts(baseline ?? image, checkEditable: true)
+            let disabled = try disabledHive(from: baseline ?? image, starts: starts)
             var plan = ResetPlan(
                 install: install, hive: status, starts: starts, purgeCounted: countingPurge,
                 purge: countingPurge ? purgeFolders.map { purgeReport($0, dryRun: true) } : [],

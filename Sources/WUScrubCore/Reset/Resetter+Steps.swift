@@ -6,22 +6,22 @@ import Glibc
 extension Resetter {
     /// Copies the original hive (and its logs) into the backup folder, checks the copies, prunes old backups.
     func backup(_ journal: inout Journal, volume: InstallVolume) throws {
-        let bytes = try readHive(volume)
-        guard FileIO.sha256(bytes) == journal.originalHiveSHA256 else {
+        let image = try readHive(volume)
+        guard image.sha256 == journal.originalHiveSHA256 else {
             throw ResetError.hiveChanged(path: install.systemHive, detail: "its SHA-256 is no longer the one recorded before the backup")
         }
         let name = try backupName(journal)
         let folder = try volume.makeStateDirectory().makeSubdirectory(InstallVolume.backupFolderName)
-        try writeBackup(bytes, named: name.name, in: folder, expected: journal.originalHiveSHA256)
+        try writeBackup(image, named: name.name, in: folder)
         if journal.recovery != nil {
             let config = try volume.configDirectory()
             var logBackups: [String] = []
             for log in try HiveRecovery.logNames(forHive: volume.hiveName, among: try config.names(), folder: config.shown) {
                 guard let part = BackupName.logPart(suffix: String(log.split(separator: ".").last ?? "")),
                       let file = try config.file(log) else { continue }
-                let logBytes = try file.readAll(limit: InstallVolume.maximumHiveBytes, what: "a transaction log")
+                let log = try HiveImage.read(file, limit: InstallVolume.maximumHiveBytes, what: "a transaction log")
                 let target = name.with(part).name
-                try writeBackup(logBytes, named: target, in: folder, expected: FileIO.sha256(logBytes))
+                try writeBackup(log, named: target, in: folder)
                 logBackups.append(backupDirectory + "/" + target)
             }
             journal.logBackupPaths = logBackups
@@ -38,18 +38,18 @@ extension Resetter {
         return name
     }
 
-    /// Writes a backup file (or keeps an earlier identical one) and checks what was written by
-    /// reading it back through its descriptor.
-    func writeBackup(_ bytes: [UInt8], named name: String, in folder: VolumeDirectory, expected: String) throws {
+    /// Writes a backup file (or keeps an earlier identical one), copied by the kernel, and checks
+    /// what was written by reading it back through its descriptor.
+    func writeBackup(_ image: HiveImage, named name: String, in folder: VolumeDirectory) throws {
         if let existing = try folder.file(name) {
-            if try existing.sha256(limit: InstallVolume.maximumHiveBytes, what: "a hive backup") == expected { return }
+            if try existing.sha256(limit: InstallVolume.maximumHiveBytes, what: "a hive backup") == image.sha256 { return }
             try folder.remove(name)
         }
         let file = try folder.createFile(name)
-        try file.write(bytes)
+        try image.write(to: file)
         try file.sync()
         try folder.sync()
-        guard try file.sha256(limit: InstallVolume.maximumHiveBytes, what: "a hive backup") == expected else {
+        guard try file.sha256(limit: InstallVolume.maximumHiveBytes, what: "a hive backup") == image.sha256 else {
             throw ResetError.backupMismatch(path: folder.display(name))
         }
     }
@@ -58,13 +58,13 @@ extension Resetter {
     /// sequence numbers end above every one in the logs), and backs that baseline up.
     func recover(_ journal: inout Journal, volume: InstallVolume, prepared: PreparedHives?) throws {
         guard let planned = journal.recovery else { return }
-        let bytes = try readHive(volume)
-        let current = FileIO.sha256(bytes)
+        let image = try readHive(volume)
+        let current = image.sha256
         if current == journal.baselineHiveSHA256 { return }
         guard current == journal.originalHiveSHA256 else {
             throw ResetError.hiveChanged(path: install.systemHive, detail: "it is neither the dirty original nor the recovered hive")
         }
-        let analysis = try analyzeRecovery(volume, hive: bytes)
+        let analysis = try analyzeRecovery(volume, hive: image)
         guard analysis.applied.map(\.sequences) == planned.applied.map(\.sequences),
               analysis.applied.map(\.format) == planned.applied.map(\.format), analysis.outcome == planned.outcome else {
             throw ResetError.hiveChanged(path: install.systemHive, detail: "its logs changed since the plan was made")
@@ -74,7 +74,7 @@ extension Resetter {
         var pending = journal
         try replaceHive(with: baseline, volume: volume) { digest in
             let folder = try volume.makeStateDirectory().makeSubdirectory(InstallVolume.backupFolderName)
-            try writeBackup(baseline, named: name.name, in: folder, expected: digest)
+            try writeBackup(baseline, named: name.name, in: folder)
             pending.baselineHiveSHA256 = digest
             pending.baselineBackupPath = backupDirectory + "/" + name.name
             let applied = analysis.applied.map { "\($0.path.split(separator: "/").last ?? "") \($0.sequences.first ?? 0)…\($0.sequences.last ?? 0)" }
@@ -91,11 +91,11 @@ extension Resetter {
     /// The disabled hive was computed and checked in the preflight; a resumed run computes it
     /// again from the hive on disk, which must be the one the run started from.
     func disable(_ journal: inout Journal, volume: InstallVolume, prepared: PreparedHives?) throws {
-        let bytes = try readHive(volume)
-        let current = FileIO.sha256(bytes)
+        let image = try readHive(volume)
+        let current = image.sha256
         if current == journal.disabledHiveSHA256 { return }
         if current != journal.restoreTargetSHA256 {
-            let starts = try readStarts(bytes, checkEditable: false)
+            let starts = try readStarts(image, checkEditable: false)
             guard starts.allSatisfy({ $0.start == ServiceStart.disabled }) else {
                 throw ResetError.hiveChanged(path: install.systemHive, detail: "it is neither the original nor the disabled hive")
             }
@@ -104,11 +104,11 @@ extension Resetter {
             return
         }
         let sets = journal.originalStarts.map { (controlSet: $0.controlSet, start: ServiceStart.disabled) }
-        let disabled: [UInt8]
-        if let prepared, prepared.baseline.map(FileIO.sha256) ?? FileIO.sha256(bytes) == current {
+        let disabled: HiveImage
+        if let prepared, (prepared.baseline?.sha256 ?? current) == current {
             disabled = prepared.disabled
         } else {
-            disabled = try HiveSandbox.setStart(sets, hive: bytes, path: install.systemHive)
+            disabled = try HiveSandbox.setStart(sets, hive: image, path: install.systemHive)
             try checkStarts(disabled, expected: sets)
         }
         var pending = journal
@@ -137,8 +137,8 @@ extension Resetter {
     /// one this run recorded for the hive it started from.
     /// - Returns: Whether the bytes of the original were put back.
     func restore(_ journal: Journal, volume: InstallVolume, notes: inout [String]) throws -> Bool {
-        let bytes = try readHive(volume)
-        let current = FileIO.sha256(bytes)
+        let image = try readHive(volume)
+        let current = image.sha256
         if current == journal.restoreTargetSHA256 || current == journal.originalHiveSHA256 { return true }
         if current == journal.disabledHiveSHA256 {
             do {
@@ -153,9 +153,9 @@ extension Resetter {
             }
         }
         let sets = try confirmedStarts(journal, volume: volume).map { (controlSet: $0.controlSet, start: $0.start) }
-        let present = try readStarts(bytes, checkEditable: false)
+        let present = try readStarts(image, checkEditable: false)
         if present.map(\.start) == sets.map(\.start) { return false }
-        let restored = try HiveSandbox.setStart(sets, hive: bytes, path: install.systemHive)
+        let restored = try HiveSandbox.setStart(sets, hive: image, path: install.systemHive)
         try checkStarts(restored, expected: sets)
         try replaceHive(with: restored, volume: volume)
         try store.appendLog("run \(journal.runID.prefix(8)): original start values set with hivex (" +
@@ -169,12 +169,12 @@ extension Resetter {
     /// none of them is 4: a run must never close its journal on a disabled service unless the
     /// hive it started from shows that the service was disabled before.
     ///
-    /// - Parameter backup: The backup's bytes when the caller has read them already.
+    /// - Parameter backup: The backup when the caller has read it already.
     /// - Throws: `ResetError.journalDamaged`, `.startsUnconfirmed`.
-    func confirmedStarts(_ journal: Journal, volume: InstallVolume, backup: [UInt8]? = nil) throws -> [ServiceStart] {
+    func confirmedStarts(_ journal: Journal, volume: InstallVolume, backup: HiveImage? = nil) throws -> [ServiceStart] {
         if let cached = volume.confirmedStarts { return cached }
         let recorded = journal.originalStarts
-        let source: [UInt8]
+        let source: HiveImage
         do {
             source = try backup ?? restoreSource(journal, volume: volume)
         } catch let reason as BackupUnusable {
@@ -199,36 +199,36 @@ extension Resetter {
 
     /// The backup to put back, read and checked: a regular file in the backup folder under the
     /// name wuscrub derives for this run, a valid and clean hive with the recorded SHA-256.
-    func restoreSource(_ journal: Journal, volume: InstallVolume) throws -> [UInt8] {
+    func restoreSource(_ journal: Journal, volume: InstallVolume) throws -> HiveImage {
         let name = try backupName(journal).with(journal.baselineBackupPath == nil ? .hive : .recovered)
-        let bytes: [UInt8]
+        let image: HiveImage
         do {
             guard let folder = try volume.backupDirectory(), let file = try folder.file(name.name) else {
                 throw BackupUnusable(detail: "it does not exist")
             }
-            bytes = try file.readAll(limit: InstallVolume.maximumHiveBytes, what: "a hive backup")
+            image = try HiveImage.read(file, limit: InstallVolume.maximumHiveBytes, what: "a hive backup")
         } catch let error as VolumeError {
             // Something that is not a regular file where the backup should be is refused, as
             // everywhere on the volume; a missing or unreadable backup is only not used.
             if error.isUnsafeVolume { throw error }
             throw BackupUnusable(detail: error.description)
         }
-        guard FileIO.sha256(bytes) == journal.restoreTargetSHA256 else {
+        guard image.sha256 == journal.restoreTargetSHA256 else {
             throw BackupUnusable(detail: "its SHA-256 is not the one recorded for the original hive")
         }
         do {
-            let block = try HiveLayout.validateHive(bytes, path: journal.restoreSourcePath)
+            let block = try image.validate(path: journal.restoreSourcePath)
             guard !block.isDirty else { throw BackupUnusable(detail: "it is not a clean hive") }
         } catch let error as HiveError {
             throw BackupUnusable(detail: error.description)
         }
-        return bytes
+        return image
     }
 
     /// Checks that the hive is valid and clean and holds the original start values.
     func verify(_ journal: Journal, volume: InstallVolume) throws -> [ServiceStart] {
-        let bytes = try readHive(volume)
-        let status = try HiveStatus(path: install.systemHive, bytes: bytes)
+        let image = try readHive(volume)
+        let status = try HiveStatus(path: install.systemHive, image: image)
         guard !status.isDirty else {
             throw ResetError.verificationFailed(path: install.systemHive, detail: "the hive is not clean after the run")
         }
@@ -236,7 +236,7 @@ extension Resetter {
            !Serial.isAfter(status.primarySequence, floor) {
             throw ResetError.verificationFailed(path: install.systemHive, detail: "its sequence number \(status.primarySequence) is not above \(floor), the last in its logs")
         }
-        let starts = try readStarts(bytes, checkEditable: false)
+        let starts = try readStarts(image, checkEditable: false)
         let expected = try confirmedStarts(journal, volume: volume).map { (controlSet: $0.controlSet, start: $0.start) }
         guard starts.map(\.controlSet) == expected.map(\.controlSet), starts.map(\.start) == expected.map(\.start) else {
             throw ResetError.verificationFailed(path: install.systemHive, detail: "Start values are " +

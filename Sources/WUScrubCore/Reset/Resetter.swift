@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
+import FoundationEssentials
 
 /// The reset state machine: preflight → journal → backup → recover → disable → purge → restore →
 /// verify → done (docs/architecture.md §3).
@@ -69,7 +69,7 @@ public struct Resetter: Sendable {
             if let signal = stopRequested() { throw ResetError.interrupted(signal: signal, phase: .journal) }
             let now = Date.wholeSecond()
             let runID = UUID().uuidString.lowercased()
-            let stamp = ISO8601DateFormatter.compact.string(from: now)
+            let stamp = Date.ISO8601FormatStyle.compact.format(now)
             let backup = BackupName(serial: nextBackupSerial(volume), stamp: stamp, runID: runID)
             var journal = Journal(
                 toolVersion: toolVersion, runID: runID, startedAt: now, updatedAt: now, phase: .journal,
@@ -124,10 +124,10 @@ public struct Resetter: Sendable {
                 if journal.phase > .backup {
                     byteIdentical = try restore(journal, volume: volume, notes: &notes)
                 }
-                let bytes = try readHive(volume)
+                let image = try readHive(volume)
                 // A hive still exactly as found was never edited (it may be dirty, waiting for recovery).
-                let untouched = FileIO.sha256(bytes) == journal.originalHiveSHA256
-                let finalStarts = untouched ? try startsAsFound(bytes, volume: volume) : try verify(journal, volume: volume)
+                let untouched = image.sha256 == journal.originalHiveSHA256
+                let finalStarts = untouched ? try startsAsFound(image, volume: volume) : try verify(journal, volume: volume)
                 journal.phase = .rolledBack
                 try store.save(&journal, note: "rolled back: original start values restored", in: volume)
                 return outcome(journal, volume: volume, byteIdentical: byteIdentical || untouched, finalStarts: finalStarts, notes: notes)
@@ -232,11 +232,10 @@ public struct Resetter: Sendable {
     }
 }
 
-extension ISO8601DateFormatter {
+extension Date.ISO8601FormatStyle {
     /// `20261125T043500Z`: sortable and safe in file names.
-    static var compact: ISO8601DateFormatter {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withYear, .withMonth, .withDay, .withTime, .withTimeZone]
-        return formatter
+    static var compact: Date.ISO8601FormatStyle {
+        Date.ISO8601FormatStyle(dateSeparator: .omitted, dateTimeSeparator: .standard, timeSeparator: .omitted,
+                                timeZoneSeparator: .omitted, includingFractionalSeconds: false, timeZone: .gmt)
     }
 }

@@ -53,32 +53,33 @@ public struct StatusReport: Sendable, Equatable, Codable {
         } catch {
             volumeProblem = "\(error)"
         }
-        var bytes: [UInt8]?
+        var image: HiveImage?
         do {
             let read = try resetter.readHive(opened)
-            bytes = read
-            hive = try HiveStatus(path: install.systemHive, bytes: read)
+            image = read
+            hive = try HiveStatus(path: install.systemHive, image: read)
         } catch {
             hiveError = "\(error)"
         }
         hiveState = hive.map { $0.isDirty ? "dirty" : "clean" }
-        if let bytes, hive?.isDirty == true {
+        if let image, hive?.isDirty == true {
             do {
+                try opened.reserveReplayMemory(forHiveOf: image.size)
                 let logs = try HiveRecovery.readLogs(forHive: opened.hiveName, in: try opened.configDirectory(),
                                                      limit: InstallVolume.maximumHiveBytes) { install.configDirectory + "/" + $0 }
-                let analysis = HiveRecovery.analyze(hivePath: install.systemHive, hive: bytes, logs: logs)
+                let analysis = HiveRecovery.analyze(hivePath: install.systemHive, hive: image.bytes(), logs: logs)
                 recovery = analysis
                 hiveState = analysis.state
                 if let recovered = analysis.recovered {
-                    (starts, startsError, hiberbootEnabled) = StatusReport.readService(recovered, path: install.systemHive)
+                    (starts, startsError, hiberbootEnabled) = StatusReport.readService(try HiveImage(recovered, path: install.systemHive), path: install.systemHive)
                 } else {
                     startsError = "not read: the hive is dirty and its logs cannot be replayed (\(analysis.refusal ?? "?"))"
                 }
             } catch {
                 startsError = "\(error)"
             }
-        } else if let bytes {
-            (starts, startsError, hiberbootEnabled) = StatusReport.readService(bytes, path: install.systemHive)
+        } else if let image {
+            (starts, startsError, hiberbootEnabled) = StatusReport.readService(image, path: install.systemHive)
         } else {
             startsError = "not read: the hive cannot be read"
         }
@@ -86,11 +87,11 @@ public struct StatusReport: Sendable, Equatable, Codable {
         leftAlone = resetter.strays(opened)
     }
 
-    /// Reads wuauserv's start values and `HiberbootEnabled` from a hive's bytes, each on its own:
+    /// Reads wuauserv's start values and `HiberbootEnabled` from a hive, each on its own:
     /// a `Start` wuscrub cannot use must not hide that Fast Startup is on.
-    private static func readService(_ bytes: [UInt8], path: String) -> (starts: [ServiceStart]?, error: String?, hiberboot: UInt32?) {
+    private static func readService(_ image: HiveImage, path: String) -> (starts: [ServiceStart]?, error: String?, hiberboot: UInt32?) {
         do {
-            let reading = try HiveSandbox.readService(hive: bytes, path: path, checkEditable: false)
+            let reading = try HiveSandbox.readService(hive: image, path: path, checkEditable: false)
             switch reading.starts {
             case .success(let starts): return (starts, nil, reading.hiberbootEnabled)
             case .failure(let error): return (nil, "\(error)", reading.hiberbootEnabled)
