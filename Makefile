@@ -42,12 +42,15 @@ demo: build
 ## bench: wuscrub reset --yes against rm -rf, find -delete and 4 parallel rm -rf, alternating on
 ## fresh copies of a generated SoftwareDistribution (10k and 100k files; BENCH_SIZES=...,1000000 for 1M),
 ## on the local disk and, as root, on an ntfs-3g image: medians, ratios, files/s, peak RSS (release build)
+## Then the hive phase alone against hive_baseline.c, a C program doing the same durable steps.
+## BENCH_HIVE=FILE uses that SYSTEM hive (a real one) instead of the fixture's.
 BENCH_SIZES ?= 10000,100000
 BENCH_RUNS  ?= 5
+BENCH_HIVE  ?=
 bench: deps
-	$(SWIFT) build -c release --product wuscrub
+	$(SWIFT) build -c release --product wuscrub --static-swift-stdlib
 	$(SWIFT) build -c release --product wuscrub-bench
-	.build/release/wuscrub-bench --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS) --json .build/bench.json
+	.build/release/wuscrub-bench --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS) --json .build/bench.json $(if $(BENCH_HIVE),--hive $(BENCH_HIVE))
 
 ## fuzz: seeded mutation fuzzing of TransactionLog, HiveRecovery.analyze and HiveLayout.validate
 ## (release build; seeds from ../shared/corpus). It fails when FUZZ_SECONDS runs out before
@@ -72,7 +75,7 @@ fixtures: deps
 
 ## release: the binary a technician runs; it must hold no test hook (WUSCRUB_TEST_HOOKS is debug-only)
 release: deps
-	$(SWIFT) build -c release --product wuscrub
+	$(SWIFT) build -c release --product wuscrub --static-swift-stdlib
 	@if grep -q WUSCRUB_FAULT .build/release/wuscrub; then echo "error: the release binary contains the fault-injection hook" >&2; exit 1; fi
 	@echo "release binary: .build/release/wuscrub (no test hooks)"
 

@@ -87,7 +87,9 @@ let package = Package(
                 "WUScrubCore",
                 "WUScrubFixtures",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            // The C baseline of the hive phase: compiled by the harness at run time, not part of the target.
+            exclude: ["hive_baseline.c"]
         ),
         .executableTarget(
             name: "wuscrub-fuzz",

@@ -7,7 +7,8 @@ import WUScrubFixtures
 /// children, `find -delete` and 4 parallel `rm -rf`, alternating on fresh copies of the same
 /// generated `SoftwareDistribution`, on the local disk and (as root, with ntfs-3g) on an NTFS
 /// image. Prints medians, min–max, ratios to `rm -rf`, files per second and peak memory, as a
-/// Markdown table and JSON (docs/testing.md §8).
+/// Markdown table and JSON (docs/testing.md §8). Then the hive phase alone (empty folders):
+/// wuscrub against `hive_baseline.c`, a minimal C program doing the same durable steps.
 @main
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,6 +34,12 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Also write the results as JSON to this file.")
     var json: String?
 
+    @Option(help: "A SYSTEM hive (or .xz of one) to use instead of the fixture's small one (a real hive gives real hive-phase costs).")
+    var hive: String?
+
+    @Flag(help: "Skip the hive phase's comparison with the C baseline.")
+    var noHivePhase = false
+
     mutating func run() throws {
         let counts = sizes.split(separator: ",").compactMap { Int($0) }
         guard !counts.isEmpty, runs >= 1 else { throw ValidationError("give --sizes N[,N...] and --runs ≥ 1") }
@@ -52,16 +59,30 @@ struct BenchCommand: ParsableCommand {
                 print("note: ntfs-3g runs skipped: they need root and /usr/bin/ntfs-3g")
             }
         }
+        if let hive, !FileManager.default.isReadableFile(atPath: hive) { throw ValidationError("cannot read the hive '\(hive)'") }
         var results: [Result] = []
         for count in counts {
             let template = base + "/template-\(count)"
-            let files = try SoftwareDistributionTree.make(at: template, files: count)
+            let files = try SoftwareDistributionTree.make(at: template, files: count, hive: hive)
             for kind in filesystems {
                 let workspace = try Workspace(kind: kind, template: template, base: base + "/\(kind)-\(count)")
                 defer { workspace.remove() }
-                results += try Self.measure(workspace: workspace, files: files, runs: runs, wuscrub: binary)
+                results += try Self.measure(Tool.all(wuscrub: binary), baseline: "rm -rf", workspace: workspace, files: files, runs: runs)
             }
             try? FileManager.default.removeItem(atPath: template)
+        }
+        if !noHivePhase {
+            // The C baseline, compiled from the repository (docs/testing.md §8).
+            let baseline = base + "/hive_baseline"
+            try shell("cc -O2 -o '\(baseline)' Sources/wuscrub-bench/hive_baseline.c -lhivex")
+            let template = base + "/template-empty"
+            _ = try SoftwareDistributionTree.make(at: template, files: 0, hive: hive)
+            for kind in filesystems {
+                let workspace = try Workspace(kind: kind, template: template, base: base + "/\(kind)-empty")
+                defer { workspace.remove() }
+                results += try Self.measure(Tool.hivePhase(wuscrub: binary, baseline: baseline), baseline: "hive_baseline (C)",
+                                            workspace: workspace, files: 0, runs: runs)
+            }
         }
         print(Result.markdown(results))
         if let json {
@@ -71,9 +92,8 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
-    /// Every tool `runs` times, in alternation, each on a fresh copy.
-    static func measure(workspace: Workspace, files: Int, runs: Int, wuscrub: String) throws -> [Result] {
-        let tools = Tool.all(wuscrub: wuscrub)
+    /// Every tool `runs` times, in alternation, each on a fresh copy; ratios to the tool named `baseline`.
+    static func measure(_ tools: [Tool], baseline name: String, workspace: Workspace, files: Int, runs: Int) throws -> [Result] {
         var samples: [String: [Sample]] = [:]
         for _ in 0..<runs {
             for tool in tools {
@@ -86,13 +106,13 @@ struct BenchCommand: ParsableCommand {
                 samples[tool.name, default: []].append(sample)
             }
         }
-        let baseline = median(samples["rm -rf"]!.map(\.seconds))
+        let baseline = median(samples[name]!.map(\.seconds))
         return tools.map { tool in
             let runs = samples[tool.name]!
             let seconds = runs.map(\.seconds)
             return Result(filesystem: "\(workspace.kind)", files: files, tool: tool.name, runs: runs.count,
                           medianSeconds: median(seconds), minSeconds: seconds.min()!, maxSeconds: seconds.max()!,
-                          ratioToRm: median(seconds) / baseline, filesPerSecond: Double(files) / median(seconds),
+                          baseline: name, ratio: median(seconds) / baseline, filesPerSecond: Double(files) / median(seconds),
                           peakRSSMiB: runs.map(\.peakRSSMiB).max()!)
         }
     }

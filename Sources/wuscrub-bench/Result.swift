@@ -7,21 +7,29 @@ struct Result: Encodable {
     var medianSeconds: Double
     var minSeconds: Double
     var maxSeconds: Double
-    /// Median time over the median time of `rm -rf` on the same tree.
-    var ratioToRm: Double
+    /// What `ratio` compares with: `rm -rf` for a purge, the C baseline for the hive phase.
+    var baseline: String
+    /// Median time over the baseline's median time on the same tree.
+    var ratio: Double
     var filesPerSecond: Double
     /// The largest peak resident set of a run, the process and its children together.
     var peakRSSMiB: Double
 
     static func markdown(_ results: [Result]) -> String {
-        var lines = ["| file system | files | tool | median s | min–max s | × rm -rf | files/s | peak RSS MiB |",
-                     "|---|---|---|---|---|---|---|---|"]
-        for result in results {
-            lines.append("| \(result.filesystem) | \(result.files) | \(result.tool) | \(fixed(result.medianSeconds, 3)) | "
-                + "\(fixed(result.minSeconds, 3))–\(fixed(result.maxSeconds, 3)) | \(fixed(result.ratioToRm, 2)) | "
-                + "\(Int(result.filesPerSecond)) | \(fixed(result.peakRSSMiB, 1)) |")
+        var tables: [String] = []
+        for baseline in ["rm -rf", "hive_baseline (C)"] {
+            let rows = results.filter { $0.baseline == baseline }
+            guard !rows.isEmpty else { continue }
+            var lines = ["| file system | files | tool | median s | min–max s | × \(baseline) | files/s | peak RSS MiB |",
+                         "|---|---|---|---|---|---|---|---|"]
+            for result in rows {
+                lines.append("| \(result.filesystem) | \(result.files) | \(result.tool) | \(fixed(result.medianSeconds, 3)) | "
+                    + "\(fixed(result.minSeconds, 3))–\(fixed(result.maxSeconds, 3)) | \(fixed(result.ratio, 2)) | "
+                    + (result.files > 0 ? "\(Int(result.filesPerSecond))" : "–") + " | \(fixed(result.peakRSSMiB, 1)) |")
+            }
+            tables.append(lines.joined(separator: "\n"))
         }
-        return lines.joined(separator: "\n")
+        return tables.joined(separator: "\n\n")
     }
 
     static func fixed(_ value: Double, _ digits: Int) -> String {

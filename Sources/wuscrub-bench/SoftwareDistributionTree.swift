@@ -8,15 +8,25 @@ import WUScrubFixtures
 /// sparse ones. The same count always gives the same tree.
 enum SoftwareDistributionTree {
     /// Builds the install and the tree; returns how many files the two folders hold.
-    static func make(at root: String, files: Int) throws -> Int {
+    ///
+    /// - Parameters:
+    ///   - files: How many files; 0 leaves both folders empty (the hive phase alone).
+    ///   - hive: A SYSTEM hive to put in place of the fixture's (a real one, for real costs; `.xz` is decompressed).
+    static func make(at root: String, files: Int, hive: String? = nil) throws -> Int {
         let spec = try FixtureSpec(name: "win10", text: String(contentsOfFile: "Fixtures/specs/win10.fixture", encoding: .utf8))
         try FixtureBuilder.install(spec, at: root)
+        if let hive {
+            let target = "'\(root)/Windows/System32/config/SYSTEM'"
+            try shell(hive.hasSuffix(".xz") ? "xz -dc '\(hive)' > \(target)" : "cp '\(hive)' \(target)")
+        }
         let distribution = root + "/Windows/SoftwareDistribution"
         let dataStore = distribution + "/DataStore", download = distribution + "/Download"
         try? FileManager.default.removeItem(atPath: dataStore)
         try? FileManager.default.removeItem(atPath: download)
-        try FileManager.default.createDirectory(atPath: dataStore + "/Logs", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: dataStore, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: download, withIntermediateDirectories: true)
+        if files == 0 { return 0 }
+        try FileManager.default.createDirectory(atPath: dataStore + "/Logs", withIntermediateDirectories: true)
         var written = 0
         try write(dataStore + "/DataStore.edb", size: 24 << 20)
         for name in ["edb.chk", "edb.log", "edb00001.log", "edbres00001.jrs", "edbres00002.jrs", "edbtmp.log"] {

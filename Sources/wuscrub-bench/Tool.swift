@@ -6,6 +6,14 @@ struct Tool {
     /// The command line, given the root.
     let command: (String) -> [String]
 
+    /// The hive phase alone (empty folders): wuscrub against the C baseline doing the same durable steps.
+    static func hivePhase(wuscrub: String, baseline: String) -> [Tool] {
+        [
+            Tool(name: "wuscrub reset --yes") { [wuscrub, "reset", "--yes", $0] },
+            Tool(name: "hive_baseline (C)") { [baseline, "\($0)/Windows/System32/config/SYSTEM", "\($0)/hive_baseline.backup"] },
+        ]
+    }
+
     static func all(wuscrub: String) -> [Tool] {
         let folders = { (root: String) in ["\(root)/Windows/SoftwareDistribution/DataStore", "\(root)/Windows/SoftwareDistribution/Download"] }
         return [

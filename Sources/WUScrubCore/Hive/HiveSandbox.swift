@@ -64,6 +64,12 @@ public enum HiveSandbox {
     ///   `bigValueOnKey`, `operationFailed`...); `.parserFailed` when the child dies or its output
     ///   does not check out; `.io` when it cannot be started.
     public static func setStart(_ values: [(controlSet: String, start: UInt32)], hive image: HiveImage, path: String) throws(HiveError) -> HiveImage {
+        try setStartReadingBack(values, hive: image, path: path).hive
+    }
+
+    /// `setStart(_:hive:path:)`, returning with the edited hive the start values its check read back.
+    public static func setStartReadingBack(_ values: [(controlSet: String, start: UInt32)], hive image: HiveImage,
+                                           path: String) throws(HiveError) -> (hive: HiveImage, starts: [ServiceStart]) {
         try image.validate(path: path)
         let arguments = ["set"] + values.map { "\($0.controlSet)=\($0.start)" }
         let run = try SandboxProcess.run(arguments, input: image.hivexCompatible(path: path),
@@ -96,7 +102,7 @@ public enum HiveSandbox {
                 throw .parserFailed(path: path, detail: "the hive hivex wrote has Start \(found.start) in \(controlSet), expected \(start)")
             }
         }
-        return output
+        return (output, starts)
     }
 
     /// The child's decoded answer.

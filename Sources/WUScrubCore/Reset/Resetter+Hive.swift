@@ -41,7 +41,7 @@ extension Resetter {
     func commitRecovered(_ analysis: RecoveryAnalysis) throws -> HiveImage {
         let floor = analysis.finalSequence ?? 0
         let recovered = try HiveImage(analysis.recovered!, path: install.systemHive)
-        let committed = try HiveSandbox.setStart([], hive: recovered, path: install.systemHive)
+        let committed = try editedHive([], from: recovered)
         guard let block = BaseBlock(committed.read(count: 512, at: 0)[...]), Serial.isAfter(block.primarySequence, floor) else {
             throw HiveError.verificationFailed(path: install.systemHive, detail: "its sequence number is not above \(floor), the last in the logs")
         }
@@ -49,15 +49,25 @@ extension Resetter {
         return committed
     }
 
-    /// The `wuauserv` start modes of a hive.
+    /// The `wuauserv` start modes of a hive (read by the hivex child once per hive content and run).
     func readStarts(_ image: HiveImage, checkEditable: Bool) throws -> [ServiceStart] {
-        try HiveSandbox.readService(hive: image, path: install.systemHive, checkEditable: checkEditable).starts.get()
+        if let known = readings.reading(of: image.sha256, checkEditable: checkEditable) { return known }
+        let starts = try HiveSandbox.readService(hive: image, path: install.systemHive, checkEditable: checkEditable).starts.get()
+        readings.record(starts, of: image.sha256, checkEditable: checkEditable)
+        return starts
+    }
+
+    /// `HiveSandbox.setStart`, keeping the reading of the edited hive it makes to check its work.
+    func editedHive(_ sets: [(controlSet: String, start: UInt32)], from source: HiveImage) throws -> HiveImage {
+        let edited = try HiveSandbox.setStartReadingBack(sets, hive: source, path: install.systemHive)
+        readings.record(edited.starts, of: edited.hive.sha256, checkEditable: false)
+        return edited.hive
     }
 
     /// The hive with `Start` = 4 in every chosen control set, read back and checked.
     func disabledHive(from source: HiveImage, starts: [ServiceStart]) throws -> HiveImage {
         let sets = starts.map { (controlSet: $0.controlSet, start: ServiceStart.disabled) }
-        let disabled = try HiveSandbox.setStart(sets, hive: source, path: install.systemHive)
+        let disabled = try editedHive(sets, from: source)
         try checkStarts(disabled, expected: sets)
         return disabled
     }

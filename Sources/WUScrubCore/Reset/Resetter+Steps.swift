@@ -108,7 +108,7 @@ extension Resetter {
         if let prepared, (prepared.baseline?.sha256 ?? current) == current {
             disabled = prepared.disabled
         } else {
-            disabled = try HiveSandbox.setStart(sets, hive: image, path: install.systemHive)
+            disabled = try editedHive(sets, from: image)
             try checkStarts(disabled, expected: sets)
         }
         var pending = journal
@@ -155,7 +155,7 @@ extension Resetter {
         let sets = try confirmedStarts(journal, volume: volume).map { (controlSet: $0.controlSet, start: $0.start) }
         let present = try readStarts(image, checkEditable: false)
         if present.map(\.start) == sets.map(\.start) { return false }
-        let restored = try HiveSandbox.setStart(sets, hive: image, path: install.systemHive)
+        let restored = try editedHive(sets, from: image)
         try checkStarts(restored, expected: sets)
         try replaceHive(with: restored, volume: volume)
         try store.appendLog("run \(journal.runID.prefix(8)): original start values set with hivex (" +

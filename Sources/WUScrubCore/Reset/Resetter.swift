@@ -32,6 +32,10 @@ public struct Resetter: Sendable {
     /// With a dirty hive whose logs cannot be applied: edit the hive as it is, discarding them.
     public var discardUnreconciled = false
 
+    /// The start values read so far, by hive hash (shared by the copies of this value: the
+    /// preflight's readings serve the run it plans).
+    let readings = ServiceReadings()
+
     public init(install: WindowsInstall, toolVersion: String, discardUnreconciled: Bool = false) {
         self.install = install
         self.toolVersion = toolVersion
