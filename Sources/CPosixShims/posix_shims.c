@@ -17,6 +17,8 @@ static void fill_identity(const struct statx *info, wuscrub_identity *out) {
     out->links = info->stx_nlink;
     out->has_mount_id = (info->stx_mask & STATX_MNT_ID) != 0;
     out->mount_id = out->has_mount_id ? info->stx_mnt_id : 0;
+    out->changed_ns = (int64_t)info->stx_ctime.tv_sec * 1000000000 + info->stx_ctime.tv_nsec;
+    out->modified_ns = (int64_t)info->stx_mtime.tv_sec * 1000000000 + info->stx_mtime.tv_nsec;
 }
 
 int wuscrub_fd_identity(int fd, wuscrub_identity *out) {

@@ -20,11 +20,14 @@
 #include <iconv.h>
 #include <signal.h>
 #include <spawn.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -239,6 +242,31 @@ int wuscrub_memfd_seal(int fd) {
 
 int wuscrub_spawn_addclosefrom(void *actions, int from) {
     return posix_spawn_file_actions_addclosefrom_np((posix_spawn_file_actions_t *)actions, from);
+}
+
+static long long now_ms(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+int wuscrub_wait_child(int pid, long long timeout_ms, int *status) {
+    long long deadline = now_ms() + timeout_ms;
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    for (;;) {
+        pid_t reaped = waitpid(pid, status, WNOHANG);
+        if (reaped == pid) { if (pidfd >= 0) close(pidfd); return 0; }
+        if (reaped < 0 && errno != EINTR) { int e = errno; if (pidfd >= 0) close(pidfd); errno = e; return -1; }
+        long long left = deadline - now_ms();
+        if (left <= 0) { if (pidfd >= 0) close(pidfd); return 1; }
+        if (pidfd >= 0) {
+            struct pollfd ready = {.fd = pidfd, .events = POLLIN};
+            (void)poll(&ready, 1, left > 1000 ? 1000 : (int)left);  /* readable once the child has ended */
+        } else {
+            struct timespec pause = {0, 1000000};
+            nanosleep(&pause, NULL);
+        }
+    }
 }
 
 #ifdef WUSCRUB_TEST_HOOKS

@@ -5,7 +5,7 @@ import CPosixShims
 import SystemPackage
 
 /// What one `statx` call tells about a file: its kind and size, its identity (device and inode)
-/// and the mount it was reached through.
+/// and the mount it was reached through; and when it last changed (not part of its equality).
 public struct FileIdentity: Sendable, Equatable {
     public var kind: EntryKind
     public var size: UInt64
@@ -15,6 +15,9 @@ public struct FileIdentity: Sendable, Equatable {
     public var links: UInt64
     /// The mount id (Linux 5.8 and later), which tells a bind mount from the file system it shows.
     public var mountID: UInt64?
+    /// The last status change and modification (nanoseconds): any write, truncation, rename,
+    /// chmod or attribute change moves the first.
+    public var changed: (status: Int64, content: Int64)
 
     package init(_ raw: wuscrub_identity) {
         kind = EntryKind(mode: raw.mode)
@@ -23,6 +26,19 @@ public struct FileIdentity: Sendable, Equatable {
         inode = raw.inode
         links = raw.links
         mountID = raw.has_mount_id != 0 ? raw.mount_id : nil
+        changed = (raw.changed_ns, raw.modified_ns)
+    }
+
+    /// The same kind, size, device, inode, link count and mount: the times are left out.
+    public static func == (left: FileIdentity, right: FileIdentity) -> Bool {
+        left.kind == right.kind && left.size == right.size && left.device == right.device && left.inode == right.inode
+            && left.links == right.links && left.mountID == right.mountID
+    }
+
+    /// Whether the file is the same one, unchanged since `other` was taken: the same identity and
+    /// the same change times (docs/architecture.md §11).
+    package func isUnchanged(since other: FileIdentity) -> Bool {
+        self == other && changed == other.changed
     }
 
     /// Whether two identities name the same file (device and inode).

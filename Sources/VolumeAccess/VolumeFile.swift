@@ -28,6 +28,14 @@ public final class VolumeFile: @unchecked Sendable {
     /// The size when the file was opened.
     public var size: UInt64 { identity.size }
 
+    /// What `statx` says about the open file now.
+    public func currentIdentity() throws(VolumeError) -> FileIdentity {
+        switch FileIdentity.of(descriptor: descriptor) {
+        case .success(let identity): return identity
+        case .failure(let errno): throw .io(FileIOError(operation: "stat", path: path, errno: errno))
+        }
+    }
+
     /// Refuses a file larger than `limit` bytes.
     ///
     /// - Parameters:

@@ -16,7 +16,7 @@ struct BenchCommand: ParsableCommand {
         abstract: "Time wuscrub's reset against rm -rf on generated SoftwareDistribution trees."
     )
 
-    @Option(help: "Numbers of files in Download, comma-separated.")
+    @Option(help: "Numbers of files in Download, comma-separated (empty: the hive phase alone).")
     var sizes: String = "10000,100000"
 
     @Option(help: "Alternating runs of each tool per size (the median of these is reported).")
@@ -42,7 +42,7 @@ struct BenchCommand: ParsableCommand {
 
     mutating func run() throws {
         let counts = sizes.split(separator: ",").compactMap { Int($0) }
-        guard !counts.isEmpty, runs >= 1 else { throw ValidationError("give --sizes N[,N...] and --runs ≥ 1") }
+        guard !counts.isEmpty || !noHivePhase, runs >= 1 else { throw ValidationError("give --sizes N[,N...] (or none, for the hive phase alone) and --runs ≥ 1") }
         let binary = URL(fileURLWithPath: wuscrub).standardizedFileURL.path
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw ValidationError("no wuscrub binary at '\(binary)': build it first (swift build -c release --product wuscrub)")

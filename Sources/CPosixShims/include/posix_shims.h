@@ -20,6 +20,9 @@ typedef struct wuscrub_identity {
     uint64_t links;
     uint64_t mount_id;
     int has_mount_id;
+    /* Last status change and last modification, in nanoseconds since the epoch. */
+    int64_t changed_ns;
+    int64_t modified_ns;
 } wuscrub_identity;
 
 /* statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS | STATX_MNT_ID): 0, or -1 with errno set. Where

@@ -59,6 +59,10 @@ uint64_t wuscrub_sandbox_address_space(uint64_t input_size);
 int wuscrub_memfd_create(const char *name);
 int wuscrub_memfd_seal(int fd);
 int wuscrub_spawn_addclosefrom(void *actions, int from);
+/* Waits for a child to end, at most timeout_ms: 0 and its wait status in *status, 1 when the time
+   ran out (the child still runs), -1 with errno. Woken by the child's exit itself (a pidfd,
+   Linux 5.3), never by polling; before 5.3, a 1 ms sleep loop. */
+int wuscrub_wait_child(int pid, long long timeout_ms, int *status);
 
 /* Test hooks, defined in debug builds only (WUSCRUB_TEST_HOOKS): each tries one forbidden thing
  * after the filter and returns only if it was not stopped. */

@@ -39,6 +39,30 @@ public enum HiveSandbox {
         return ServiceReading(starts: starts, hiberbootEnabled: hiberboot)
     }
 
+    /// The preflight's two questions in one child: the service's reading (with the editability
+    /// check), and — when it succeeded — the hive with Start = 4 in every control set it found,
+    /// checked as `setStart` checks its output (validated, clean, read back by another child).
+    ///
+    /// - Returns: The reading, and the disabled hive with its read-back values (nil when the
+    ///   reading failed: its error is in `reading.starts`).
+    /// - Throws: What `setStart` throws.
+    public static func readAndDisable(hive image: HiveImage, path: String) throws(HiveError)
+        -> (reading: ServiceReading, disabled: (hive: HiveImage, starts: [ServiceStart])?) {
+        try image.validate(path: path)
+        let run = try SandboxProcess.run(["disable"], input: image.hivexCompatible(path: path),
+                                         outputLimit: image.size + outputGrowthLimit, path: path, timeout: timeout)
+        if let detail = run.failureDetail { throw .parserFailed(path: path, detail: detail) }
+        guard let bytes = run.result, let messages = SandboxMessage.decodeSequence(bytes, path: path), messages.count == 2,
+              case .reading(let starts, let hiberboot) = messages[0], case .edited(let error) = messages[1] else {
+            throw .parserFailed(path: path, detail: "the hivex child's answer is malformed")
+        }
+        let reading = ServiceReading(starts: starts, hiberbootEnabled: hiberboot)
+        guard case .success(let found) = starts else { return (reading, nil) }
+        if let error { throw error }
+        let values = found.map { (controlSet: $0.controlSet, start: ServiceStart.disabled) }
+        return (reading, try checkedOutput(of: run, values: values, path: path))
+    }
+
     /// `readService(hive:path:checkEditable:)` on bytes in memory.
     public static func readService(hive bytes: [UInt8], path: String, checkEditable: Bool) throws(HiveError) -> ServiceReading {
         try readService(hive: HiveImage(bytes, path: path), path: path, checkEditable: checkEditable)
@@ -78,6 +102,13 @@ public enum HiveSandbox {
             throw .parserFailed(path: path, detail: "the hivex child answered with something else than an edit")
         }
         if let error { throw error }
+        return try checkedOutput(of: run, values: values, path: path)
+    }
+
+    /// The hive a child wrote, taken over and checked: validated, clean, and read back by another
+    /// child showing `values` in every control set the reading covers.
+    private static func checkedOutput(of run: SandboxProcess, values: [(controlSet: String, start: UInt32)],
+                                      path: String) throws(HiveError) -> (hive: HiveImage, starts: [ServiceStart]) {
         guard let output = try run.output(path: path) else {
             throw .parserFailed(path: path, detail: "the hive hivex wrote is more than \(outputGrowthLimit >> 20) MiB larger than the original")
         }

@@ -28,7 +28,9 @@ public enum SandboxChild {
     /// Runs the child; `wuscrub` calls it before parsing its arguments and exits with the result.
     ///
     /// - Parameter arguments: What follows `argument`: the operation, then its arguments —
-    ///   `read 0|1` (check editability), or `set CONTROLSET=START...`.
+    ///   `read 0|1` (check editability), `set CONTROLSET=START...`, or `disable` (a reading with
+    ///   the editability check, then Start = 4 in every control set it found: one child where a
+    ///   preflight needed two).
     /// - Returns: The exit status (0 once the answer is written).
     public static func run(_ arguments: [String]) -> Int32 {
         guard let operation = arguments.first else { return fail(.usage, "no operation") }
@@ -49,6 +51,8 @@ public enum SandboxChild {
         switch operation {
         case "read" where rest == ["0"] || rest == ["1"]:
             message = read(checkEditable: rest == ["1"])
+        case "disable" where rest.isEmpty:
+            return write(disable().flatMap(\.encoded))
         case "set":
             var values: [(controlSet: String, start: UInt32)] = []
             for argument in rest {
@@ -80,6 +84,32 @@ public enum SandboxChild {
             return .reading(starts: .failure(error), hiberbootEnabled: nil)
         }
         defer { hive.close() }
+        return reading(of: hive, checkEditable: checkEditable)
+    }
+
+    /// A reading with the editability check, then (when it succeeded) Start = 4 in every control
+    /// set it found, committed to the output descriptor: the reading, then the edit's outcome.
+    static func disable() -> [SandboxMessage] {
+        let hive: Hive
+        do {
+            hive = try Hive(sandboxName: wuscrub_sandbox_input_name(), writable: true, path: "")
+        } catch {
+            return [.reading(starts: .failure(error), hiberbootEnabled: nil), .edited(nil)]
+        }
+        defer { hive.close() }
+        let found = reading(of: hive, checkEditable: true)
+        guard case .reading(.success(let starts), _) = found else { return [found, .edited(nil)] }
+        do throws(HiveError) {
+            try ServiceConfiguration.setStart(starts.map { ($0.controlSet, ServiceStart.disabled) }, in: hive)
+            try hive.commit(toSandboxName: wuscrub_sandbox_output_name())
+            return [found, .edited(nil)]
+        } catch {
+            return [found, .edited(error)]
+        }
+    }
+
+    /// The reading of an open hive (see `read(checkEditable:)`).
+    private static func reading(of hive: Hive, checkEditable: Bool) -> SandboxMessage {
         let starts: Result<[ServiceStart], HiveError> = Result { () throws(HiveError) in
             let starts = try ServiceConfiguration.read(hive)
             if checkEditable {

@@ -94,26 +94,16 @@ struct SandboxProcess {
         try HiveImage.adopt(outputFile, limit: outputLimit, path: path)
     }
 
-    /// Waits for the child; kills it with SIGKILL at the deadline.
+    /// Waits for the child (woken by its exit: `wuscrub_wait_child`); kills it with SIGKILL at the deadline.
     private static func wait(_ pid: pid_t, timeout: Double) -> SandboxTermination {
         var status: Int32 = 0
-        var start = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &start)
-        var pause = 500_000  // nanoseconds, doubling up to 20 ms
-        while true {
-            let reaped = waitpid(pid, &status, WNOHANG)
-            if reaped == pid { break }
-            if reaped < 0 && errno != EINTR { return .exited(-1) }
-            var now = timespec()
-            clock_gettime(CLOCK_MONOTONIC, &now)
-            if Double(now.tv_sec - start.tv_sec) + Double(now.tv_nsec - start.tv_nsec) / 1e9 > timeout {
-                kill(pid, SIGKILL)
-                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-                return .timedOut
-            }
-            var interval = timespec(tv_sec: 0, tv_nsec: pause)
-            nanosleep(&interval, nil)
-            pause = min(pause * 2, 20_000_000)
+        switch wuscrub_wait_child(pid, Int64(timeout * 1000), &status) {
+        case 0: break
+        case 1:
+            kill(pid, SIGKILL)
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            return .timedOut
+        default: return .exited(-1)
         }
         if status & 0x7F == 0 { return .exited((status >> 8) & 0xFF) }
         return .signaled(status & 0x7F)

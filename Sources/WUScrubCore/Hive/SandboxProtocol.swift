@@ -65,7 +65,25 @@ enum SandboxMessage: Equatable {
     ///   - bytes: What the child wrote.
     ///   - path: The hive's path, put into the errors.
     static func decode(_ bytes: [UInt8], path: String) -> SandboxMessage? {
-        guard var fields = split(bytes) else { return nil }
+        guard let messages = decodeSequence(bytes, path: path), messages.count == 1 else { return nil }
+        return messages[0]
+    }
+
+    /// Decodes messages written one after the other (the `disable` operation answers with a
+    /// reading, then an edit); nil when any of them is malformed or nothing is there.
+    static func decodeSequence(_ bytes: [UInt8], path: String) -> [SandboxMessage]? {
+        guard let fields = split(bytes), !fields.isEmpty else { return nil }
+        var remaining = fields[...]
+        var messages: [SandboxMessage] = []
+        while !remaining.isEmpty {
+            guard let message = decodeOne(&remaining, path: path) else { return nil }
+            messages.append(message)
+        }
+        return messages
+    }
+
+    /// Decodes the message at the start of `fields`, removing its fields.
+    private static func decodeOne(_ fields: inout ArraySlice<String>, path: String) -> SandboxMessage? {
         func next() -> String? { fields.isEmpty ? nil : fields.removeFirst() }
         func number<T: FixedWidthInteger>(_: T.Type) -> T? { next().flatMap { T($0) } }
         func error() -> HiveError? {
@@ -125,7 +143,7 @@ enum SandboxMessage: Equatable {
             message = .identity(uid: uid, gid: gid)
         default: return nil
         }
-        return fields.isEmpty ? message : nil
+        return message
     }
 
     /// Splits `LENGTH:BYTES,` fields; nil on any malformed field or invalid UTF-8.

@@ -37,6 +37,15 @@ final class InstallVolume: @unchecked Sendable {
     /// The original start values once confirmed against the backup (`Resetter.confirmedStarts`).
     var confirmedStarts: [ServiceStart]?
 
+    /// The hive as this run last read or wrote it, with the file's identity and change times then.
+    var knownHive: KnownHive?
+
+    /// A hive file's image and the file's identity when it was read or written.
+    struct KnownHive: Sendable {
+        var identity: FileIdentity
+        var image: HiveImage
+    }
+
     /// The folder holding the hive and its logs.
     func configDirectory() throws(VolumeError) -> VolumeDirectory {
         if let cachedConfig { return cachedConfig }
@@ -60,14 +69,28 @@ final class InstallVolume: @unchecked Sendable {
     ///
     /// - Throws: `VolumeError`; `HiveError.invalidBaseBlock` for a file that does not start like a
     ///   hive (checked on its first bytes, before the rest is read).
+    ///
+    /// A hive file unchanged since this run last read or wrote it (the same device, inode, size and
+    /// change times) is not read again: its image is reused (docs/architecture.md §11).
     func readHive() throws -> HiveImage {
         let file = try hive()
+        if let known = knownHive, file.identity.isUnchanged(since: known.identity), UInt64(known.image.size) == file.size {
+            return known.image
+        }
         try file.checkSize(limit: InstallVolume.maximumHiveBytes, what: "a SYSTEM hive")
         let head = try file.read(count: 4)
         guard file.size >= UInt64(BaseBlock.size), head.elementsEqual("regf".utf8) else {
             throw HiveError.invalidBaseBlock(path: install.systemHive, reason: "no 'regf' signature or fewer than 4096 bytes")
         }
-        return try HiveImage.read(file, limit: InstallVolume.maximumHiveBytes, what: "a SYSTEM hive")
+        let image = try HiveImage.read(file, limit: InstallVolume.maximumHiveBytes, what: "a SYSTEM hive")
+        knownHive = KnownHive(identity: file.identity, image: image)
+        return image
+    }
+
+    /// Records that the hive file is now `image` (just renamed into place by this run; `identity`
+    /// taken on its descriptor after the rename).
+    func hiveWritten(_ image: HiveImage, identity: FileIdentity) {
+        knownHive = KnownHive(identity: identity, image: image)
     }
 
     /// How many copies of the hive the log replay of a dirty hive holds in memory at once (the
@@ -82,11 +105,6 @@ final class InstallVolume: @unchecked Sendable {
             throw VolumeError.io(FileIOError(operation: "set aside \(needed) bytes of memory to replay the logs of", path: install.systemHive, errno: .noMemory))
         }
         free(allocation)
-    }
-
-    /// The SYSTEM hive's SHA-256, streamed.
-    func hiveSHA256() throws(VolumeError) -> String {
-        try hive().sha256(limit: InstallVolume.maximumHiveBytes, what: "a SYSTEM hive")
     }
 
     /// Refuses transaction logs of the hive (`SYSTEM.LOG`, `.LOG1`, `.LOG2`, any case) that are

@@ -7,6 +7,8 @@ public struct PreparedHives: Sendable, Equatable {
     public var baseline: HiveImage?
     /// The hive with `Start` = 4 in every chosen control set.
     public var disabled: HiveImage
+    /// The hive as the preflight read it: the run reuses it while the file is unchanged.
+    var source: InstallVolume.KnownHive?
 
     /// Equal when they hold the same bytes.
     public static func == (left: PreparedHives, right: PreparedHives) -> Bool {

@@ -17,11 +17,7 @@ extension Resetter {
 
     /// The SYSTEM hive's SHA-256; a file too large to be a hive is a hive error.
     func hiveSHA256(_ volume: InstallVolume) throws -> String {
-        do {
-            return try volume.hiveSHA256()
-        } catch .tooLarge(_, let size, let limit, _) {
-            throw HiveError.tooLarge(path: install.systemHive, size: size, limit: limit)
-        }
+        try readHive(volume).sha256
     }
 
     /// Reads the hive's logs (regular files, bounded) and analyzes them; throws when recovery is refused.
@@ -64,12 +60,19 @@ extension Resetter {
         return edited.hive
     }
 
-    /// The hive with `Start` = 4 in every chosen control set, read back and checked.
-    func disabledHive(from source: HiveImage, starts: [ServiceStart]) throws -> HiveImage {
-        let sets = starts.map { (controlSet: $0.controlSet, start: ServiceStart.disabled) }
-        let disabled = try editedHive(sets, from: source)
-        try checkStarts(disabled, expected: sets)
-        return disabled
+    /// The preflight's reading of a hive (with the editability check) and the hive with `Start` =
+    /// 4 in every control set it found, read back and checked: one hivex child for both
+    /// (`HiveSandbox.readAndDisable`), and one to read the result back.
+    func readAndDisable(_ source: HiveImage) throws -> (starts: [ServiceStart], disabled: HiveImage) {
+        let answer = try HiveSandbox.readAndDisable(hive: source, path: install.systemHive)
+        let starts = try answer.reading.starts.get()
+        readings.record(starts, of: source.sha256, checkEditable: true)
+        guard let disabled = answer.disabled else {
+            throw HiveError.parserFailed(path: install.systemHive, detail: "the hivex child read the service but returned no edited hive")
+        }
+        readings.record(disabled.starts, of: disabled.hive.sha256, checkEditable: false)
+        try checkStarts(disabled.hive, expected: starts.map { (controlSet: $0.controlSet, start: ServiceStart.disabled) })
+        return (starts, disabled.hive)
     }
 
     /// Checks the `wuauserv` start values of a hive.
@@ -112,6 +115,7 @@ extension Resetter {
             try beforeRename(digest)
             try folder.rename(temporary, to: volume.hiveName)
             try folder.sync()
+            if let identity = try? file.currentIdentity() { volume.hiveWritten(image, identity: identity) }
             return digest
         } catch {
             try? folder.remove(temporary)

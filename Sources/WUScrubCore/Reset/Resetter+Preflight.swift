@@ -38,8 +38,7 @@ extension Resetter {
                 recovery = analysis
                 baseline = try commitRecovered(analysis)
             }
-            let starts = try readStarts(baseline ?? image, checkEditable: true)
-            let disabled = try disabledHive(from: baseline ?? image, starts: starts)
+            let (starts, disabled) = try readAndDisable(baseline ?? image)
             var plan = ResetPlan(
                 install: install, hive: status, starts: starts, purgeCounted: countingPurge,
                 purge: countingPurge ? purgeFolders.map { purgeReport($0, dryRun: true) } : [],
@@ -48,7 +47,7 @@ extension Resetter {
                 volume: Volume.describe(root: install.root, windows: install.path(install.windows))
             )
             plan.leftAlone = strays(volume)
-            plan.prepared = PreparedHives(baseline: baseline, disabled: disabled)
+            plan.prepared = PreparedHives(baseline: baseline, disabled: disabled, source: volume.knownHive)
             return plan
         }
     }

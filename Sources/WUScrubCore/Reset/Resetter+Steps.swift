@@ -38,8 +38,8 @@ extension Resetter {
         return name
     }
 
-    /// Writes a backup file (or keeps an earlier identical one), copied by the kernel, and checks
-    /// what was written by reading it back through its descriptor.
+    /// Writes a backup file (or keeps an earlier identical one), copied by the kernel from the
+    /// sealed image, and checks what was written by reading it back through its descriptor.
     func writeBackup(_ image: HiveImage, named name: String, in folder: VolumeDirectory) throws {
         if let existing = try folder.file(name) {
             if try existing.sha256(limit: InstallVolume.maximumHiveBytes, what: "a hive backup") == image.sha256 { return }

@@ -66,6 +66,7 @@ public struct Resetter: Sendable {
             if let journal = try store.load(from: volume), !journal.phase.isClosed {
                 throw ResetError.unfinishedJournal(path: journalPath, phase: journal.phase)
             }
+            volume.knownHive = plan.prepared?.source
             guard try hiveSHA256(volume) == plan.hive.sha256 else {
                 throw ResetError.hiveChanged(path: install.systemHive, detail: "it changed after the plan was made")
             }
