@@ -7,7 +7,8 @@ import WUScrubFixtures
 /// children, `find -delete` and 4 parallel `rm -rf`, alternating on fresh copies of the same
 /// generated `SoftwareDistribution`, on the local disk and (as root, with ntfs-3g) on an NTFS
 /// image. Prints medians, min–max, ratios to `rm -rf`, files per second and peak memory, as a
-/// Markdown table and JSON (docs/testing.md §8). Then the hive phase alone (empty folders):
+/// Markdown table and JSON (docs/testing.md §8); `wuscrub status` (which counts the folders)
+/// against `du -s` of them, the same way. Then the hive phase alone (empty folders):
 /// wuscrub against `hive_baseline.c`, a minimal C program doing the same durable steps.
 @main
 struct BenchCommand: ParsableCommand {
@@ -40,6 +41,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Skip the hive phase's comparison with the C baseline.")
     var noHivePhase = false
 
+    @Flag(help: "Skip timing wuscrub status's count against du -s.")
+    var noCounting = false
+
     mutating func run() throws {
         let counts = sizes.split(separator: ",").compactMap { Int($0) }
         guard !counts.isEmpty || !noHivePhase, runs >= 1 else { throw ValidationError("give --sizes N[,N...] (or none, for the hive phase alone) and --runs ≥ 1") }
@@ -68,6 +72,9 @@ struct BenchCommand: ParsableCommand {
                 let workspace = try Workspace(kind: kind, template: template, base: base + "/\(kind)-\(count)")
                 defer { workspace.remove() }
                 results += try Self.measure(Tool.all(wuscrub: binary), baseline: "rm -rf", workspace: workspace, files: files, runs: runs)
+                if !noCounting {
+                    results += try Self.measure(Tool.counting(wuscrub: binary), baseline: "du -s", workspace: workspace, files: files, runs: runs)
+                }
             }
             try? FileManager.default.removeItem(atPath: template)
         }

@@ -17,7 +17,7 @@ struct Result: Encodable {
 
     static func markdown(_ results: [Result]) -> String {
         var tables: [String] = []
-        for baseline in ["rm -rf", "hive_baseline (C)"] {
+        for baseline in ["rm -rf", "du -s", "hive_baseline (C)"] {
             let rows = results.filter { $0.baseline == baseline }
             guard !rows.isEmpty else { continue }
             var lines = ["| file system | files | tool | median s | min–max s | × \(baseline) | files/s | peak RSS MiB |",

@@ -6,6 +6,17 @@ struct Tool {
     /// The command line, given the root.
     let command: (String) -> [String]
 
+    /// Counting what the two folders hold: `wuscrub status` (which counts them with the purge's
+    /// walker) against `du -s` of the two folders.
+    static func counting(wuscrub: String) -> [Tool] {
+        [
+            Tool(name: "wuscrub status") { [wuscrub, "status", $0] },
+            Tool(name: "du -s") { root in
+                ["/usr/bin/du", "-s", "\(root)/Windows/SoftwareDistribution/DataStore", "\(root)/Windows/SoftwareDistribution/Download"]
+            },
+        ]
+    }
+
     /// The hive phase alone (empty folders): wuscrub against the C baseline doing the same durable steps.
     static func hivePhase(wuscrub: String, baseline: String) -> [Tool] {
         [
