@@ -38,11 +38,11 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "A SYSTEM hive (or .xz of one) to use instead of the fixture's small one (a real hive gives real hive-phase costs).")
     var hive: String?
 
-    @Flag(help: "Skip the hive phase's comparison with the C baseline.")
-    var noHivePhase = false
+    @Option(help: "What not to time, comma-separated: counting (wuscrub status against du -s), hive (the hive phase against the C baseline).")
+    var skip: String = ""
 
-    @Flag(help: "Skip timing wuscrub status's count against du -s.")
-    var noCounting = false
+    var noCounting: Bool { skip.split(separator: ",").contains("counting") }
+    var noHivePhase: Bool { skip.split(separator: ",").contains("hive") }
 
     mutating func run() throws {
         let counts = sizes.split(separator: ",").compactMap { Int($0) }

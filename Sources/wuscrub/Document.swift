@@ -1,10 +1,5 @@
 import ArgumentParser
 import FoundationEssentials
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import WUScrubCore
 
 /// The one JSON document `--json` prints (schema version 1, described in docs/json-schema.md), and the

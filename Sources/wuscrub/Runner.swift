@@ -1,11 +1,11 @@
 import ArgumentParser
 import FoundationEssentials
+import WUScrubCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import WUScrubCore
 
 /// Runs a subcommand's body and turns its document or error into output and an exit code.
 struct Runner {

@@ -17,15 +17,16 @@ import SystemPackage
 public final class HiveImage: @unchecked Sendable {
     /// The sealed file (no write, grow or shrink: the child cannot change it either).
     let memfd: Memfd
+    /// The content's length and SHA-256 (lower-case hex), measured once when it was sealed.
+    private let measured: (size: Int, sha256: String)
+
     /// The content's length.
-    public let size: Int
+    public var size: Int { measured.size }
     /// The content's SHA-256, lower-case hex.
-    public let sha256: String
+    public var sha256: String { measured.sha256 }
 
     private init(memfd: Memfd, size: Int, sha256: String) {
-        self.memfd = memfd
-        self.size = size
-        self.sha256 = sha256
+        (self.memfd, measured) = (memfd, (size, sha256))
     }
 
     /// Holds bytes already in memory (a replayed hive, a test's hive).
