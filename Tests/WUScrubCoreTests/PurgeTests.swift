@@ -525,6 +525,39 @@ extension PurgeTests {
         #expect(FileManager.default.fileExists(atPath: "/etc/passwd"))
     }
 
+    /// The progress counters (docs/architecture.md §7.4), added to by every worker at once, end
+    /// at exactly the report's count, counting and removing alike.
+    @Test(arguments: [1, 3, 8])
+    func theProgressCountsExactlyWhatTheReportCounts(jobs: Int) throws {
+        let tree = try WindowsTree("progress")
+        defer { tree.remove() }
+        try Self.wideTree(tree, folders: 60)
+        try tree.file("\(Self.downloadPath)/top.txt", "top")
+        let progress = PurgeProgress()
+        #expect(progress.snapshot == PurgeProgress.Snapshot(phase: .idle))
+
+        progress.begin(.counting)
+        var counter = Purger(dryRun: true)
+        counter.jobs = jobs
+        counter.progress = progress
+        let counted = try counter.purgeContents(under: tree.root, components: Self.download)
+        let afterCount = progress.snapshot
+        progress.end()
+
+        progress.begin(.purging, total: counted.removals)
+        var purger = Purger()
+        purger.jobs = jobs
+        purger.progress = progress
+        let report = try purger.purgeContents(under: tree.root, components: Self.download)
+        let afterPurge = progress.snapshot
+        progress.end()
+
+        #expect(report.removals == 60 * 7 + 1 && report.isComplete)
+        #expect(afterCount == PurgeProgress.Snapshot(phase: .counting, generation: 1, entries: counted.removals, total: nil))
+        #expect(afterPurge == PurgeProgress.Snapshot(phase: .purging, generation: 2, entries: report.removals, total: counted.removals))
+        #expect(progress.snapshot.phase == .idle)
+    }
+
     @Test(.enabled(if: Privileges.canSetImmutable, "needs root, chattr and a filesystem with the immutable flag under /tmp"))
     func aFailureInOneWorkersSubtreeKeepsOnlyItsDirectoriesAndIsReportedTheSameWay() throws {
         var reports: [PurgeReport] = []

@@ -84,6 +84,36 @@ struct Crash: Error {}
         }
     }
 
+    /// The resetter names the phase its walks are in, and the purge's total is the plan's count.
+    @Test func progressFollowsTheCountThenThePurge() throws {
+        let setup = try Setup("win10")
+        defer { setup.scratch.remove() }
+        var resetter = setup.resetter()
+        let progress = PurgeProgress()
+        resetter.progress = progress
+        let seen = Box<PurgeProgress.Snapshot>()
+        resetter.checkpoint = { point in
+            if point == .phaseStarted(.restore) { seen.value = progress.snapshot }
+        }
+        let plan = try resetter.preflight()
+        let counted = plan.purge.reduce(0) { $0 + $1.removals }
+        #expect(counted > 0)
+        #expect(progress.snapshot.phase == .idle && progress.snapshot.entries == counted, "the count ended")
+        let outcome = try resetter.run(plan)
+        let removed = try #require(outcome.journal.purge).reduce(0) { $0 + $1.removals }
+        #expect(seen.value?.phase == .idle, "the purge ended before the restore")
+        #expect(progress.snapshot.entries == removed && removed == counted)
+        #expect(progress.snapshot.total == counted)
+
+        // A run that did not count first has no total.
+        let uncounted = try Setup("win10")
+        defer { uncounted.scratch.remove() }
+        var quick = uncounted.resetter()
+        quick.progress = progress
+        _ = try quick.run(try quick.preflight(countingPurge: false))
+        #expect(progress.snapshot.total == nil && progress.snapshot.entries == counted)
+    }
+
     @Test func theHiveIsDisabledWhileThePurgeRuns() throws {
         let setup = try Setup("split-controlsets")
         defer { setup.scratch.remove() }

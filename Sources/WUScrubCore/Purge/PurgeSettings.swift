@@ -13,4 +13,6 @@ struct PurgeSettings: Sendable {
     let shouldStop: (@Sendable () -> Bool)?
     /// Whether announced entry types are used as hints (`Purger.usesAnnouncedTypes`).
     let usesAnnouncedTypes: Bool
+    /// Told of each entry removed (or counted), for a caller that shows progress; nil costs nothing.
+    let progress: PurgeProgress?
 }

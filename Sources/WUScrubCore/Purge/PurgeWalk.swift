@@ -134,9 +134,9 @@ struct PurgeWalk {
         }
         stack[current].removedInPass += 1
         if link {
-            report.links += 1
+            count(.link)
         } else {
-            report.files += 1
+            count(.file)
             report.bytes = nil
         }
     }
@@ -157,10 +157,10 @@ struct PurgeWalk {
             enter(name, inspected: info)
         case .symbolicLink:
             guard unlink(name, flags: 0) else { return }
-            report.links += 1
+            count(.link)
         default:
             guard unlink(name, flags: 0) else { return }
-            report.files += 1
+            count(.file)
             if info.kind == .regularFile { report.bytes = report.bytes.map { $0 + info.size } }
         }
     }
@@ -285,7 +285,7 @@ struct PurgeWalk {
             report.merge(done.report)
             guard done.report.failureCount == 0, done.report.stopped != true else { continue }
             if dryRun {
-                report.directories += 1
+                count(.directory)
                 continue
             }
             let result = done.name.withUnsafeBufferPointer { name in
@@ -293,7 +293,7 @@ struct PurgeWalk {
             }
             switch result {
             case .success:
-                report.directories += 1
+                count(.directory)
                 stack[0].removedInPass += 1
             case .failure(let errno) where errno == .noSuchFileOrDirectory:
                 break  // removed by someone else
@@ -327,7 +327,7 @@ struct PurgeWalk {
         guard report.failureCount == frame.failuresAtEntry else { return }
         if dryRun {
             stack[parent].removedInPass += 1
-            report.directories += 1
+            count(.directory)
             return
         }
         let result = frame.name.withUnsafeBufferPointer { name in
@@ -336,7 +336,7 @@ struct PurgeWalk {
         switch result {
         case .success:
             stack[parent].removedInPass += 1
-            report.directories += 1
+            count(.directory)
         case .failure(let errno) where errno == .noSuchFileOrDirectory:
             break  // removed by someone else
         case .failure(let errno) where errno == .directoryNotEmpty && frame.pass < Purger.maximumPasses:
@@ -345,6 +345,20 @@ struct PurgeWalk {
             let operation = errno == .directoryNotEmpty ? "rmdir (still not empty after \(Purger.maximumPasses) passes)" : "rmdir"
             frame.name.withUnsafeBufferPointer { fail(operation, $0.baseAddress!, errno) }
         }
+    }
+
+    /// What `count` adds one to.
+    private enum Removed { case file, directory, link }
+
+    /// Counts one entry removed (or, in a dry run, that would be) in the report, and tells the
+    /// progress (one relaxed atomic add; nothing without one).
+    private mutating func count(_ kind: Removed) {
+        switch kind {
+        case .file: report.files += 1
+        case .directory: report.directories += 1
+        case .link: report.links += 1
+        }
+        settings.progress?.add()
     }
 
     /// Unlinks an entry of a directory on the stack, counting it in that directory's pass.

@@ -52,6 +52,10 @@ public struct Purger: Sendable {
     /// (for tests of that path).
     var usesAnnouncedTypes = true
 
+    /// Told of each entry as it is removed (or counted), from every worker: one relaxed atomic
+    /// add per entry (docs/architecture.md §7.4). nil, the default, costs nothing.
+    public var progress: PurgeProgress?
+
     /// How many workers empty the folder's subdirectories at once; nil chooses by file system
     /// (`PurgePool.width(for:)`: wider on FUSE, the core count elsewhere); 1 walks alone. A walk
     /// with a `removalLimit` always walks alone.
@@ -87,7 +91,7 @@ public struct Purger: Sendable {
         let folder = try PurgeFolder.open(root: root, components: components)
         let name = components.joined(separator: "/")
         let settings = PurgeSettings(dryRun: dryRun, device: folder.device, mountID: folder.mountID, folder: name,
-                                     shouldStop: shouldStop, usesAnnouncedTypes: usesAnnouncedTypes)
+                                     shouldStop: shouldStop, usesAnnouncedTypes: usesAnnouncedTypes, progress: progress)
         var walk = PurgeWalk(settings, removalLimit: removalLimit)
         let width = jobs ?? PurgePool.width(for: folder.descriptor)
         if width > 1, removalLimit == nil {

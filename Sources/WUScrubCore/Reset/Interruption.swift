@@ -26,13 +26,19 @@ public final class Interruption: @unchecked Sendable {
     private let wake: (read: Int32, write: Int32)
     /// The device being worked on (`--device`), named in the notice; nil for a plain ROOT.
     private let device: String?
+    /// Called before the notice is written, so that the caller can clear what it shows.
+    private let beforeNotice: (@Sendable () -> Void)?
 
     /// Starts catching the signals.
     ///
-    /// - Parameter device: The device being worked on (`--device`), named in the notice printed
-    ///   when a signal arrives; nil for a plain ROOT.
-    public init(device: String?) {
+    /// - Parameters:
+    ///   - device: The device being worked on (`--device`), named in the notice printed when a
+    ///     signal arrives; nil for a plain ROOT.
+    ///   - beforeNotice: Called (on a dispatch queue) before each notice is written: the command
+    ///     erases its progress line there, so that the notice starts on a clean line.
+    public init(device: String?, beforeNotice: (@Sendable () -> Void)? = nil) {
         self.device = device
+        self.beforeNotice = beforeNotice
         var descriptors: [Int32] = [-1, -1]
         if pipe(&descriptors) == 0 {
             for descriptor in descriptors {
@@ -96,6 +102,7 @@ public final class Interruption: @unchecked Sendable {
         let notice = first
             ? "\nwuscrub: \(name) received: stopping at the next safe point (once the service is disabled, only after its start mode is restored)\(unmounting).\n"
             : "wuscrub: \(name) received: already stopping; wait" + (device.map { " for the unmount (SIGKILL would leave '\($0)' mounted)" } ?? " (SIGKILL could leave Windows Update disabled until 'wuscrub resume')") + ".\n"
+        beforeNotice?()
         _ = try? FileDescriptor.standardError.writeAll(Array(notice.utf8))
         // Under the lock: `stop()` closes the pipe under it, so this never writes to a reused descriptor.
         lock.withLock { _ in

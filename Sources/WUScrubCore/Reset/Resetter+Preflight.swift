@@ -41,7 +41,7 @@ extension Resetter {
             let (starts, disabled) = try readAndDisable(baseline ?? image)
             var plan = ResetPlan(
                 install: install, hive: status, starts: starts, purgeCounted: countingPurge,
-                purge: countingPurge ? purgeFolders.map { purgeReport($0, dryRun: true) } : [],
+                purge: countingPurge ? countPurge() : [],
                 missingFolders: missingFolders(), journalPath: journalPath,
                 backupDirectory: backupDirectory, recovery: recovery,
                 volume: Volume.describe(root: install.root, windows: install.path(install.windows))

@@ -9,6 +9,7 @@ extension Resetter {
         do {
             var purger = Purger(dryRun: dryRun, removalLimit: removalLimit, shouldStop: shouldStop)
             purger.jobs = purgeJobs
+            purger.progress = progress
             return try purger.purgeContents(under: install.root, components: folder.split(separator: "/").map(String.init))
         } catch {
             var report = PurgeReport(folder: folder)
@@ -18,12 +19,24 @@ extension Resetter {
         }
     }
 
+    /// Counts what the purge would remove from each purge folder (a dry-run walk each), as one
+    /// `counting` phase of `progress`.
+    func countPurge() -> [PurgeReport] {
+        progress?.begin(.counting)
+        defer { progress?.end() }
+        return purgeFolders.map { purgeReport($0, dryRun: true) }
+    }
+
     /// Empties DataStore and Download; failures are recorded, never thrown (only a checkpoint throws).
     ///
     /// The walk first stops after one removal, passes the `midPurge` checkpoint there (a folder
     /// partly emptied, the state a crash during the purge leaves), then carries on. A requested
     /// stop ends the walk at its next entry.
-    func purge() throws -> [PurgeReport] {
+    /// - Parameter total: How many entries a count made before the run expects it to remove, for
+    ///   `progress`; nil when nothing was counted.
+    func purge(expecting total: Int? = nil) throws -> [PurgeReport] {
+        progress?.begin(.purging, total: total)
+        defer { progress?.end() }
         var reports: [PurgeReport] = []
         var pending = true
         for folder in purgeFolders {

@@ -29,6 +29,10 @@ public struct Resetter: Sendable {
     /// How many workers the purge (and its count) uses; nil chooses by file system (`Purger.jobs`).
     public var purgeJobs: Int?
 
+    /// Told of each entry the purge removes or a count counts, and of the phase (counting,
+    /// purging), for a caller that shows progress (docs/architecture.md §7.4); nil costs nothing.
+    public var progress: PurgeProgress?
+
     /// With a dirty hive whose logs cannot be applied: edit the hive as it is, discarding them.
     public var discardUnreconciled = false
 
@@ -86,7 +90,9 @@ public struct Resetter: Sendable {
             try store.save(&journal, note: "journal created for \(install.systemHive); original start values " +
                            plan.starts.map { "\($0.controlSet)=\($0.start)" }.joined(separator: ", "), in: volume)
             try reach(.phaseStarted(.journal))
-            return try proceed(&journal, from: .backup, volume: volume, prepared: prepared)
+            // A plan shown before a question counted the purge: its total is the progress's.
+            let total = plan.purgeCounted ? plan.purge.reduce(0) { $0 + $1.removals } : nil
+            return try proceed(&journal, from: .backup, volume: volume, prepared: prepared, purgeTotal: total)
         }
     }
 
@@ -159,8 +165,9 @@ public struct Resetter: Sendable {
     /// A stop requested before the disabled hive is in place closes the journal as interrupted
     /// with nothing changed; one requested later stops the purge, and the run goes on to restore
     /// the original start values before it closes the journal as interrupted.
+    /// - Parameter purgeTotal: How many entries the plan counted in the purge folders, if it did.
     func proceed(_ journal: inout Journal, from first: Journal.Phase, volume: InstallVolume,
-                 prepared: PreparedHives?) throws -> ResetOutcome {
+                 prepared: PreparedHives?, purgeTotal: Int? = nil) throws -> ResetOutcome {
         var byteIdentical = false
         var finalStarts: [ServiceStart] = []
         var notes: [String] = []
@@ -184,7 +191,7 @@ public struct Resetter: Sendable {
                     try stopIfRequested(&journal, volume: volume)
                 }
             case .purge:
-                journal.purge = try purge()
+                journal.purge = try purge(expecting: purgeTotal)
                 stoppedBy = journal.purge!.contains { $0.stopped == true } ? stopRequested() ?? SIGINT : nil
                 if stoppedBy == nil {
                     let missing = missingFolders()

@@ -31,11 +31,15 @@ public struct StatusReport: Sendable, Equatable, Codable {
     /// Inspects an installation without writing anything. Every file is reached through the volume
     /// layer, every hivex call runs in its sandbox on bytes already read; each part's problem is reported in its
     /// own field, never thrown.
-    public init(install: WindowsInstall) {
-        let resetter = Resetter(install: install, toolVersion: "")
+    ///
+    /// - Parameter progress: Told of the count of the purge folders as it goes (a `counting`
+    ///   phase); nil for none.
+    public init(install: WindowsInstall, progress: PurgeProgress? = nil) {
+        var resetter = Resetter(install: install, toolVersion: "")
+        resetter.progress = progress
         self.install = install
         volume = Volume.describe(root: install.root, windows: install.path(install.windows))
-        folders = resetter.purgeFolders.map { resetter.purgeReport($0, dryRun: true) }
+        folders = resetter.countPurge()
         missingFolders = resetter.missingFolders()
         let opened: InstallVolume
         do {

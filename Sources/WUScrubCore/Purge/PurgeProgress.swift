@@ -1,0 +1,92 @@
+import Synchronization
+
+/// How far a count or a purge has got, for a caller that shows progress (docs/architecture.md
+/// §7.4): the walks add one for each entry they remove (or, counting, would remove), at the very
+/// place the report counts it, so a finished walk has added exactly its report's `removals`.
+///
+/// It costs one relaxed atomic add per entry and nothing else: no clock, no lock, no output. The
+/// library never reads it; a caller samples it from a thread of its own (`snapshot`) and decides
+/// what to show. A resetter without one (`Resetter.progress` nil) pays nothing.
+public final class PurgeProgress: Sendable {
+    /// What the walks are doing.
+    public enum Phase: UInt8, Sendable {
+        /// No walk: nothing to show.
+        case idle
+        /// Counting what a purge would remove (`status`, `--dry-run`, the plan before a question).
+        case counting
+        /// Removing.
+        case purging
+    }
+
+    /// One reading of the counters.
+    public struct Snapshot: Sendable, Equatable {
+        /// What the walks are doing.
+        public var phase: Phase
+        /// Changes with every `begin`, so that a reader can tell a new phase from the one it saw.
+        public var generation: Int
+        /// Entries removed (or counted) since the phase began.
+        public var entries: Int
+        /// How many entries the phase is expected to remove, when a count came first; else nil.
+        public var total: Int?
+
+        /// Creates a snapshot.
+        public init(phase: Phase, generation: Int = 0, entries: Int = 0, total: Int? = nil) {
+            self.phase = phase
+            self.generation = generation
+            self.entries = entries
+            self.total = total
+        }
+    }
+
+    private let phase = Atomic<UInt8>(Phase.idle.rawValue)
+    private let generation = Atomic<Int>(0)
+    private let entries = Atomic<Int>(0)
+    /// The expected total, or -1 when unknown.
+    private let total = Atomic<Int>(-1)
+
+    /// Called at each `begin` and `end`, with the counters then (never per entry).
+    private let phaseChanged: (@Sendable (Snapshot) -> Void)?
+
+    /// Creates idle counters.
+    ///
+    /// - Parameter phaseChanged: Called, on the walking thread, at each `begin` and `end` with
+    ///   the counters then: a caller that shows progress starts or clears its display there, so
+    ///   nothing it shows outlives the phase. Never called per entry.
+    public init(phaseChanged: (@Sendable (Snapshot) -> Void)? = nil) {
+        self.phaseChanged = phaseChanged
+    }
+
+    /// Starts a phase: the entry count goes back to 0.
+    ///
+    /// - Parameters:
+    ///   - phase: Counting or purging.
+    ///   - total: How many entries the phase is expected to reach, when known.
+    public func begin(_ phase: Phase, total: Int? = nil) {
+        entries.store(0, ordering: .relaxed)
+        self.total.store(total ?? -1, ordering: .relaxed)
+        generation.wrappingAdd(1, ordering: .relaxed)
+        self.phase.store(phase.rawValue, ordering: .releasing)
+        phaseChanged?(snapshot)
+    }
+
+    /// Ends the current phase: nothing to show until the next `begin`.
+    public func end() {
+        phase.store(Phase.idle.rawValue, ordering: .releasing)
+        phaseChanged?(snapshot)
+    }
+
+    /// One entry removed (or counted): a relaxed add, safe from any number of workers at once.
+    @inline(__always)
+    func add() {
+        entries.wrappingAdd(1, ordering: .relaxed)
+    }
+
+    /// The counters now. The fields are read one by one, so a reading taken while a phase begins
+    /// may mix the two; the next one is right.
+    public var snapshot: Snapshot {
+        let current = Phase(rawValue: phase.load(ordering: .acquiring)) ?? .idle
+        let expected = total.load(ordering: .relaxed)
+        return Snapshot(phase: current, generation: generation.load(ordering: .relaxed),
+                        entries: entries.load(ordering: .relaxed), total: expected < 0 ? nil : expected)
+    }
+}
