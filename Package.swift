@@ -109,7 +109,7 @@ let package = Package(
         ),
         .testTarget(
             name: "wuscrubTests",
-            dependencies: ["WUScrubCore", "WUScrubFixtures", "WUScrubTestSupport", "CPosixShims"],
+            dependencies: ["wuscrub", "WUScrubCore", "WUScrubFixtures", "WUScrubTestSupport", "CPosixShims"],
             swiftSettings: testHooks
         ),
     ]

@@ -31,6 +31,9 @@ extension WUScrub {
         @Option(help: "How many folders the purge empties at once (default: chosen by file system, wider on ntfs-3g).")
         var jobs: Int?
 
+        @Flag(help: "Show no progress line on standard error (shown only on a terminal, without --json, TERM not dumb).")
+        var noProgress = false
+
         func validate() throws {
             guard (root == nil) != (device == nil) else {
                 throw ValidationError("give either ROOT or --device DEVICE, not both and not neither")
@@ -41,11 +44,11 @@ extension WUScrub {
         }
 
         func run() throws {
-            let runner = Runner(json: json, subject: root ?? device ?? "", command: "reset")
+            let runner = Runner(json: json, subject: root ?? device ?? "", command: "reset", progress: !noProgress)
             try runner.run(dryRun: dryRun) { document, runner in
                 if let device { return try resetDevice(device, document: &document, runner: runner) }
                 // SIGINT, SIGTERM and SIGHUP stop the run at a safe point, never with the service disabled.
-                let interruption = dryRun ? nil : Interruption(device: nil)
+                let interruption = dryRun ? nil : Interruption(device: nil, beforeNotice: runner.beforeNotice)
                 defer { interruption?.stop() }
                 do {
                     return try reset(root: root!, document: &document, runner: runner, interruption: interruption)
@@ -64,6 +67,7 @@ extension WUScrub {
             document.install = install
             var resetter = WUScrub.resetter(install, discardUnreconciled: discardUnreconciled, interruption: interruption)
             resetter.purgeJobs = jobs
+            resetter.progress = runner.progress
             // Only a plan that is shown (a dry run, or before the question) counts the purge first.
             let plan = try resetter.preflight(countingPurge: dryRun || !yes)
             document.plan = plan
@@ -86,7 +90,7 @@ extension WUScrub {
         /// `--device`: catches SIGINT, SIGTERM and SIGHUP, mounts, resets, and always tries to
         /// unmount; the report says whether that worked, and a failed unmount is an error.
         private func resetDevice(_ device: String, document: inout Document, runner: Runner) throws -> ExitStatus {
-            let interruption = Interruption(device: device)
+            let interruption = Interruption(device: device, beforeNotice: runner.beforeNotice)
             defer { interruption.stop() }
             var report = document
             defer { document = report }
@@ -109,10 +113,10 @@ extension WUScrub {
         @OptionGroup var options: CommonOptions
 
         func run() throws {
-            try Runner(options: options, command: "status").run { document, _ in
+            try Runner(options: options, command: "status").run { document, runner in
                 let install = try WindowsInstall.locate(root: options.root)
                 document.install = install
-                document.status = StatusReport(install: install)
+                document.status = StatusReport(install: install, progress: runner.progress)
                 return .success
             }
         }
@@ -157,9 +161,10 @@ private func continueRun(command: String, verb: String, options: CommonOptions, 
     try Runner(options: options, command: command).run { document, runner in
         let install = try WindowsInstall.locate(root: options.root)
         document.install = install
-        let interruption = Interruption(device: nil)
+        let interruption = Interruption(device: nil, beforeNotice: runner.beforeNotice)
         defer { interruption.stop() }
-        let resetter = WUScrub.resetter(install, interruption: interruption)
+        var resetter = WUScrub.resetter(install, interruption: interruption)
+        resetter.progress = runner.progress
         let journal = try resetter.openJournal()
         try runner.confirm("\(verb) the run stopped in phase '\(journal.phase.rawValue)'?", showing: document, yes: yes,
                            interruption: interruption)

@@ -14,18 +14,31 @@ struct Runner {
     let command: String
     /// Whether `confirm` already printed the plan (so the final output does not repeat it).
     private let shown: Shown
+    /// The progress line of counts and purges, when one may be shown (`ProgressLine.make`).
+    private let progressLine: ProgressLine?
 
     private final class Shown: @unchecked Sendable { var plan = false }
 
     init(options: CommonOptions, command: String) {
-        self.init(json: options.json, subject: options.root, command: command)
+        self.init(json: options.json, subject: options.root, command: command, progress: !options.noProgress)
     }
 
-    init(json: Bool, subject: String, command: String) {
+    /// - Parameter progress: Whether the command may show a progress line (not `--no-progress`).
+    init(json: Bool, subject: String, command: String, progress: Bool = false) {
         self.json = json
         self.subject = subject
         self.command = command
         shown = Shown()
+        progressLine = progress ? ProgressLine.make(json: json, disabled: false) : nil
+    }
+
+    /// What the resetter's walks count into, for the progress line; nil when none is shown.
+    var progress: PurgeProgress? { progressLine?.counters }
+
+    /// Called before a caught signal's notice (`Interruption`): erases the progress line for good.
+    var beforeNotice: (@Sendable () -> Void)? {
+        guard let line = progressLine else { return nil }
+        return { line.finish() }
     }
 
     func run(dryRun: Bool? = nil, _ body: (inout Document, Runner) throws -> ExitStatus) throws {
@@ -40,6 +53,7 @@ struct Runner {
             document.error = .init(kind: status.kind, message: "\(error)")
         }
         document.exitCode = status.rawValue
+        progressLine?.finish()
         if json {
             let data = (try? JSONEncoder.journal.encode(document)) ?? Data("{}".utf8)
             write(String(decoding: data, as: UTF8.self) + "\n", to: .standardOutput)
@@ -66,6 +80,7 @@ struct Runner {
         guard isatty(STDIN_FILENO) == 1 else {
             throw Cancelled(reason: "no terminal to ask for confirmation and --yes was not given; nothing was changed. Review the plan with --dry-run, then run again with --yes.")
         }
+        progressLine?.clear()
         if !json {
             write(TextReport(document).render(), to: .standardOutput)
             shown.plan = true
