@@ -91,7 +91,7 @@ struct BenchCommand: ParsableCommand {
                                             workspace: workspace, files: 0, runs: runs)
             }
         }
-        print(Result.markdown(results))
+        print("All results:\n" + Result.markdown(results))
         if let json {
             let data = try JSONEncoder.journal.encode(results)
             try data.write(to: URL(fileURLWithPath: json))
@@ -99,8 +99,17 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
-    /// Every tool `runs` times, in alternation, each on a fresh copy; ratios to the tool named `baseline`.
+    /// Every tool `runs` times, in alternation, each on a fresh copy; ratios to the tool named
+    /// `baseline`. The group's rows are printed as soon as it is done (a long run that is stopped
+    /// still shows what it measured); the whole table follows at the end.
     static func measure(_ tools: [Tool], baseline name: String, workspace: Workspace, files: Int, runs: Int) throws -> [Result] {
+        let results = try measureGroup(tools, baseline: name, workspace: workspace, files: files, runs: runs)
+        print(Result.markdown(results) + "\n")
+        fflush(stdout)
+        return results
+    }
+
+    private static func measureGroup(_ tools: [Tool], baseline name: String, workspace: Workspace, files: Int, runs: Int) throws -> [Result] {
         var samples: [String: [Sample]] = [:]
         for _ in 0..<runs {
             for tool in tools {
