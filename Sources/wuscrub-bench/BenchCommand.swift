@@ -105,7 +105,7 @@ struct BenchCommand: ParsableCommand {
     static func measure(_ tools: [Tool], baseline name: String, workspace: Workspace, files: Int, runs: Int) throws -> [Result] {
         let results = try measureGroup(tools, baseline: name, workspace: workspace, files: files, runs: runs)
         print(Result.markdown(results) + "\n")
-        fflush(stdout)
+        fflush(nil)  // every output stream (naming stdout is not concurrency-safe in Swift 6)
         return results
     }
 
