@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import Synchronization
 import WUScrubCore
 
 /// The progress line of a count or a purge, on standard error (docs/architecture.md §7.4):
@@ -79,9 +80,8 @@ final class ProgressLine: Sendable {
 
     /// The renderer and standard error, one writer at a time.
     private final class Screen: @unchecked Sendable {
-        /// Guards `renderer`, `stopped` and the writes (a pthread mutex: the executable imports no
-        /// Synchronization, docs/architecture.md §2).
-        private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+        /// Guards `renderer`, `stopped` and the writes.
+        private let lock = Mutex(())
         private var renderer: Renderer
         /// Set by `finish`: nothing is drawn any more.
         private var stopped = false
@@ -92,19 +92,10 @@ final class ProgressLine: Sendable {
         init(renderer: Renderer) {
             self.renderer = renderer
             interval = renderer.interval
-            mutex = .allocate(capacity: 1)
-            pthread_mutex_init(mutex, nil)
-        }
-
-        deinit {
-            pthread_mutex_destroy(mutex)
-            mutex.deallocate()
         }
 
         private func withLock<Value>(_ body: () -> Value) -> Value {
-            pthread_mutex_lock(mutex)
-            defer { pthread_mutex_unlock(mutex) }
-            return body()
+            lock.withLock { _ in body() }
         }
 
         /// Seconds since the line was made, on the monotonic clock.

@@ -74,15 +74,11 @@ public final class HiveImage: @unchecked Sendable {
                 guard written == 4 else { throw failure(written < 0 ? Errno(rawValue: errno) : .ioError) }
             }
         }
-        do {
-            try memfd.seal()
+        do throws(Errno) { try memfd.seal() } catch { throw failure(error) }
+        do throws(FileIOError) {
             return HiveImage(memfd: memfd, size: size, sha256: try FileIO.sha256(memfd.fd, path: path).digest)
-        } catch let error as Errno {
-            throw failure(error)
-        } catch let error as FileIOError {
-            throw .io(error)
         } catch {
-            throw failure(.ioError)
+            throw .io(error)
         }
     }
 

@@ -51,10 +51,9 @@ public enum HiveSandbox {
         try image.validate(path: path)
         let run = try SandboxProcess.run(["disable"], input: image.hivexCompatible(path: path),
                                          outputLimit: image.size + outputGrowthLimit, path: path, timeout: timeout)
-        if let detail = run.failureDetail { throw .parserFailed(path: path, detail: detail) }
-        guard let bytes = run.result, let messages = SandboxMessage.decodeSequence(bytes, path: path), messages.count == 2,
-              case .reading(let starts, let hiberboot) = messages[0], case .edited(let error) = messages[1] else {
-            throw .parserFailed(path: path, detail: "the hivex child's answer is malformed")
+        let messages = try answers(of: run, count: 2, path: path)
+        guard case .reading(let starts, let hiberboot) = messages[0], case .edited(let error) = messages[1] else {
+            throw .parserFailed(path: path, detail: "the hivex child answered with something else than a reading and an edit")
         }
         let reading = ServiceReading(starts: starts, hiberbootEnabled: hiberboot)
         guard case .success(let found) = starts else { return (reading, nil) }
@@ -138,11 +137,17 @@ public enum HiveSandbox {
 
     /// The child's decoded answer.
     private static func answer(of run: SandboxProcess, path: String) throws(HiveError) -> SandboxMessage {
+        try answers(of: run, count: 1, path: path)[0]
+    }
+
+    /// The child's answer, `count` messages in sequence; a child that failed or wrote anything
+    /// else is `parserFailed`.
+    private static func answers(of run: SandboxProcess, count: Int, path: String) throws(HiveError) -> [SandboxMessage] {
         if let detail = run.failureDetail { throw .parserFailed(path: path, detail: detail) }
-        guard let bytes = run.result, let message = SandboxMessage.decode(bytes, path: path) else {
+        guard let bytes = run.result, let messages = SandboxMessage.decodeSequence(bytes, path: path), messages.count == count else {
             throw .parserFailed(path: path, detail: "the hivex child's answer is malformed")
         }
-        return message
+        return messages
     }
 
     #if WUSCRUB_TEST_HOOKS
