@@ -7,8 +7,24 @@ BIN        := .build/debug/wuscrub
 DEMO       := .build/demo
 APT_PKGS   := $(shell cat .ci/apt-packages)   # one list, also read by .ci/run
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+VERSION    := $(shell cat VERSION)
+# The field binary (docs/architecture.md §12.1): the Swift runtime linked in; whole-program
+# optimisation for size (LTO with lld, runtime records kept only when used, internalised at link);
+# stripped, identical code folded, no dynamic symbol table (nothing links against an executable).
+# Package.swift links hivex and libseccomp statically.
+RELEASE_FLAGS := -c release --static-swift-stdlib --experimental-lto-mode=full -Xswiftc -use-ld=lld \
+                 -Xswiftc -Osize -Xswiftc -Xfrontend -Xswiftc -conditional-runtime-records \
+                 -Xswiftc -Xfrontend -Xswiftc -internalize-at-link \
+                 -Xlinker --strip-all -Xlinker --icf=all -Xlinker --no-export-dynamic -Xlinker -O2
+# The benchmark and the fuzzer build in their own folder: their release flags would otherwise
+# rebuild the field binary's objects, and the other way round.
+TOOLS      := .build/tools
+DIST_NAME  := wuscrub-$(VERSION)-linux-$(shell uname -m)
+DIST_DIR   := dist/$(DIST_NAME)
+MANPAGE    := .build/plugins/GenerateManual/outputs/wuscrub/wuscrub.1
+PREFIX     ?= /usr/local
 
-.PHONY: all deps build test demo bench fuzz fixtures release man lint clean
+.PHONY: all deps build test demo bench fuzz fixtures release portable-check session dist install man lint clean
 
 all: build
 
@@ -48,14 +64,14 @@ BENCH_SIZES ?= 10000,100000
 BENCH_RUNS  ?= 5
 BENCH_HIVE  ?=
 bench: deps
-	$(SWIFT) build -c release --product wuscrub --static-swift-stdlib
-	$(SWIFT) build -c release --product wuscrub-bench
-	.build/release/wuscrub-bench --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS) --json .build/bench.json $(if $(BENCH_HIVE),--hive $(BENCH_HIVE))
+	$(SWIFT) build $(RELEASE_FLAGS) --product wuscrub
+	$(SWIFT) build --scratch-path $(TOOLS) -c release --product wuscrub-bench
+	$(TOOLS)/release/wuscrub-bench --sizes $(BENCH_SIZES) --runs $(BENCH_RUNS) --json .build/bench.json $(if $(BENCH_HIVE),--hive $(BENCH_HIVE))
 
 ## fuzz: seeded mutation fuzzing of TransactionLog, HiveRecovery.analyze and HiveLayout.validate
 ## (release build; seeds from ../shared/corpus). It fails when FUZZ_SECONDS runs out before
 ## FUZZ_ITERATIONS inputs have run. A crash prints its iteration: rerun it alone with
-## .build/release/wuscrub-fuzz --seed $(FUZZ_SEED) --replay-iteration I $(FUZZ_SEEDS)
+## .build/tools/release/wuscrub-fuzz --seed $(FUZZ_SEED) --replay-iteration I $(FUZZ_SEEDS)
 FUZZ_CORPUS     := ../shared/corpus/yarp
 FUZZ_SEEDS      := $(FUZZ_CORPUS)/NewDirtyHive1/NewDirtyHive $(FUZZ_CORPUS)/NewDirtyHive1/NewDirtyHive.LOG1 \
                    $(FUZZ_CORPUS)/NewDirtyHive1/NewDirtyHive.LOG2 $(FUZZ_CORPUS)/OldDirtyHive/OldDirtyHive \
@@ -66,27 +82,63 @@ FUZZ_SECONDS    ?= 1800
 FUZZ_SEED       ?= 20251125
 fuzz: deps
 	@for f in $(FUZZ_SEEDS); do [ -f "$$f" ] || { echo "error: make fuzz needs the seed corpus in ../shared/corpus (beside the repository): '$$f' is missing" >&2; exit 1; }; done
-	$(SWIFT) build -c release --product wuscrub-fuzz
-	.build/release/wuscrub-fuzz --seed $(FUZZ_SEED) --iterations $(FUZZ_ITERATIONS) --seconds $(FUZZ_SECONDS) $(FUZZ_SEEDS)
+	$(SWIFT) build --scratch-path $(TOOLS) -c release --product wuscrub-fuzz
+	$(TOOLS)/release/wuscrub-fuzz --seed $(FUZZ_SEED) --iterations $(FUZZ_ITERATIONS) --seconds $(FUZZ_SECONDS) $(FUZZ_SEEDS)
 
 ## fixtures: regenerate Fixtures/hives from Fixtures/specs (a test checks they are current)
 fixtures: deps
 	$(SWIFT) run -q wuscrub-fixtures hives --fixtures Fixtures
 
-## release: the binary a technician runs; it must hold no test hook (WUSCRUB_TEST_HOOKS is debug-only)
+## release: the one file a technician copies: the Swift runtime, hivex and libseccomp linked in,
+## stripped; it needs only glibc, libstdc++ and libgcc_s (.ci/portable-report checks and prints it).
+## It must hold no test hook (WUSCRUB_TEST_HOOKS is debug-only).
 release: deps
-	$(SWIFT) build -c release --product wuscrub --static-swift-stdlib
+	$(SWIFT) build $(RELEASE_FLAGS) --product wuscrub
 	@if grep -q WUSCRUB_FAULT .build/release/wuscrub; then echo "error: the release binary contains the fault-injection hook" >&2; exit 1; fi
-	@echo "release binary: .build/release/wuscrub (no test hooks)"
+	@.ci/portable-report .build/release/wuscrub
+	@echo "release binary: .build/release/wuscrub (version $(VERSION), no test hooks)"
+
+## portable-check: run the release binary in a minimal Debian root (debootstrap, cached under
+## .build/) holding no Swift, hivex or libxml2: status, reset --dry-run, reset --yes, hive check (root)
+portable-check: release
+	$(SWIFT) build --product wuscrub-fixtures
+	.ci/portable-check
+
+## session: record docs/session.md (README's example) by running it on an NTFS image (root)
+session: release
+	$(SWIFT) build --product wuscrub-fixtures
+	.ci/record-session
+
+## dist: dist/wuscrub-VERSION-linux-ARCH.tar.gz (binary, man page, completions, README, LICENSE,
+## third-party notices) and dist/SHA256SUMS. VERSION is the one place the version is kept.
+dist: release man
+	rm -rf $(DIST_DIR) $(DIST_DIR).tar.gz
+	mkdir -p $(DIST_DIR)/completions
+	cp .build/release/wuscrub $(MANPAGE) README.md LICENSE $(DIST_DIR)/
+	cp docs/third-party.md $(DIST_DIR)/THIRD-PARTY.md
+	$(DIST_DIR)/wuscrub --generate-completion-script bash > $(DIST_DIR)/completions/wuscrub.bash
+	$(DIST_DIR)/wuscrub --generate-completion-script zsh > $(DIST_DIR)/completions/_wuscrub
+	$(DIST_DIR)/wuscrub --generate-completion-script fish > $(DIST_DIR)/completions/wuscrub.fish
+	tar -C dist --owner=0 --group=0 --numeric-owner -czf $(DIST_DIR).tar.gz $(DIST_NAME)
+	cd dist && sha256sum $(DIST_NAME).tar.gz > SHA256SUMS
+	@echo "dist/$(DIST_NAME).tar.gz"; cat dist/SHA256SUMS
+
+## install: the binary, man page and completions under PREFIX (default /usr/local; DESTDIR too)
+install: dist
+	install -D -m 0755 $(DIST_DIR)/wuscrub $(DESTDIR)$(PREFIX)/bin/wuscrub
+	install -D -m 0644 $(DIST_DIR)/wuscrub.1 $(DESTDIR)$(PREFIX)/share/man/man1/wuscrub.1
+	install -D -m 0644 $(DIST_DIR)/completions/wuscrub.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/wuscrub
+	install -D -m 0644 $(DIST_DIR)/completions/_wuscrub $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_wuscrub
+	install -D -m 0644 $(DIST_DIR)/completions/wuscrub.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/wuscrub.fish
 
 ## man: the wuscrub(1) man page, from the argument parser's own plugin
 man: deps
 	$(SWIFT) package generate-manual
-	@echo "man page: .build/plugins/GenerateManual/outputs/wuscrub/wuscrub.1 (view: man -l that file)"
+	@echo "man page: $(MANPAGE) (view: man -l that file)"
 
 ## lint: layering imports, and the duplication budget (.ci/lint says the threshold)
 lint:
 	.ci/lint
 
 clean:
-	rm -rf .build $(DEMO)
+	rm -rf .build $(DEMO) dist

@@ -20,21 +20,24 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // 4.x imports FoundationEssentials, not Foundation: no ICU in the binary (docs/architecture.md §12).
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
     ],
     targets: [
+        // hivex's header only: the library is linked from its static archive by WUScrubCore, so
+        // the binary runs where libhivex is not installed (docs/architecture.md §12).
         .systemLibrary(
             name: "CHivex",
-            pkgConfig: "hivex",
             providers: [.apt(["libhivex-dev"])]
         ),
         .target(name: "CPosixShims"),
-        // The hivex child's sandbox (seccomp, rlimits, uid drop); apt libseccomp-dev.
+        // The hivex child's sandbox (seccomp, rlimits, uid drop); apt libseccomp-dev, whose
+        // static archive is linked (`-l:libseccomp.a`: the linker takes that file, never the .so).
         .target(
             name: "CSandbox",
             cSettings: [.define("WUSCRUB_TEST_HOOKS", .when(configuration: .debug))],
-            linkerSettings: [.linkedLibrary("seccomp")]
+            linkerSettings: [.linkedLibrary(":libseccomp.a")]
         ),
         .target(name: "RegistryFormat"),
         .target(
@@ -54,7 +57,9 @@ let package = Package(
                 "CSandbox",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
-            swiftSettings: testHooks
+            swiftSettings: testHooks,
+            // libhivex.a needs only libc (its iconv included); see CHivex above.
+            linkerSettings: [.linkedLibrary(":libhivex.a")]
         ),
         .executableTarget(
             name: "wuscrub",
@@ -62,8 +67,11 @@ let package = Package(
                 "WUScrubCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: testHooks
+            swiftSettings: testHooks,
+            plugins: ["VersionStamp"]
         ),
+        // VERSION → Version.swift for the executable: the version's one source.
+        .plugin(name: "VersionStamp", capability: .buildTool()),
         .target(
             name: "WUScrubFixtures",
             dependencies: ["WUScrubCore"]

@@ -187,7 +187,7 @@ package enum Syscall {
         }
         let text = String(decoding: buffer[..<count], as: UTF8.self)
         for line in text.split(separator: "\n") where line.hasPrefix("mnt_id:") {
-            if let value = Int(line.dropFirst("mnt_id:".count).trimmingPrefix(while: { $0 == " " || $0 == "\t" })) {
+            if let value = Int(line.dropFirst("mnt_id:".count).drop(while: { $0 == " " || $0 == "\t" })) {
                 return .success(value)
             }
         }

@@ -12,6 +12,17 @@ public enum FixtureBuilder {
     /// - Returns: The hive file's bytes.
     /// - Throws: `HiveError` or `FileIOError` from the scratch files.
     public static func hive(for spec: FixtureSpec) throws -> [UInt8] {
+        try hive(spec.items, fileName: spec.hivePath.split(separator: "/").last.map(String.init) ?? "SYSTEM", minorVersion: spec.minorVersion)
+    }
+
+    /// The SOFTWARE hive a spec describes, or nil when it has none.
+    public static func softwareHive(for spec: FixtureSpec) throws -> [UInt8]? {
+        guard spec.softwarePath != nil else { return nil }
+        return try hive(spec.softwareItems, fileName: "SOFTWARE", minorVersion: spec.minorVersion)
+    }
+
+    /// A hive holding `items`' keys and values.
+    static func hive(_ items: [FixtureSpec.Item], fileName name: String, minorVersion: UInt32) throws -> [UInt8] {
         let scratch = "/tmp/wuscrub-fixture-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileIO.makeDirectories(scratch)
         defer {
@@ -19,11 +30,10 @@ public enum FixtureBuilder {
             unlink(scratch + "/filled")
             rmdir(scratch)
         }
-        let name = spec.hivePath.split(separator: "/").last.map(String.init) ?? "SYSTEM"
-        try FileIO.createDurably(HiveTemplate.emptyHive(rootName: "ROOT", fileName: name, minorVersion: spec.minorVersion), at: scratch + "/empty")
+        try FileIO.createDurably(HiveTemplate.emptyHive(rootName: "ROOT", fileName: name, minorVersion: minorVersion), at: scratch + "/empty")
         let hive = try Hive(path: scratch + "/empty", writable: true)
         defer { hive.close() }
-        for item in spec.items {
+        for item in items {
             switch item {
             case .key(let path):
                 _ = try ensureKey(path, in: hive)
@@ -50,6 +60,10 @@ public enum FixtureBuilder {
         let hivePath = windows + "/" + spec.hivePath
         try FileIO.makeDirectories(FileIO.parent(of: hivePath))
         try FileIO.createDurably(try hive(for: spec), at: hivePath)
+        if let software = try softwareHive(for: spec), let path = spec.softwarePath {
+            try FileIO.makeDirectories(FileIO.parent(of: windows + "/" + path))
+            try FileIO.createDurably(software, at: windows + "/" + path)
+        }
         for item in spec.items {
             switch item {
             case .directory(let path):

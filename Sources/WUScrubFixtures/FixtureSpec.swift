@@ -17,6 +17,8 @@ import WUScrubCore
 ///     binary KEY\NAME 1024               REG_BINARY of that many pattern bytes
 ///     dir SoftwareDistribution/SLS       an empty directory
 ///     file SoftwareDistribution/Download/a.cab 4096   a file of that many pattern bytes
+///     software System32/config/SOFTWARE  a SOFTWARE hive there: the key and value lines after
+///                                        this one go into it instead of SYSTEM
 public struct FixtureSpec: Sendable, Equatable {
     public enum Item: Sendable, Equatable {
         case key(String)
@@ -30,6 +32,10 @@ public struct FixtureSpec: Sendable, Equatable {
     public var hivePath = "System32/config/SYSTEM"
     public var minorVersion: UInt32 = 5
     public var items: [Item] = []
+    /// Where the SOFTWARE hive goes, when the spec has one.
+    public var softwarePath: String?
+    /// The SOFTWARE hive's keys and values.
+    public var softwareItems: [Item] = []
 
     /// Parses a spec.
     ///
@@ -55,6 +61,8 @@ public struct FixtureSpec: Sendable, Equatable {
             case "windows": windowsFolder = try argument(1)
             case "hive": hivePath = try argument(1)
             case "minor": minorVersion = UInt32(try number(argument(1)))
+            case "software": softwarePath = try argument(1)
+            case "key" where softwarePath != nil: softwareItems.append(.key(try argument(1)))
             case "key": items.append(.key(try argument(1)))
             case "dir": items.append(.directory(try argument(1)))
             case "file": items.append(.file(try argument(1), size: Int(try number(argument(2)))))
@@ -73,7 +81,11 @@ public struct FixtureSpec: Sendable, Equatable {
                 case "multi": value = .multiString(rest.split(separator: "|").map(String.init))
                 default: value = .binary(FixtureSpec.pattern(count: Int(try number(rest)), seed: path))
                 }
-                items.append(.value(key: key, name: valueName, value: value))
+                if softwarePath != nil {
+                    softwareItems.append(.value(key: key, name: valueName, value: value))
+                } else {
+                    items.append(.value(key: key, name: valueName, value: value))
+                }
             default:
                 throw .syntax(fixture: name, line: index + 1, text: line)
             }

@@ -26,7 +26,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Where to put the trees and images (a local disk).")
     var scratch: String = "/var/tmp"
 
-    @Option(help: "Which file systems: local, ntfs, or both (ntfs needs root and ntfs-3g).")
+    @Option(help: "Which file systems, comma-separated: local (a folder on the local disk), ntfs (an ntfs-3g image), ext4 (an ext4 image on a loop device, whose fresh copies are quick for large trees); both = local,ntfs. Images need root.")
     var on: String = "both"
 
     @Option(help: "The wuscrub binary to time.")
@@ -55,13 +55,14 @@ struct BenchCommand: ParsableCommand {
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: base) }
         var filesystems: [Workspace.Kind] = []
-        if on == "local" || on == "both" { filesystems.append(.local) }
-        if on == "ntfs" || on == "both" {
-            if getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/ntfs-3g") {
-                filesystems.append(.ntfs)
-            } else {
-                print("note: ntfs-3g runs skipped: they need root and /usr/bin/ntfs-3g")
+        let asked = on == "both" ? ["local", "ntfs"] : on.split(separator: ",").map(String.init)
+        for name in asked {
+            guard let kind = Workspace.Kind(rawValue: name) else { throw ValidationError("--on takes local, ntfs, ext4 (comma-separated) or both, not '\(name)'") }
+            if kind.isImage, getuid() != 0 || (kind == .ntfs && !FileManager.default.isExecutableFile(atPath: "/usr/bin/ntfs-3g")) {
+                print("note: \(kind) runs skipped: they need root" + (kind == .ntfs ? " and /usr/bin/ntfs-3g" : ""))
+                continue
             }
+            filesystems.append(kind)
         }
         if let hive, !FileManager.default.isReadableFile(atPath: hive) { throw ValidationError("cannot read the hive '\(hive)'") }
         var results: [Result] = []

@@ -122,6 +122,36 @@ extension WUScrub {
         }
     }
 
+    /// `wuscrub scan`: the Windows installations this machine can see, read-only.
+    struct Scan: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the Windows installations this machine can see, their state, and the command to run next (writes nothing).",
+            discussion: """
+                Looks at mounted NTFS file systems (ntfs-3g, ntfs3) and any mount holding a Windows \
+                folder, as status does, and reads the first sector of partitions that are not \
+                mounted to find NTFS and BitLocker ones. Nothing is mounted, unmounted or written.
+                """
+        )
+
+        @Flag(help: "Print one JSON document on standard output (schema version 1, described in docs/json-schema.md of wuscrub's source).")
+        var json = false
+
+        @Flag(help: "Show no progress line on standard error (shown only on a terminal, without --json, TERM not dumb).")
+        var noProgress = false
+
+        /// Tests: read proc/self/mountinfo, sys/class/block and dev under this folder instead.
+        @Option(help: .hidden)
+        var systemRoot: String?
+
+        func run() throws {
+            try Runner(json: json, subject: "", command: "scan", progress: !noProgress).run { document, runner in
+                let report = Scanner.scan(systemRoot.map { ScanSources(systemRoot: $0) } ?? .host, progress: runner.progress)
+                document.scan = report
+                return .success
+            }
+        }
+    }
+
     /// `wuscrub resume ROOT`: finish an interrupted run.
     struct Resume: ParsableCommand {
         static let configuration = CommandConfiguration(

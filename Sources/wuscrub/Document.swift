@@ -30,6 +30,8 @@ struct Document: Encodable {
     var output: String?
     /// `reset --device`: what was mounted where, and whether it was unmounted again.
     var device: DeviceReport?
+    /// `scan`: the installations found.
+    var scan: ScanReport?
 }
 
 /// The device `reset --device` mounted.

@@ -188,12 +188,19 @@ extension ProgressLine {
             return Self.eraseSequence
         }
 
-        /// `Purging: 12,345 of 100,000 entries · 4,210/s · 0:03`; the total only when known.
+        /// `Purging: 12,345 of 100,000 entries · 4,210/s · 0:03 · about 0:09 left` (the total and the
+        /// estimate only when a count came first); `Counting DataStore of /mnt/win: 1,234 entries · …`;
+        /// a step: `Backing up the SYSTEM hive · 0:02`.
         static func text(_ snapshot: PurgeProgress.Snapshot, elapsed: Double) -> String {
-            let label = snapshot.phase == .counting ? "Counting" : "Purging"
+            if snapshot.phase == .step { return "\(snapshot.label ?? "Working") · \(clock(elapsed))" }
+            let label = (snapshot.phase == .counting ? "Counting" : "Purging") + (snapshot.label.map { " " + $0 } ?? "")
             let count = grouped(snapshot.entries) + (snapshot.total.map { " of " + grouped($0) } ?? "")
-            let rate = elapsed > 0 ? Int((Double(snapshot.entries) / elapsed).rounded()) : 0
-            return "\(label): \(count) entries · \(grouped(rate))/s · \(clock(elapsed))"
+            let perSecond = elapsed > 0 ? Double(snapshot.entries) / elapsed : 0
+            var text = "\(label): \(count) entries · \(grouped(Int(perSecond.rounded())))/s · \(clock(elapsed))"
+            if let total = snapshot.total, snapshot.entries > 0, perSecond > 0, total > snapshot.entries {
+                text += " · about \(clock((Double(total - snapshot.entries) / perSecond).rounded(.up))) left"
+            }
+            return text
         }
 
         /// `1,234,567`: digits in groups of three, whatever the locale.

@@ -23,12 +23,71 @@ struct TextReport {
         if let status = document.status { lines += renderStatus(status) }
         if let analysis = document.check { lines += renderRecovery(analysis, heading: "Hive: \(analysis.hivePath)") }
         if let output = document.output { lines.append("Recovered hive written to \(output)") }
+        if let scan = document.scan { lines += renderScan(scan) }
         if let result = document.result {
             lines += renderResult(result)
         } else if let plan = document.plan {
             lines += renderPlan(plan)
         }
         return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `scan`: each volume and partition, its state, and the next command.
+    func renderScan(_ scan: ScanReport) -> [String] {
+        var lines: [String] = []
+        for volume in scan.volumes {
+            lines.append("\(volume.mountPoint)  \(volume.source)  \(volume.kind)  \(volume.readOnly ? "read-only" : "read-write")")
+            guard let found = volume.installation else {
+                lines.append("  \(volume.problem ?? "no Windows installation")")
+                lines.append("")
+                continue
+            }
+            lines.append("  Windows: " + (found.version?.summary ?? "version unknown (\(found.versionError ?? "?"))") + " in \(found.windowsFolder)")
+            let hibernation = switch found.hibernated {
+            case true?: "HIBERNATED or Fast Startup shutdown"
+            case false?: "not hibernated"
+            case nil: "hibernation unknown (\(found.hibernationError ?? "?"))"
+            }
+            let fastStartup = found.fastStartupEnabled.map { $0 ? ", Fast Startup on" : ", Fast Startup off" } ?? ""
+            lines.append("  State: \(hibernation)\(fastStartup); SYSTEM hive \(found.hiveState ?? "unreadable (\(found.hiveError ?? "?"))")")
+            if let starts = found.starts, !starts.isEmpty {
+                lines.append("  wuauserv: " + starts.map { "\($0.controlSet) Start=\($0.start) (\($0.startType))" }.joined(separator: ", "))
+            }
+            if let phase = found.unfinishedRun { lines.append("  Unfinished wuscrub run, stopped in phase \(phase)") }
+            for folder in found.folders {
+                lines.append("  \(folder.folder): \(folder.entries) entries" + (folder.bytes.map { ", \(byteCount($0))" } ?? ""))
+            }
+            lines += nextLines(found.next)
+            lines.append("")
+        }
+        for partition in scan.partitions {
+            let kind = partition.kind == .bitlocker ? "BitLocker" : "NTFS"
+            lines.append("\(partition.device)  \(kind), \(byteCount(partition.size)), not mounted")
+            lines += nextLines(partition.next)
+            lines.append("")
+        }
+        lines += scan.notes.map { "Note: \($0)" }
+        if scan.volumes.allSatisfy({ $0.installation == nil }) && scan.partitions.isEmpty {
+            lines.append("No Windows installation found: no mounted file system holds a Windows folder, and no partition that is not mounted holds NTFS or BitLocker.")
+            lines.append("Mount the Windows partition (lsblk -f lists them; ntfs-3g /dev/sdXN /mnt/win) and run wuscrub scan again.")
+        }
+        while lines.last == "" { lines.removeLast() }
+        return lines
+    }
+
+    private func nextLines(_ next: NextStep) -> [String] {
+        (next.command.map { ["  Next: \($0)"] } ?? []) + ["  " + next.advice]
+    }
+
+    /// `1.2 GB`, `340 KB`, `512 bytes` (powers of 1000, as file managers show).
+    func byteCount(_ bytes: UInt64) -> String {
+        let units: [(UInt64, String)] = [(1_000_000_000_000, "TB"), (1_000_000_000, "GB"), (1_000_000, "MB"), (1_000, "KB")]
+        for (size, unit) in units where bytes >= size {
+            let value = Double(bytes) / Double(size)
+            let rounded = (value * 10).rounded() / 10
+            return (rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)) + " " + unit
+        }
+        return "\(bytes) bytes"
     }
 
     func renderPlan(_ plan: ResetPlan) -> [String] {

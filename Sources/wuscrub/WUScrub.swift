@@ -10,7 +10,8 @@ import WUScrubCore
 /// The wuscrub command: repairs Windows Update error 0x80070002 on an offline Windows installation.
 @main
 struct WUScrub: ParsableCommand {
-    static let version = "0.1.0"
+    /// From the repository's VERSION file (the VersionStamp plugin writes `wuscrubVersion`).
+    static let version = wuscrubVersion
 
     static let configuration = CommandConfiguration(
         commandName: "wuscrub",
@@ -25,7 +26,7 @@ struct WUScrub: ParsableCommand {
             \(ExitStatus.table)
             """,
         version: version,
-        subcommands: [Reset.self, Status.self, Resume.self, Rollback.self, HiveGroup.self]
+        subcommands: [Scan.self, Reset.self, Status.self, Resume.self, Rollback.self, HiveGroup.self]
     )
 
     /// Parses and runs like `ParsableCommand.main()`, except that a usage error under `--json`

@@ -14,7 +14,10 @@ import WUScrubCore
 
     @Test func theTextSaysWhatHowManyOfHowManyHowFastAndHowLong() {
         #expect(Renderer.text(Self.purging(12_345, total: 100_000), elapsed: 3.2)
-                == "Purging: 12,345 of 100,000 entries · 3,858/s · 0:03")
+                == "Purging: 12,345 of 100,000 entries · 3,858/s · 0:03 · about 0:23 left")
+        #expect(Renderer.text(PurgeProgress.Snapshot(phase: .step, label: "Backing up the SYSTEM hive"), elapsed: 2.5)
+                == "Backing up the SYSTEM hive · 0:02")
+        #expect(Renderer.text(Self.purging(100, total: 100), elapsed: 1) == "Purging: 100 of 100 entries · 100/s · 0:01")
         #expect(Renderer.text(PurgeProgress.Snapshot(phase: .counting, entries: 999), elapsed: 0.5)
                 == "Counting: 999 entries · 1,998/s · 0:00")
         #expect(Renderer.text(Self.purging(0), elapsed: 0) == "Purging: 0 entries · 0/s · 0:00")
@@ -51,7 +54,7 @@ import WUScrubCore
     @Test func theEndOfAPhaseErasesTheLineOnce() {
         var renderer = Renderer()
         _ = renderer.update(now: 0, Self.purging(0))
-        #expect(renderer.update(now: 1, Self.purging(10, total: 20)) == "\rPurging: 10 of 20 entries · 10/s · 0:01\u{1B}[K")
+        #expect(renderer.update(now: 1, Self.purging(10, total: 20)) == "\rPurging: 10 of 20 entries · 10/s · 0:01 · about 0:01 left\u{1B}[K")
         #expect(renderer.shown)
         #expect(renderer.update(now: 1.05, PurgeProgress.Snapshot(phase: .idle, generation: 1)) == Self.erase)
         #expect(renderer.update(now: 1.2, PurgeProgress.Snapshot(phase: .idle, generation: 1)) == nil)

@@ -135,6 +135,27 @@ public enum HiveSandbox {
         return (output, starts)
     }
 
+    /// Values of one key of any hive, read by the child: strings as they are, numbers in decimal,
+    /// nil for one that is absent or of another type.
+    ///
+    /// - Parameters:
+    ///   - image: The hive.
+    ///   - path: The hive's path for messages.
+    ///   - key: The key's path below the root, with backslashes.
+    ///   - names: The values' names (1 to 64).
+    /// - Throws: `HiveError` (`keyNotFound` when the key is not there), `.parserFailed` when the
+    ///   child fails.
+    public static func readValues(hive image: HiveImage, path: String, key: String, names: [String]) throws(HiveError) -> [String?] {
+        let run = try SandboxProcess.run(["values", key] + names, input: image.hivexCompatible(path: path),
+                                         outputLimit: 0, path: path, timeout: timeout)
+        guard case .values(let result) = try answer(of: run, path: path) else {
+            throw .parserFailed(path: path, detail: "the hivex child answered with something else than values")
+        }
+        let list = try result.get()
+        guard list.count == names.count else { throw .parserFailed(path: path, detail: "the hivex child answered with \(list.count) values for \(names.count)") }
+        return list
+    }
+
     /// The child's decoded answer.
     private static func answer(of run: SandboxProcess, path: String) throws(HiveError) -> SandboxMessage {
         try answers(of: run, count: 1, path: path)[0]

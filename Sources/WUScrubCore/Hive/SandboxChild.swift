@@ -28,7 +28,8 @@ public enum SandboxChild {
     /// Runs the child; `wuscrub` calls it before parsing its arguments and exits with the result.
     ///
     /// - Parameter arguments: What follows `argument`: the operation, then its arguments —
-    ///   `read 0|1` (check editability), `set CONTROLSET=START...`, or `disable` (a reading with
+    ///   `read 0|1` (check editability), `set CONTROLSET=START...`, `values KEY NAME...` (values
+    ///   as text, any hive), or `disable` (a reading with
     ///   the editability check, then Start = 4 in every control set it found: one child where a
     ///   preflight needed two).
     /// - Returns: The exit status (0 once the answer is written).
@@ -53,6 +54,8 @@ public enum SandboxChild {
             message = read(checkEditable: rest == ["1"])
         case "disable" where rest.isEmpty:
             return write(disable().flatMap(\.encoded))
+        case "values" where rest.count >= 2 && rest.count <= 65:
+            message = values(key: rest[0], names: Array(rest.dropFirst()))
         case "set":
             var values: [(controlSet: String, start: UInt32)] = []
             for argument in rest {
@@ -125,6 +128,29 @@ public enum SandboxChild {
         }
         let hiberboot = try? ServiceConfiguration.hiberbootEnabled(in: hive)
         return .reading(starts: starts, hiberbootEnabled: hiberboot ?? nil)
+    }
+
+    /// The values `names` of the key `key`, as text: strings as they are, numbers in decimal; nil
+    /// for a value that is absent or of another type (any hive, read-only: `scan` reads the
+    /// SOFTWARE hive's version values with it).
+    static func values(key: String, names: [String]) -> SandboxMessage {
+        do throws(HiveError) {
+            let hive = try Hive(sandboxName: wuscrub_sandbox_input_name(), writable: false, path: "")
+            defer { hive.close() }
+            guard let node = try hive.node(at: key) else { throw HiveError.keyNotFound(path: "", key: key) }
+            var list: [String?] = []
+            for name in names {
+                switch try hive.value(named: name, in: node) {
+                case .string(let text)?, .expandString(let text)?: list.append(text)
+                case .dword(let number)?: list.append(String(number))
+                case .qword(let number)?: list.append(String(number))
+                default: list.append(nil)
+                }
+            }
+            return .values(.success(list))
+        } catch {
+            return .values(.failure(error))
+        }
     }
 
     /// Sets the start values and commits the hive to the output descriptor.

@@ -12,6 +12,9 @@ enum SandboxMessage: Equatable {
     case edited(HiveError?)
     /// The answer of the test operation that does nothing forbidden: the child's ids.
     case identity(uid: UInt32, gid: UInt32)
+    /// The answer of the `values` operation: each asked value as text (strings as they are,
+    /// numbers in decimal), nil where it is absent or of another type.
+    case values(Result<[String?], HiveError>)
 
     // MARK: - Encoding (in the child)
 
@@ -36,6 +39,10 @@ enum SandboxMessage: Equatable {
             fields += ["edited", "error"] + SandboxMessage.fields(of: error)
         case let .identity(uid, gid):
             fields += ["identity", String(uid), String(gid)]
+        case .values(.success(let list)):
+            fields += ["values", "ok", String(list.count)] + list.map { $0.map { "=" + $0 } ?? "-" }
+        case .values(.failure(let error)):
+            fields += ["values", "error"] + SandboxMessage.fields(of: error)
         }
         var bytes: [UInt8] = []
         for field in fields {
@@ -141,6 +148,19 @@ enum SandboxMessage: Equatable {
         case "identity":
             guard let uid = number(UInt32.self), let gid = number(UInt32.self) else { return nil }
             message = .identity(uid: uid, gid: gid)
+        case "values":
+            switch next() {
+            case "ok":
+                guard let count = number(Int.self), (0...64).contains(count) else { return nil }
+                var list: [String?] = []
+                for _ in 0..<count {
+                    guard let field = next() else { return nil }
+                    if field == "-" { list.append(nil) } else if field.first == "=" { list.append(String(field.dropFirst())) } else { return nil }
+                }
+                message = .values(.success(list))
+            case "error": guard let failure = error() else { return nil }; message = .values(.failure(failure))
+            default: return nil
+            }
         default: return nil
         }
         return message

@@ -16,6 +16,9 @@ public final class PurgeProgress: Sendable {
         case counting
         /// Removing.
         case purging
+        /// A step that is not a walk (reading the hive, backing it up, looking at a volume):
+        /// `Snapshot.label` says which.
+        case step
     }
 
     /// One reading of the counters.
@@ -28,13 +31,16 @@ public final class PurgeProgress: Sendable {
         public var entries: Int
         /// How many entries the phase is expected to remove, when a count came first; else nil.
         public var total: Int?
+        /// What a `step` (or a walk, when given) is about: "Backing up the SYSTEM hive".
+        public var label: String?
 
         /// Creates a snapshot.
-        public init(phase: Phase, generation: Int = 0, entries: Int = 0, total: Int? = nil) {
+        public init(phase: Phase, generation: Int = 0, entries: Int = 0, total: Int? = nil, label: String? = nil) {
             self.phase = phase
             self.generation = generation
             self.entries = entries
             self.total = total
+            self.label = label
         }
     }
 
@@ -43,6 +49,8 @@ public final class PurgeProgress: Sendable {
     private let entries = Atomic<Int>(0)
     /// The expected total, or -1 when unknown.
     private let total = Atomic<Int>(-1)
+    /// The current phase's label (set at `begin` and `step` only, never per entry).
+    private let label = Mutex<String?>(nil)
 
     /// Called at each `begin` and `end`, with the counters then (never per entry).
     private let phaseChanged: (@Sendable (Snapshot) -> Void)?
@@ -61,12 +69,20 @@ public final class PurgeProgress: Sendable {
     /// - Parameters:
     ///   - phase: Counting or purging.
     ///   - total: How many entries the phase is expected to reach, when known.
-    public func begin(_ phase: Phase, total: Int? = nil) {
+    ///   - label: What it is about, when more than the phase ("DataStore of /mnt/win").
+    public func begin(_ phase: Phase, total: Int? = nil, label: String? = nil) {
+        self.label.withLock { $0 = label }
         entries.store(0, ordering: .relaxed)
         self.total.store(total ?? -1, ordering: .relaxed)
         generation.wrappingAdd(1, ordering: .relaxed)
         self.phase.store(phase.rawValue, ordering: .releasing)
         phaseChanged?(snapshot)
+    }
+
+    /// Starts a step that is not a walk, such as "Backing up the SYSTEM hive"; it lasts until the
+    /// next `begin`, `step` or `end`.
+    public func step(_ label: String) {
+        begin(.step, label: label)
     }
 
     /// Ends the current phase: nothing to show until the next `begin`.
@@ -87,6 +103,7 @@ public final class PurgeProgress: Sendable {
         let current = Phase(rawValue: phase.load(ordering: .acquiring)) ?? .idle
         let expected = total.load(ordering: .relaxed)
         return Snapshot(phase: current, generation: generation.load(ordering: .relaxed),
-                        entries: entries.load(ordering: .relaxed), total: expected < 0 ? nil : expected)
+                        entries: entries.load(ordering: .relaxed), total: expected < 0 ? nil : expected,
+                        label: label.withLock { $0 })
     }
 }

@@ -18,6 +18,18 @@ public struct Journal: Sendable, Equatable, Codable {
 
         /// Whether the run this journal describes has ended.
         public var isClosed: Bool { self == .done || self == .rolledBack || self == .interrupted }
+
+        /// What the progress line says during the phase (the purge shows its own counts).
+        var progressLabel: String? {
+            switch self {
+            case .backup: "Backing up the SYSTEM hive"
+            case .recover: "Replaying the SYSTEM hive's transaction logs"
+            case .disable: "Disabling Windows Update (wuauserv Start = 4)"
+            case .restore: "Putting Windows Update's start mode back"
+            case .verify: "Checking the start mode"
+            case .journal, .purge, .done, .rolledBack, .interrupted: nil
+            }
+        }
     }
 
     /// Version of this document's layout.

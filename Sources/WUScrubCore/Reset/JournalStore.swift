@@ -79,7 +79,7 @@ public struct JournalStore: Sendable {
     func appendLog(_ text: String, in volume: InstallVolume) throws(VolumeError) {
         let line = Date.ISO8601FormatStyle().format(Date()) + " " + text
         let file = try volume.makeStateDirectory().appendFile(InstallVolume.logName)
-        try file.write(Array((line.replacing("\n", with: " ") + "\n").utf8))
+        try file.write(Array((String(line.map { $0 == "\n" ? " " : $0 }) + "\n").utf8))
         try file.sync()
     }
 }

@@ -29,16 +29,20 @@ extension Resetter {
             if let journal = try store.load(from: volume), !journal.phase.isClosed {
                 throw ResetError.unfinishedJournal(path: journalPath, phase: journal.phase)
             }
+            progress?.step("Reading the SYSTEM hive")
             let image = try readHive(volume)
             let status = try HiveStatus(path: install.systemHive, image: image)
             var recovery: RecoveryAnalysis?
             var baseline: HiveImage?
             if status.isDirty {
+                progress?.step("Replaying the SYSTEM hive's transaction logs in memory")
                 let analysis = try analyzeRecovery(volume, hive: image)
                 recovery = analysis
                 baseline = try commitRecovered(analysis)
             }
+            progress?.step("Reading wuauserv's start mode and preparing the edit")
             let (starts, disabled) = try readAndDisable(baseline ?? image)
+            progress?.end()
             var plan = ResetPlan(
                 install: install, hive: status, starts: starts, purgeCounted: countingPurge,
                 purge: countingPurge ? countPurge() : [],

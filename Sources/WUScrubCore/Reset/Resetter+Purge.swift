@@ -10,6 +10,8 @@ extension Resetter {
             var purger = Purger(dryRun: dryRun, removalLimit: removalLimit, shouldStop: shouldStop)
             purger.jobs = purgeJobs
             purger.progress = progress
+            // A count that must give sizes inspects every entry (a statx each) instead of trusting announced types.
+            if dryRun && countsBytes { purger.usesAnnouncedTypes = false }
             return try purger.purgeContents(under: install.root, components: folder.split(separator: "/").map(String.init))
         } catch {
             var report = PurgeReport(folder: folder)

@@ -32,6 +32,9 @@ public struct Resetter: Sendable {
     /// Told of each entry the purge removes or a count counts, and of the phase (counting,
     /// purging), for a caller that shows progress (docs/architecture.md §7.4); nil costs nothing.
     public var progress: PurgeProgress?
+    /// Whether counts (dry-run walks) give the files' bytes: one `statx` per entry more, which
+    /// on ntfs-3g is a round trip each (`scan` asks for it; `status` and the plan do not).
+    public var countsBytes = false
 
     /// With a dirty hive whose logs cannot be applied: edit the hive as it is, discarding them.
     public var discardUnreconciled = false
@@ -180,6 +183,8 @@ public struct Resetter: Sendable {
                 try reach(.phaseStarted(phase))
                 if phase <= .disable { try stopIfRequested(&journal, volume: volume) }
             }
+            if let label = phase.progressLabel { progress?.step(label) }
+            defer { if phase.progressLabel != nil { progress?.end() } }
             switch phase {
             case .journal: break
             case .backup: try backup(&journal, volume: volume)

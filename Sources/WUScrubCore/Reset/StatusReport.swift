@@ -32,11 +32,14 @@ public struct StatusReport: Sendable, Equatable, Codable {
     /// layer, every hivex call runs in its sandbox on bytes already read; each part's problem is reported in its
     /// own field, never thrown.
     ///
-    /// - Parameter progress: Told of the count of the purge folders as it goes (a `counting`
-    ///   phase); nil for none.
-    public init(install: WindowsInstall, progress: PurgeProgress? = nil) {
+    /// - Parameters:
+    ///   - progress: Told of the count of the purge folders as it goes (a `counting` phase); nil
+    ///     for none.
+    ///   - countingBytes: Whether the count also sums the files' sizes (`Resetter.countsBytes`).
+    public init(install: WindowsInstall, progress: PurgeProgress? = nil, countingBytes: Bool = false) {
         var resetter = Resetter(install: install, toolVersion: "")
         resetter.progress = progress
+        resetter.countsBytes = countingBytes
         self.install = install
         volume = Volume.describe(root: install.root, windows: install.path(install.windows))
         folders = resetter.countPurge()
