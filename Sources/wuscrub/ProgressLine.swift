@@ -166,19 +166,20 @@ extension ProgressLine {
                 phase = nil
                 return erase()
             }
+            // A new phase starts from a clean line, shown only after its own delay.
+            var erased: String?
             if phase?.generation != snapshot.generation {
                 phase = (snapshot.generation, now)
                 lastDraw = nil
-                // A new phase starts from a clean line, shown only after its own delay.
-                if shown { return erase() }
+                erased = erase()
             }
             let elapsed = now - phase!.start
-            guard elapsed >= delay else { return nil }
-            if let lastDraw, now - lastDraw < interval { return nil }
+            guard elapsed >= delay else { return erased }
+            if let lastDraw, now - lastDraw < interval { return erased }
             lastDraw = now
             shown = true
             let text = Self.text(snapshot, elapsed: elapsed)
-            return "\r" + String(text.prefix(max(1, columns - 1))) + "\u{1B}[K"
+            return (erased ?? "") + "\r" + String(text.prefix(max(1, columns - 1))) + "\u{1B}[K"
         }
 
         /// The erase, when something is on the line; else nil.

@@ -101,17 +101,23 @@ struct Crash: Error {}
         #expect(progress.snapshot.phase == .idle && progress.snapshot.entries == counted, "the count ended")
         let outcome = try resetter.run(plan)
         let removed = try #require(outcome.journal.purge).reduce(0) { $0 + $1.removals }
+        // Read when the restore phase starts, before its own step begins: the purge's counters.
         #expect(seen.value?.phase == .idle, "the purge ended before the restore")
-        #expect(progress.snapshot.entries == removed && removed == counted)
-        #expect(progress.snapshot.total == counted)
+        #expect(seen.value?.entries == removed && removed == counted)
+        #expect(seen.value?.total == counted)
+        // The steps after the purge (restore, verify) were shown, and ended too.
+        #expect(progress.snapshot.phase == .idle && progress.snapshot.label == "Checking the start mode")
 
         // A run that did not count first has no total.
         let uncounted = try Setup("win10")
         defer { uncounted.scratch.remove() }
         var quick = uncounted.resetter()
         quick.progress = progress
+        quick.checkpoint = { point in
+            if point == .phaseStarted(.restore) { seen.value = progress.snapshot }
+        }
         _ = try quick.run(try quick.preflight(countingPurge: false))
-        #expect(progress.snapshot.total == nil && progress.snapshot.entries == counted)
+        #expect(seen.value?.total == nil && seen.value?.entries == counted)
     }
 
     @Test func theHiveIsDisabledWhileThePurgeRuns() throws {

@@ -71,6 +71,31 @@ extension CommandLineTests {
         }
     }
 
+    @Test("a reset names its steps (reading, backing up, disabling, restoring), each erased before the next; scan names what it looks at",
+          .enabled(if: hasScript, "needs script(1) (util-linux) to give wuscrub a pseudo-terminal"))
+    func progressNamesTheSteps() throws {
+        let scratch = try Scratch("e2e-progress-steps")
+        defer { scratch.remove() }
+        let tree = try Installation("win10", in: scratch)
+        _ = try Self.addFiles(1_000, to: tree)
+        let run = try Self.onTerminal(["reset", tree.root], stdin: "y\n")
+        let output = run.stdout
+        #expect(run.status == Exit.success.rawValue, "\(output.debugDescription)")
+        var position = output.startIndex
+        for label in ["Reading the SYSTEM hive", "Reading wuauserv's start mode", "[y/N]", "Backing up the SYSTEM hive",
+                      "Disabling Windows Update", "Purging: ", "Putting Windows Update's start mode back", "Checking the start mode"] {
+            let found = try #require(output.range(of: label, range: position..<output.endIndex), "\(label) after the previous step: \(output.debugDescription)")
+            position = found.upperBound
+        }
+        #expect(Self.lastDrawIsErased(output, label: "Checking the start mode"), "\(output.debugDescription)")
+
+        let scan = try Self.onTerminal(["scan", "--system-root", scratch.sub("none")])
+        #expect(scan.status == Exit.success.rawValue, "\(scan.stdout.debugDescription)")
+        #expect(scan.stdout.contains("\rReading the mount table"), "\(scan.stdout.debugDescription)")
+        #expect(Self.lastDrawIsErased(scan.stdout, label: "Reading the partitions' first sectors"), "\(scan.stdout.debugDescription)")
+        #expect(scan.stdout.contains("No Windows installation found"))
+    }
+
     @Test("no progress without a terminal, with --json or --no-progress, or with TERM=dumb; never colours",
           .enabled(if: hasScript, "needs script(1) (util-linux) to give wuscrub a pseudo-terminal"))
     func noProgressWhereItMustNotShow() throws {

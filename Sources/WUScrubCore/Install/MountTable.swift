@@ -18,16 +18,6 @@ public struct MountEntry: Sendable, Equatable {
 
     /// Whether the mount is read-only by its options.
     public var isReadOnly: Bool { options.contains("ro") }
-
-    /// Creates an entry.
-    public init(device: String, rootInFileSystem: String, mountPoint: String, fileSystem: String, source: String, options: [String]) {
-        self.device = device
-        self.rootInFileSystem = rootInFileSystem
-        self.mountPoint = mountPoint
-        self.fileSystem = fileSystem
-        self.source = source
-        self.options = options
-    }
 }
 
 public enum MountTable {

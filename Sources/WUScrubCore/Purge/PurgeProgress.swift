@@ -8,17 +8,12 @@ import Synchronization
 /// library never reads it; a caller samples it from a thread of its own (`snapshot`) and decides
 /// what to show. A resetter without one (`Resetter.progress` nil) pays nothing.
 public final class PurgeProgress: Sendable {
-    /// What the walks are doing.
+    /// What the walks are doing: nothing to show (`idle`); counting what a purge would remove
+    /// (`status`, `--dry-run`, the plan before a question); removing (`purging`); or a `step`
+    /// that is not a walk (reading the hive, backing it up, looking at a volume), which
+    /// `Snapshot.label` names.
     public enum Phase: UInt8, Sendable {
-        /// No walk: nothing to show.
-        case idle
-        /// Counting what a purge would remove (`status`, `--dry-run`, the plan before a question).
-        case counting
-        /// Removing.
-        case purging
-        /// A step that is not a walk (reading the hive, backing it up, looking at a volume):
-        /// `Snapshot.label` says which.
-        case step
+        case idle, counting, purging, step
     }
 
     /// One reading of the counters.
