@@ -21,7 +21,7 @@ RELEASE_FLAGS := -c release --static-swift-stdlib --experimental-lto-mode=full -
 TOOLS      := .build/tools
 DIST_NAME  := wuscrub-$(VERSION)-linux-$(shell uname -m)
 DIST_DIR   := dist/$(DIST_NAME)
-MANPAGE    := .build/plugins/GenerateManual/outputs/wuscrub/wuscrub.1
+MANPAGE    := .build/tools/plugins/GenerateManual/outputs/wuscrub/wuscrub.1
 PREFIX     ?= /usr/local
 
 .PHONY: all deps build test demo bench fuzz fixtures release portable-check session dist install man lint clean
@@ -116,6 +116,7 @@ dist: release man
 	mkdir -p $(DIST_DIR)/completions
 	cp .build/release/wuscrub $(MANPAGE) README.md LICENSE $(DIST_DIR)/
 	cp docs/third-party.md $(DIST_DIR)/THIRD-PARTY.md
+	@.ci/portable-report $(DIST_DIR)/wuscrub
 	$(DIST_DIR)/wuscrub --generate-completion-script bash > $(DIST_DIR)/completions/wuscrub.bash
 	$(DIST_DIR)/wuscrub --generate-completion-script zsh > $(DIST_DIR)/completions/_wuscrub
 	$(DIST_DIR)/wuscrub --generate-completion-script fish > $(DIST_DIR)/completions/wuscrub.fish
@@ -132,8 +133,10 @@ install: dist
 	install -D -m 0644 $(DIST_DIR)/completions/wuscrub.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/wuscrub.fish
 
 ## man: the wuscrub(1) man page, from the argument parser's own plugin
+# (In .build/tools: the plugin builds wuscrub with default release flags, which must not replace
+# the field binary in .build/release.)
 man: deps
-	$(SWIFT) package generate-manual
+	$(SWIFT) package --scratch-path $(TOOLS) generate-manual
 	@echo "man page: $(MANPAGE) (view: man -l that file)"
 
 ## lint: layering imports, and the duplication budget (.ci/lint says the threshold)
