@@ -144,6 +144,34 @@ struct ScanTests {
         #expect(TreeSnapshot(clean.mountPoint) == cleanBefore && TreeSnapshot(sleeping.mountPoint) == sleepingBefore)
     }
 
+    @Test("a hive whose logs cannot be replayed, and an unfinished run: each gets its own next command (plain folders, no root)")
+    func dirtyHiveAndUnfinishedRun() throws {
+        let scratch = try Scratch("scan-states")
+        defer { scratch.remove() }
+        let dirty = scratch.sub("dirty"), crashed = scratch.sub("crashed")
+        try FixtureBuilder.install(try FixtureTree.spec("win10"), at: dirty)
+        try FixtureBuilder.install(try FixtureTree.spec("win10"), at: crashed)
+        // Dirty, and its logs are empty: nothing to replay, so a reset would refuse (exit 4).
+        try HiveSurgery.makeDirty(dirty + "/Windows/System32/config/SYSTEM")
+        // A run that crashed after the purge was journaled: unfinished.
+        let crash = try Shell.capture(Wuscrub.binary, ["reset", "--yes", crashed], environment: ["WUSCRUB_FAULT": "after-journal-purge"])
+        #expect(crash.status != Exit.success.rawValue, "the fault hook stops the run: \(crash.stderr)")
+        let system = try FakeSystem(in: scratch)
+        try system.mountTable(["40 22 254:8 / \(dirty) rw - ext4 /dev/sdg1 rw", "41 22 254:9 / \(crashed) rw - ext4 /dev/sdh1 rw"])
+        let before = TreeSnapshot(scratch.path)
+
+        let run = try scan(system, json: true)
+        #expect(run.status == Exit.success.rawValue, "\(run)")
+        let volumes = try #require(try run.document()["scan"]["volumes"].array)
+        let refused = try #require(volumes.first { $0["mountPoint"].string == dirty })["installation"]
+        #expect(refused["hiveState"].string == "dirty-refused", "\(refused)")
+        #expect(refused["next"]["command"].string == "wuscrub hive check \(dirty)/Windows/System32/config/SYSTEM", "\(refused)")
+        let unfinished = try #require(volumes.first { $0["mountPoint"].string == crashed })["installation"]
+        #expect(unfinished["unfinishedRun"].string == "purge", "\(unfinished)")
+        #expect(unfinished["next"]["command"].string == "wuscrub resume \(crashed)", "\(unfinished)")
+        #expect(TreeSnapshot(scratch.path) == before, "scan wrote nothing")
+    }
+
     @Test("a machine with no Windows: a clear message, exit 0, and an empty JSON list")
     func nothingFound() throws {
         let scratch = try Scratch("scan-none")
