@@ -24,7 +24,7 @@ DIST_DIR   := dist/$(DIST_NAME)
 MANPAGE    := .build/tools/plugins/GenerateManual/outputs/wuscrub/wuscrub.1
 PREFIX     ?= /usr/local
 
-.PHONY: all deps build test demo bench fuzz fixtures release portable-check session dist install man lint clean
+.PHONY: all deps build test demo bench fuzz fixtures release portable-check session dist dist-stage install man lint clean
 
 all: build
 
@@ -111,8 +111,14 @@ session: release
 
 ## dist: dist/wuscrub-VERSION-linux-ARCH.tar.gz (binary, man page, completions, README, LICENSE,
 ## third-party notices) and dist/SHA256SUMS. VERSION is the one place the version is kept.
-dist: release man
-	rm -rf $(DIST_DIR) $(DIST_DIR).tar.gz
+dist: dist-stage
+	tar -C dist --owner=0 --group=0 --numeric-owner -czf $(DIST_DIR).tar.gz $(DIST_NAME)
+	cd dist && sha256sum $(DIST_NAME).tar.gz > SHA256SUMS
+	@echo "dist/$(DIST_NAME).tar.gz"; cat dist/SHA256SUMS
+
+# The archive's folder, which install copies from.
+dist-stage: release man
+	rm -rf $(DIST_DIR)
 	mkdir -p $(DIST_DIR)/completions
 	cp .build/release/wuscrub $(MANPAGE) README.md LICENSE $(DIST_DIR)/
 	cp docs/third-party.md $(DIST_DIR)/THIRD-PARTY.md
@@ -120,12 +126,9 @@ dist: release man
 	$(DIST_DIR)/wuscrub --generate-completion-script bash > $(DIST_DIR)/completions/wuscrub.bash
 	$(DIST_DIR)/wuscrub --generate-completion-script zsh > $(DIST_DIR)/completions/_wuscrub
 	$(DIST_DIR)/wuscrub --generate-completion-script fish > $(DIST_DIR)/completions/wuscrub.fish
-	tar -C dist --owner=0 --group=0 --numeric-owner -czf $(DIST_DIR).tar.gz $(DIST_NAME)
-	cd dist && sha256sum $(DIST_NAME).tar.gz > SHA256SUMS
-	@echo "dist/$(DIST_NAME).tar.gz"; cat dist/SHA256SUMS
 
 ## install: the binary, man page and completions under PREFIX (default /usr/local; DESTDIR too)
-install: dist
+install: dist-stage
 	install -D -m 0755 $(DIST_DIR)/wuscrub $(DESTDIR)$(PREFIX)/bin/wuscrub
 	install -D -m 0644 $(DIST_DIR)/wuscrub.1 $(DESTDIR)$(PREFIX)/share/man/man1/wuscrub.1
 	install -D -m 0644 $(DIST_DIR)/completions/wuscrub.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/wuscrub

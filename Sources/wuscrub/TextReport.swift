@@ -36,9 +36,11 @@ struct TextReport {
     func renderScan(_ scan: ScanReport) -> [String] {
         var lines: [String] = []
         for volume in scan.volumes {
-            lines.append("\(volume.mountPoint)  \(volume.source)  \(volume.kind)  \(volume.readOnly ? "read-only" : "read-write")")
+            // Mount points and sources come from the mount table, which any user's FUSE mount writes into: escaped.
+            let point = PurgeFailure.displayPath(Array(volume.mountPoint.utf8)), source = PurgeFailure.displayPath(Array(volume.source.utf8))
+            lines.append("\(point)  \(source)  \(volume.kind)  \(volume.readOnly ? "read-only" : "read-write")")
             guard let found = volume.installation else {
-                lines.append("  \(volume.problem ?? "no Windows installation")")
+                lines.append("  " + Self.withoutControls(volume.problem ?? "no Windows installation"))
                 lines.append("")
                 continue
             }
@@ -76,7 +78,15 @@ struct TextReport {
     }
 
     private func nextLines(_ next: NextStep) -> [String] {
-        (next.command.map { ["  Next: \($0)"] } ?? []) + ["  " + next.advice]
+        (next.command.map { ["  Next: \(Self.withoutControls($0))"] } ?? []) + ["  " + Self.withoutControls(next.advice)]
+    }
+
+    /// A message that may quote a mount table's path, with every control character (C0, DEL, C1)
+    /// shown as `?`: nothing of it can act on the terminal.
+    static func withoutControls(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
+            scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) ? "?" : scalar
+        }))
     }
 
     /// `1.2 GB`, `340 KB`, `512 bytes` (powers of 1000, as file managers show).

@@ -57,6 +57,39 @@ import Testing
             MountEntry(device: "0:1", rootInFileSystem: "/", mountPoint: "/x", fileSystem: type, source: "x", options: ["rw"])
         }
         for type in ["ntfs3", "fuseblk", "fuse", "ext4", "tmpfs", "vfat", "fuse.ntfs-3g"] { #expect(Scanner.isCandidate(entry(type)), "\(type)") }
-        for type in ["proc", "autofs", "nfs4", "cifs", "fuse.sshfs", "sysfs"] { #expect(!Scanner.isCandidate(entry(type)), "\(type)") }
+        for type in ["proc", "autofs", "nfs4", "cifs", "fuse.sshfs", "sysfs", "overlay", "vboxsf", "ocfs2", "gfs2"] {
+            #expect(!Scanner.isCandidate(entry(type)), "\(type)")
+        }
+    }
+
+    @Test func mountSourcesAreNamedWithoutWalkingOutOfDev() {
+        let fake = ScanSources(systemRoot: "/nonexistent")
+        #expect(Scanner.deviceName(of: "/dev/sdb1", sources: fake) == "sdb1")
+        #expect(Scanner.deviceName(of: "/dev/../net/host/x", sources: .host) == nil)
+        #expect(Scanner.deviceName(of: "/srv/image.img", sources: .host) == nil)
+    }
+
+    @Test func hibernationAndReadOnlyComeBeforeAnUnfinishedRunAndControlCharactersAreNeverACommand() {
+        let install = WindowsInstall(root: "/mnt/win", windows: "Windows", systemHive: "Windows/System32/config/SYSTEM", stateDirectory: "Windows/Logs/wuscrub")
+        var found = ScannedInstallation(windowsFolder: "Windows", hibernated: true, hiveState: "clean", unfinishedRun: "purge",
+                                        folders: [], next: NextStep(command: nil, advice: ""))
+        let asleep = Scanner.nextStep(found, install: install, readOnly: false, source: "/dev/sdb3")
+        #expect(asleep.command == nil && asleep.advice.contains("hibernated") && asleep.advice.contains("wuscrub resume /mnt/win"))
+        found.hibernated = false
+        let readOnly = Scanner.nextStep(found, install: install, readOnly: true, source: "/dev/sdb3")
+        #expect(readOnly.command == nil && readOnly.advice.contains("run wuscrub resume /mnt/win"))
+        #expect(Scanner.nextStep(found, install: install, readOnly: false, source: "/dev/sdb3").command == "wuscrub resume /mnt/win")
+        var hostile = install
+        hostile.root = "/mnt/\u{1B}]0;pwned\u{7}"
+        let refused = Scanner.nextStep(found, install: hostile, readOnly: false, source: "/dev/sdb3")
+        #expect(refused.command == nil && !refused.advice.unicodeScalars.contains { $0.value < 0x20 })
+        #expect(Scanner.shownWord(hostile.root) == "/mnt/\\x1B]0;pwned\\x07")
+    }
+
+    @Test func theChildsValuesSurviveTheirEncodingWhateverTheirFirstCharacter() {
+        let values: [String?] = ["\u{301}accent first", nil, "", "=starts with =", "Windows 10 Pro"]
+        let message = SandboxMessage.values(.success(values))
+        #expect(SandboxMessage.decode(message.encoded, path: "SOFTWARE") == message)
+        #expect(SandboxMessage.decode(Array("6:values,2:ok,1:1,1:x,".utf8), path: "SOFTWARE") == nil, "a value without its = mark")
     }
 }

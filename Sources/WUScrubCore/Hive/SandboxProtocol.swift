@@ -155,7 +155,14 @@ enum SandboxMessage: Equatable {
                 var list: [String?] = []
                 for _ in 0..<count {
                     guard let field = next() else { return nil }
-                    if field == "-" { list.append(nil) } else if field.first == "=" { list.append(String(field.dropFirst())) } else { return nil }
+                    // Compared as bytes: a value starting with a combining mark must not merge with the "=".
+                    if field == "-" {
+                        list.append(nil)
+                    } else if field.utf8.first == UInt8(ascii: "=") {
+                        list.append(String(decoding: field.utf8.dropFirst(), as: UTF8.self))
+                    } else {
+                        return nil
+                    }
                 }
                 message = .values(.success(list))
             case "error": guard let failure = error() else { return nil }; message = .values(.failure(failure))

@@ -30,6 +30,7 @@ extension Resetter {
                 throw ResetError.unfinishedJournal(path: journalPath, phase: journal.phase)
             }
             progress?.step("Reading the SYSTEM hive")
+            defer { progress?.end() }
             let image = try readHive(volume)
             let status = try HiveStatus(path: install.systemHive, image: image)
             var recovery: RecoveryAnalysis?
@@ -42,7 +43,6 @@ extension Resetter {
             }
             progress?.step("Reading wuauserv's start mode and preparing the edit")
             let (starts, disabled) = try readAndDisable(baseline ?? image)
-            progress?.end()
             var plan = ResetPlan(
                 install: install, hive: status, starts: starts, purgeCounted: countingPurge,
                 purge: countingPurge ? countPurge() : [],

@@ -10,8 +10,8 @@ public struct BlockDevice: Sendable, Equatable {
     public var holders: [String]
 
     /// Names of devices never read: optical and floppy drives (a read may wait for a medium or
-    /// spin a motor), RAM disks.
-    static let skippedPrefixes = ["sr", "fd", "ram", "zram"]
+    /// spin a motor), RAM disks, and network block devices (a read may wait for a dead server).
+    static let skippedPrefixes = ["sr", "fd", "ram", "zram", "nbd", "rbd", "drbd"]
 
     /// The block devices listed in `folder`, sorted by name: those of size 0 (an unused loop
     /// device, an empty card reader) and `skippedPrefixes` left out.
@@ -24,6 +24,8 @@ public struct BlockDevice: Sendable, Equatable {
         for name in names.sorted() where !skippedPrefixes.contains(where: { name.hasPrefix($0) }) {
             let base = folder + "/" + name
             guard let device = line(base + "/dev"), let sectors = line(base + "/size").flatMap({ UInt64($0) }), sectors > 0 else { continue }
+            // A multipath map queues reads while it has no path left: never read one.
+            if name.hasPrefix("dm-"), line(base + "/dm/uuid")?.hasPrefix("mpath-") == true { continue }
             let holders = (try? FileIO.names(in: base + "/holders"))?.sorted() ?? []
             devices.append(BlockDevice(name: name, device: device, size: sectors.multipliedReportingOverflow(by: 512).partialValue, holders: holders))
         }

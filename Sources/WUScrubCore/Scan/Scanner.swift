@@ -38,16 +38,14 @@ public enum Scanner {
     /// File-system types that are NTFS (or ntfs-3g, which the table shows as FUSE): listed even
     /// without Windows on them.
     static let ntfsTypes: Set<String> = ["ntfs", "ntfs3", "fuseblk", "fuse", "fuse.ntfs-3g"]
-    /// File-system types never looked into: kernel pseudo file systems, automounters (a look
-    /// would mount), and network file systems (a look could hang on a dead server).
-    static let skippedTypes: Set<String> = [
-        "proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "securityfs", "debugfs", "tracefs",
-        "bpf", "mqueue", "hugetlbfs", "pstore", "configfs", "fusectl", "autofs", "binfmt_misc",
-        "efivarfs", "nsfs", "rpc_pipefs", "selinuxfs", "ramfs",
-        "nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "ceph", "glusterfs", "afs", "lustre", "davfs", "ncpfs",
+    /// Other file-system types looked into for a Windows folder: local disk file systems only.
+    /// Anything else is never entered: kernel pseudo file systems, automounters (a look would
+    /// mount), network and cluster file systems and overlays that may sit on one (a look could
+    /// hang on a dead server), FUSE file systems other than ntfs-3g.
+    static let localTypes: Set<String> = [
+        "ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs", "jfs", "reiserfs", "bcachefs", "zfs",
+        "vfat", "msdos", "exfat", "hfsplus", "udf", "iso9660", "squashfs", "tmpfs",
     ]
-    /// FUSE subtypes looked into (others, such as sshfs, may be network file systems).
-    static let localFuseTypes: Set<String> = ["fuse.ntfs-3g", "fuse.dislocker", "fuse.bindfs"]
 
     /// Scans the machine.
     ///
@@ -60,14 +58,22 @@ public enum Scanner {
         progress?.step("Reading the mount table")
         let mounts = MountTable.read(sources.mountInfo)
         if mounts == nil { report.notes.append("cannot read the mount table \(sources.mountInfo): mounted file systems are not listed") }
-        var seen = Set<String>()
+        // A file system mounted more than once is shown once: at a mount of its whole root,
+        // read-write if there is one, else at its first mount point.
+        var chosen: [String: MountEntry] = [:]
+        func rank(_ entry: MountEntry) -> Int { (entry.rootInFileSystem == "/" ? 0 : 2) + (entry.isReadOnly ? 1 : 0) }
         for entry in (mounts ?? []).sorted(by: { $0.mountPoint < $1.mountPoint }) where isCandidate(entry) {
-            // A file system mounted twice (a bind mount) is shown once, at its first mount point.
-            guard seen.insert(entry.device + " " + entry.rootInFileSystem).inserted else { continue }
+            if let kept = chosen[entry.device], rank(kept) <= rank(entry) { continue }
+            chosen[entry.device] = entry
+        }
+        for entry in chosen.values.sorted(by: { $0.mountPoint < $1.mountPoint }) {
             if let volume = look(at: entry, progress: progress) { report.volumes.append(volume) }
         }
         progress?.step("Reading the partitions' first sectors")
-        if let devices = BlockDevice.list(in: sources.blockDevices) {
+        if mounts == nil {
+            // Without the mount table, a mounted partition would look unmounted.
+            report.notes.append("partitions that are not mounted are not listed either: without the mount table, wuscrub cannot tell them from mounted ones")
+        } else if let devices = BlockDevice.list(in: sources.blockDevices) {
             let mounted = Set((mounts ?? []).map(\.device))
             let mountedNames = Set((mounts ?? []).compactMap { deviceName(of: $0.source, sources: sources) })
             var denied: [String] = []
@@ -100,19 +106,16 @@ public enum Scanner {
 
     /// Whether a mount may be looked into.
     static func isCandidate(_ entry: MountEntry) -> Bool {
-        let type = entry.fileSystem
-        if ntfsTypes.contains(type) { return true }
-        if skippedTypes.contains(type) { return false }
-        if type.hasPrefix("fuse.") { return localFuseTypes.contains(type) }
-        return true
+        ntfsTypes.contains(entry.fileSystem) || localTypes.contains(entry.fileSystem)
     }
 
     /// The kernel name (`sdb3`) of a mount's source when it is a device node, else nil.
     static func deviceName(of source: String, sources: ScanSources) -> String? {
-        guard source.hasPrefix("/dev/") else { return nil }
+        guard source.hasPrefix("/dev/"), !source.split(separator: "/").contains("..") else { return nil }
         var path = source
-        // /dev/disk/by-uuid/… and /dev/mapper/… are links to the node: resolve them (the host's /dev is trusted).
-        if !sources.isFake, let resolved = realpath(source, nil) {
+        // /dev/disk/by-uuid/… and /dev/mapper/… are links to the node: resolve those (and only those).
+        let linked = source.hasPrefix("/dev/disk/") || source.hasPrefix("/dev/mapper/")
+        if !sources.isFake, linked, let resolved = realpath(source, nil) {
             path = String(cString: resolved)
             free(resolved)
         }
@@ -135,7 +138,7 @@ public enum Scanner {
             }
             return volume
         }
-        progress?.step("Looking at \(entry.mountPoint)")
+        progress?.step("Looking at \(PurgeFailure.displayPath(Array(entry.mountPoint.utf8)))")
         volume.installation = inspect(install, readOnly: entry.isReadOnly, source: entry.source, progress: progress)
         return volume
     }
@@ -154,7 +157,7 @@ public enum Scanner {
             if case .hibernated = error { hibernated = true }
             hibernationError = error.description
         }
-        progress?.step("Reading the Windows version of \(install.root)")
+        progress?.step("Reading the Windows version of \(PurgeFailure.displayPath(Array(install.root.utf8)))")
         var version: WindowsVersion?
         var versionError: String?
         do { version = try readVersion(install) } catch { versionError = "\(error)" }
@@ -191,19 +194,25 @@ public enum Scanner {
 
     /// What to do with a mounted installation, most urgent first.
     static func nextStep(_ found: ScannedInstallation, install: WindowsInstall, readOnly: Bool, source: String) -> NextStep {
-        let quoted = shellQuoted(install.root)
+        // A path with a control character is not offered as a command to copy, and is shown escaped.
+        let printable = PurgeFailure.displayPath(Array(install.root.utf8)) == install.root
+        let quoted = shownWord(install.root)
+        let unfinished = found.unfinishedRun.map { " An earlier wuscrub run stopped in its \($0) phase: once that is done, wuscrub resume \(quoted) finishes it." } ?? ""
+        if found.hibernated == true {
+            return NextStep(command: nil, advice: "Windows is hibernated or was shut down with Fast Startup: boot it and shut it down fully (shutdown /s /t 0), or turn Fast Startup off (powercfg /h off), then scan again. wuscrub refuses to change it until then." + unfinished)
+        }
+        if readOnly {
+            return NextStep(command: nil, advice: "Mounted read-only: mount it read-write (umount \(quoted), then ntfs-3g \(shownWord(source)) \(quoted)) and run wuscrub " + (found.unfinishedRun == nil ? "reset" : "resume") + " \(quoted). A dirty NTFS journal needs a clean Windows shutdown (or ntfsfix).")
+        }
+        if !printable {
+            return NextStep(command: nil, advice: "The mount point's name holds control characters: mount the partition at a plain path such as /mnt/win and scan again.")
+        }
         if let phase = found.unfinishedRun {
             return NextStep(command: "wuscrub resume \(quoted)",
                             advice: "An earlier wuscrub run stopped in its \(phase) phase: resume finishes it (wuscrub rollback \(quoted) puts the start values back instead).")
         }
-        if found.hibernated == true {
-            return NextStep(command: nil, advice: "Windows is hibernated or was shut down with Fast Startup: boot it and shut it down fully (shutdown /s /t 0), or turn Fast Startup off (powercfg /h off), then scan again. wuscrub refuses to change it until then.")
-        }
         if let hibernationError = found.hibernationError {
             return NextStep(command: "wuscrub status \(quoted)", advice: "hiberfil.sys cannot be checked: \(hibernationError)")
-        }
-        if readOnly {
-            return NextStep(command: nil, advice: "Mounted read-only: mount it read-write (umount \(quoted), then ntfs-3g \(shellQuoted(source)) \(quoted)) and run wuscrub reset \(quoted). A dirty NTFS journal needs a clean Windows shutdown (or ntfsfix).")
         }
         if found.hiveState == "dirty-refused" {
             return NextStep(command: "wuscrub hive check \(shellQuoted(install.path(install.systemHive)))",
@@ -233,6 +242,12 @@ public enum Scanner {
             return NextStep(command: "wuscrub reset --device \(node)",
                             advice: "NTFS, not mounted: the reset mounts it in a private folder, checks that it holds Windows, shows its plan and asks first (or mount it and scan again to see it in detail).")
         }
+    }
+
+    /// A word for a message: quoted for a shell, or escaped when it holds a control character.
+    static func shownWord(_ word: String) -> String {
+        let escaped = PurgeFailure.displayPath(Array(word.utf8))
+        return escaped == word ? shellQuoted(word) : escaped
     }
 
     /// A word for a POSIX shell: as it is when it is made of safe characters, else in single quotes.
