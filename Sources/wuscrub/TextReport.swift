@@ -69,7 +69,7 @@ struct TextReport {
             lines.append("")
         }
         lines += scan.notes.map { "Note: \($0)" }
-        if scan.volumes.allSatisfy({ $0.installation == nil }) && scan.partitions.isEmpty {
+        if scan.installationCount == 0 {
             lines.append("No Windows installation found: no mounted file system holds a Windows folder, and no partition that is not mounted holds NTFS or BitLocker.")
             lines.append("Mount the Windows partition (lsblk -f lists them; ntfs-3g /dev/sdXN /mnt/win) and run wuscrub scan again.")
         }

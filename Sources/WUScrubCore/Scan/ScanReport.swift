@@ -9,7 +9,8 @@ public struct ScanReport: Sendable, Equatable, Codable {
     /// whose first sector cannot be read).
     public var notes: [String] = []
 
-    /// How many Windows installations were found, mounted or possibly on an unmounted partition.
+    /// How many Windows installations were found, mounted or possibly on an unmounted partition
+    /// (0: `scan` says none was found).
     public var installationCount: Int { volumes.filter { $0.installation != nil }.count + partitions.count }
 }
 
