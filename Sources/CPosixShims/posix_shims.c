@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <stdio.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "posix_shims.h"
 
@@ -83,3 +85,15 @@ long long wuscrub_copy_range(int in, long long in_offset, int out, long long cou
     return done;
 }
 
+
+int wuscrub_move_noreplace(int old_dir, const char *old_name, int new_dir, const char *new_name) {
+    if (syscall(SYS_renameat2, old_dir, old_name, new_dir, new_name, RENAME_NOREPLACE) == 0) return 0;
+    if (errno != EINVAL && errno != ENOSYS) return -1;
+    struct stat existing;
+    if (fstatat(new_dir, new_name, &existing, AT_SYMLINK_NOFOLLOW) == 0) {
+        errno = EEXIST;
+        return -1;
+    }
+    if (errno != ENOENT) return -1;
+    return renameat(old_dir, old_name, new_dir, new_name);
+}

@@ -68,6 +68,17 @@ package enum Syscall {
         nothingOrErrno { unlinkat(directory, name, flags) }
     }
 
+    /// Moves an entry to another directory of the same file system, never replacing an entry there
+    /// and never following a link (a link is moved as the link).
+    ///
+    /// - Returns: Nothing, or the `Errno` it failed with (`EEXIST` when the target name exists,
+    ///   `EXDEV` across file systems).
+    ///
+    /// The corresponding C function is `renameat2` with `RENAME_NOREPLACE` (`wuscrub_move_noreplace`).
+    package static func move(_ name: UnsafePointer<CChar>, from source: CInt, to target: CInt) -> Result<Void, Errno> {
+        nothingOrErrno { wuscrub_move_noreplace(source, name, target, name) }
+    }
+
     /// Turns a directory descriptor into a stream; on success the stream owns the descriptor.
     ///
     /// - Parameter descriptor: An open directory descriptor.

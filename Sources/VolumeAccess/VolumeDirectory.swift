@@ -279,6 +279,37 @@ public final class VolumeDirectory: @unchecked Sendable {
         }
     }
 
+    /// Removes an empty subfolder (`unlinkat(AT_REMOVEDIR)`: a link is never followed, a folder that
+    /// is not empty stays).
+    ///
+    /// - Throws: `VolumeError.io` (`ENOTEMPTY` when it holds anything, `ENOTDIR` when it is not a folder).
+    public func removeDirectory(_ name: String) throws(VolumeError) {
+        try checkName(name)
+        if case .failure(let errno) = nothingOrErrno({ unlinkat(descriptor, name, AT_REMOVEDIR) }) {
+            throw .io(FileIOError(operation: "remove folder", path: display(name), errno: errno))
+        }
+    }
+
+    /// This folder's last modification, in nanoseconds since the epoch.
+    public func modified() throws(VolumeError) -> Int64 {
+        switch FileIdentity.of(descriptor: descriptor) {
+        case .success(let identity): return identity.changed.content
+        case .failure(let errno): throw .io(FileIOError(operation: "stat", path: shown, errno: errno))
+        }
+    }
+
+    /// Sets this folder's last modification (nanoseconds since the epoch) through its descriptor;
+    /// its last access is left as it is.
+    public func setModified(_ nanoseconds: Int64) throws(VolumeError) {
+        // UTIME_OMIT ((1 << 30) - 2, linux/stat.h; not exported to Swift): the access time stays.
+        let times = [timespec(tv_sec: 0, tv_nsec: (1 << 30) - 2),
+                     timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))]
+        let result = times.withUnsafeBufferPointer { buffer in nothingOrErrno { futimens(descriptor, buffer.baseAddress) } }
+        if case .failure(let errno) = result {
+            throw .io(FileIOError(operation: "set the modification time of", path: shown, errno: errno))
+        }
+    }
+
     /// Makes changes to this folder's entries durable (fsync of the folder).
     public func sync() throws(VolumeError) {
         if case .failure(let errno) = nothingOrErrno({ fsync(descriptor) }) {

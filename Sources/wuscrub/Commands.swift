@@ -28,6 +28,9 @@ extension WUScrub {
         @Flag(help: "With a dirty hive whose logs cannot be replayed: edit the hive as it is, discarding the pending changes (listed in the report).")
         var discardUnreconciled = false
 
+        @Flag(help: "Move the contents of DataStore and Download into SoftwareDistribution/wuscrub-quarantine-<time>-<run> (renames only) instead of deleting them: 'wuscrub rollback' puts them back, 'wuscrub quarantine purge' deletes them.")
+        var quarantine = false
+
         @Option(help: "How many folders the purge empties at once (default: chosen by file system, wider on ntfs-3g).")
         var jobs: Int?
 
@@ -68,6 +71,9 @@ extension WUScrub {
             var resetter = WUScrub.resetter(install, discardUnreconciled: discardUnreconciled, interruption: interruption)
             resetter.purgeJobs = jobs
             resetter.progress = runner.progress
+            resetter.quarantines = quarantine
+            // A quarantine's plan says how much space it will hold: its count gives the sizes.
+            resetter.countsBytes = quarantine
             // Only a plan that is shown (a dry run, or before the question) counts the purge first.
             let plan = try resetter.preflight(countingPurge: dryRun || !yes)
             document.plan = plan
@@ -171,7 +177,8 @@ extension WUScrub {
     /// `wuscrub rollback ROOT`: put the original start values back.
     struct Rollback: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Put wuauserv's original start values back and close the journal (purges nothing)."
+            abstract: "Undo: put wuauserv's original start values back and a quarantine run's entries back into DataStore and Download; close the journal (deletes nothing).",
+            discussion: "Acts on an unfinished run, or on the last run when it was a 'reset --quarantine' whose quarantine folder is still there. An entry whose name exists again in the folder stays in the quarantine (never replaced) and is listed."
         )
 
         @OptionGroup var options: CommonOptions
@@ -195,15 +202,18 @@ private func continueRun(command: String, verb: String, options: CommonOptions, 
         defer { interruption.stop() }
         var resetter = WUScrub.resetter(install, interruption: interruption)
         resetter.progress = runner.progress
-        let journal = try resetter.openJournal()
-        try runner.confirm("\(verb) the run stopped in phase '\(journal.phase.rawValue)'?", showing: document, yes: yes,
-                           interruption: interruption)
+        let journal = command == "rollback" ? try resetter.journalToRollBack() : try resetter.openJournal()
+        let question = journal.phase.isClosed
+            ? "\(verb) run \(journal.runID.prefix(8)) (\(journal.phase.rawValue)): move its quarantine back into DataStore and Download?"
+            : "\(verb) the run stopped in phase '\(journal.phase.rawValue)'?"
+        try runner.confirm(question, showing: document, yes: yes, interruption: interruption)
         let outcome = try action(resetter)
         document.result = outcome
         if let signal = outcome.interruptedBy {
             throw Interrupted(signal: signal, outcome: Interrupted.afterDisable(outcome, root: options.root))
         }
-        return outcome.purgeComplete || command == "rollback" ? .success : .purgeIncomplete
+        if command == "rollback" { return outcome.putBackComplete ? .success : .purgeIncomplete }
+        return outcome.purgeComplete ? .success : .purgeIncomplete
     }
 }
 

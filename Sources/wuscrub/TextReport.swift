@@ -104,8 +104,9 @@ struct TextReport {
         var lines = [hiveLine(plan.hive)]
         if let recovery = plan.recovery { lines += renderRecovery(recovery, heading: "Transaction logs:") }
         lines += startLines(plan.starts, heading: "Windows Update service (wuauserv), current start mode:")
-        let verb = document.dryRun == true ? "Would remove" : "Will remove"
-        lines.append("\(verb):")
+        let quarantine = plan.quarantineIn.map { $0 + "/" + QuarantineName.prefix + "<time>-<run>" }
+        let verb = document.dryRun == true ? "Would " : "Will "
+        lines.append(verb + (quarantine.map { "move into the quarantine \($0) (renames only, nothing deleted):" } ?? "remove:"))
         if !plan.purgeCounted {
             lines.append("  the contents of DataStore and Download (not counted first with --yes: the result says what was removed)")
         }
@@ -118,7 +119,10 @@ struct TextReport {
         lines.append("Journal: \(plan.journalPath); hive backup in \(plan.backupDirectory)/")
         let recover = plan.recovery.map { $0.outcome == .recovered || $0.outcome == .discarded } == true
             ? " write the hive with its transaction logs replayed (or discarded, as shown above)," : ""
-        lines.append("Steps: back up the hive," + recover + " set Start=4, empty the folders, put the original start mode back, verify.")
+        lines.append("Steps: back up the hive," + recover + " set Start=4, " +
+                     (quarantine == nil ? "empty the folders" : "move the folders' entries into the quarantine") +
+                     ", put the original start mode back, verify.")
+        lines += historyLines(quarantine: quarantine)
         lines += leftAloneLines(plan.leftAlone)
         if document.dryRun == true { lines.append("Dry run: nothing was written.") }
         return lines
@@ -133,19 +137,46 @@ struct TextReport {
             lines.append("Removed from " + countLine(report))
             lines += failureLines(report)
         }
+        for report in journal.quarantine ?? [] where journal.putBack == nil {
+            lines.append("Moved into the quarantine from " + countLine(report))
+            lines += failureLines(report)
+        }
+        for report in journal.putBack ?? [] {
+            lines.append("Put back into " + countLine(report))
+            lines += failureLines(report)
+        }
         lines += startLines(result.finalStarts, heading: "Windows Update service start mode now:")
-        lines.append(result.restoredByteIdentical
+        lines.append(result.hiveUntouched == true
+                     ? "SYSTEM hive: not written by this rollback (sha256 \(result.finalHiveSHA256.prefix(16))…)"
+                     : result.restoredByteIdentical
                      ? "SYSTEM hive: byte-identical to the original (sha256 \(result.finalHiveSHA256.prefix(16))…)"
                      : "SYSTEM hive: original start values set (sha256 \(result.finalHiveSHA256.prefix(16))…)")
         if let backup = result.backupPath { lines.append("Backup of the original hive: \(backup)") }
         lines += result.notes.map { "Note: \($0)" }
+        if let path = journal.quarantinePath, journal.phase != .rolledBack || !result.putBackComplete {
+            let held = result.quarantineHeld.map { ": \($0.removals) entries" + ($0.bytes.map { ", " + byteCount($0) } ?? "") } ?? ""
+            lines.append("Quarantine: \(path)\(held). 'wuscrub rollback \(Scanner.shownWord(document.root))' puts it back; 'wuscrub quarantine purge \(Scanner.shownWord(document.root))' deletes it.")
+        }
+        if journal.phase != .rolledBack, journal.putBack == nil, result.interruptedBy == nil {
+            lines += historyLines(quarantine: journal.quarantinePath)
+        }
         lines += leftAloneLines(result.leftAlone)
-        if result.interruptedBy != nil {
+        if journal.putBack != nil, !result.putBackComplete, result.interruptedBy == nil {
+            lines.append("Some entries stayed in the quarantine (listed above): a name exists again in the folder, or it could not be moved. Move those entries away and run rollback again.")
+        } else if result.interruptedBy != nil {
             // The error message says what was stopped and what to do next.
         } else if !result.purgeComplete {
             lines.append("Some entries could not be removed (listed above); remove them by hand or run reset again once the cause is fixed.")
         }
         return lines
+    }
+
+    /// What a reset loses and what it keeps (docs/architecture.md §16.4).
+    func historyLines(quarantine: String?) -> [String] {
+        [quarantine == nil
+            ? "Lost: the update history kept in DataStore (Windows builds a new one); use --quarantine to keep it in a folder 'wuscrub rollback' can put back."
+            : "Kept: the update history in DataStore, moved into the quarantine until you purge it.",
+         "Kept: the list of installed updates (wuscrub updates ROOT shows it) and, on Windows 10 1709 and later, the history the Settings page shows (ProgramData/USOPrivate/UpdateStore, not touched)."]
     }
 
     func renderStatus(_ status: StatusReport) -> [String] {

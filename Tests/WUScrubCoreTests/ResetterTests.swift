@@ -79,7 +79,7 @@ struct Crash: Error {}
         #expect(try FileIO.sha256(ofFile: setup.install.path(journal.backupPath)) == setup.originalHash)
         #expect(journal.disabledHiveSHA256 != nil && journal.disabledHiveSHA256 != setup.originalHash)
         let log = try String(contentsOfFile: setup.install.path(setup.install.stateDirectory + "/wuscrub.log"), encoding: .utf8)
-        for phase in Journal.Phase.allCases where phase != .rolledBack && phase != .interrupted {
+        for phase in Journal.Phase.runPhases {
             #expect(log.contains("phase \(phase.rawValue):"), "log line for \(phase)")
         }
     }

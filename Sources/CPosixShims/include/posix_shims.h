@@ -38,4 +38,11 @@ int wuscrub_name_identity(int dirfd, const char *name, wuscrub_identity *out);
    than `count` only when `in` ends first), or -1 with errno set. */
 long long wuscrub_copy_range(int in, long long in_offset, int out, long long count);
 
+/* Moves `old_name` of `old_dir` to `new_name` of `new_dir` without ever replacing an entry:
+   renameat2(RENAME_NOREPLACE). Where the file system does not take the flag (FUSE file systems
+   such as ntfs-3g answer EINVAL), the target is looked up without following a link and the plain
+   renameat runs only when it is absent (docs/architecture.md §16.2). 0, or -1 with errno set
+   (EEXIST when the target exists). */
+int wuscrub_move_noreplace(int old_dir, const char *old_name, int new_dir, const char *new_name);
+
 #endif

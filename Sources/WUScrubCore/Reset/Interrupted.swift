@@ -17,11 +17,18 @@ public struct Interrupted: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// What a run stopped after the disable step left, and what to do next.
     public static func afterDisable(_ outcome: ResetOutcome, root: String) -> String {
-        let purge = outcome.journal.purge ?? []
-        let removed = purge.reduce(0) { $0 + $1.removals }
+        let journal = outcome.journal
         let starts = outcome.finalStarts.map { "\($0.controlSet) Start=\($0.start)" }.joined(separator: ", ")
-        let state = outcome.journal.phase == .done
+        if journal.phase == .putBack {
+            let back = (journal.putBack ?? []).reduce(0) { $0 + $1.removals }
+            return " while putting the quarantine back, after \(back) entries: the service's start mode is the original one (\(starts)); the journal stays open in phase put-back. Run 'wuscrub rollback \(root)' to move the rest back."
+        }
+        let moved = journal.quarantinePath != nil
+        let removed = (journal.purge ?? journal.quarantine ?? []).reduce(0) { $0 + $1.removals }
+        let state = journal.phase == .done
             ? "the purge had finished and the run is complete"
+            : moved
+            ? "the move stopped after \(removed) entries went into the quarantine, so DataStore and Download are not empty yet; the run's journal is closed as interrupted. Run 'wuscrub rollback \(root)' to put them back, or 'wuscrub reset --quarantine \(root)' to move the rest into a new quarantine"
             : "the purge stopped after removing \(removed) entries, so DataStore and Download are not empty yet; the run's journal is closed as interrupted. Run 'wuscrub reset \(root)' again to finish the purge"
         return " after the service was disabled: the service's original start mode was restored and read back (\(starts)); " + state + "."
     }

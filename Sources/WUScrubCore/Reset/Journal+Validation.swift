@@ -3,7 +3,7 @@
 /// reported as damaged and nothing is done from it.
 extension Journal {
     /// The journal layouts this version reads.
-    static let knownSchemaVersions = 1...1
+    static let knownSchemaVersions = 1...2
 
     /// Checks every field of a decoded journal against this installation.
     ///
@@ -77,6 +77,7 @@ extension Journal {
                 throw damaged("its purge results are not those of a run")
             }
         }
+        try validateQuarantine(for: install, damaged: damaged)
         // What each phase has written by the time the journal records it.
         let open = !phase.isClosed
         if disabledHiveSHA256 != nil, phase < .disable {
@@ -99,6 +100,38 @@ extension Journal {
                   recovery.applied.allSatisfy({ $0.sequences.count <= 1 << 20 }) else {
                 throw damaged("its recovery record is not one a run writes")
             }
+        }
+    }
+
+    /// The quarantine fields (docs/architecture.md §16.3): only in a version 2 journal, the folder
+    /// exactly the one wuscrub names for this run, results only from the phases that write them.
+    private func validateQuarantine(for install: WindowsInstall, damaged: (String) -> ResetError) throws(ResetError) {
+        guard let quarantinePath else {
+            guard quarantine == nil, putBack == nil, folderTimes == nil, phase != .putBack else {
+                throw damaged("it records quarantine results without a quarantine folder")
+            }
+            return
+        }
+        guard schemaVersion >= 2, let base = install.softwareDistribution,
+              quarantinePath == base + "/" + QuarantineName(startedAt: startedAt, runID: runID).name else {
+            throw damaged("its quarantinePath '\(quarantinePath.prefix(200))' is not the quarantine wuscrub names for this run")
+        }
+        guard purge == nil else { throw damaged("it records both a purge and a quarantine") }
+        if let folderTimes {
+            let own = [install.softwareDistribution, install.dataStore, install.download].compactMap { $0 }
+            guard folderTimes.count <= 3, Set(folderTimes.map(\.path)).count == folderTimes.count,
+                  folderTimes.allSatisfy({ own.contains($0.path) }) else {
+                throw damaged("its folderTimes are not those of SoftwareDistribution, DataStore and Download")
+            }
+        }
+        for reports in [quarantine, putBack].compactMap({ $0 }) {
+            guard reports.count <= 2, reports.allSatisfy({ $0.failures.count <= PurgeReport.listLimit && $0.otherFilesystems.count <= PurgeReport.listLimit }) else {
+                throw damaged("its quarantine results are not those of a run")
+            }
+        }
+        if quarantine != nil, phase < .purge { throw damaged("it records quarantine results in phase '\(phase.rawValue)', before the purge") }
+        if putBack != nil, phase != .putBack, phase != .rolledBack {
+            throw damaged("it records entries put back in phase '\(phase.rawValue)'")
         }
     }
 

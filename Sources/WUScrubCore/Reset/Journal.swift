@@ -11,6 +11,10 @@ public struct Journal: Sendable, Equatable, Codable {
         /// Closed by SIGINT, SIGTERM or SIGHUP: the original start values are back (or were never
         /// changed); the purge may be unfinished, and a new `reset` finishes it.
         case interrupted
+        /// Open: `rollback` is moving a quarantine run's entries back into DataStore and Download
+        /// (the start values are already the original ones); `resume` or `rollback` finishes it
+        /// and closes the journal as `rolled-back` (docs/architecture.md §16.3).
+        case putBack = "put-back"
 
         public static func < (lhs: Phase, rhs: Phase) -> Bool {
             allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
@@ -18,6 +22,9 @@ public struct Journal: Sendable, Equatable, Codable {
 
         /// Whether the run this journal describes has ended.
         public var isClosed: Bool { self == .done || self == .rolledBack || self == .interrupted }
+
+        /// The phases a reset runs through, in order (`putBack` and the closing ones are not among them).
+        public static let runPhases: [Phase] = [.journal, .backup, .recover, .disable, .purge, .restore, .verify, .done]
 
         /// What the progress line says during the phase (the purge shows its own counts).
         var progressLabel: String? {
@@ -27,13 +34,14 @@ public struct Journal: Sendable, Equatable, Codable {
             case .disable: "Disabling Windows Update (wuauserv Start = 4)"
             case .restore: "Putting Windows Update's start mode back"
             case .verify: "Checking the start mode"
+            case .putBack: "Moving the quarantined entries back"
             case .journal, .purge, .done, .rolledBack, .interrupted: nil
             }
         }
     }
 
-    /// Version of this document's layout.
-    public var schemaVersion: Int = 1
+    /// Version of this document's layout: 2 since quarantine runs (docs/json-schema.md §8.3).
+    public var schemaVersion: Int = 2
     /// The wuscrub version that wrote it.
     public var toolVersion: String
     /// A random identifier of the run.
@@ -64,6 +72,23 @@ public struct Journal: Sendable, Equatable, Codable {
     public var baselineHiveSHA256: String?
     /// Backup of the recovered hive, relative to the mount root.
     public var baselineBackupPath: String?
+    /// For `reset --quarantine`: the folder that receives DataStore's and Download's entries,
+    /// relative to the mount root (`SoftwareDistribution/wuscrub-quarantine-<time>-<run>`). Set
+    /// when the journal is created, so that a resumed run moves rather than deletes.
+    public var quarantinePath: String?
+    /// For `reset --quarantine`: what the purge phase moved into the quarantine, per folder.
+    public var quarantine: [PurgeReport]?
+    /// What `rollback` moved back out of the quarantine, per folder.
+    public var putBack: [PurgeReport]?
+    /// For `reset --quarantine`: the last modification times of SoftwareDistribution, DataStore
+    /// and Download before the run, which `rollback` sets back once the entries are back.
+    public var folderTimes: [FolderTime]?
+
+    /// A folder's last modification time, in nanoseconds since the epoch.
+    public struct FolderTime: Sendable, Equatable, Codable {
+        public var path: String
+        public var modified: Int64
+    }
 
     /// The hive the run started from on disk, after any recovery: what the restore puts back.
     var restoreTargetSHA256: String { baselineHiveSHA256 ?? originalHiveSHA256 }

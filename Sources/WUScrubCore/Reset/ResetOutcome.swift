@@ -17,6 +17,13 @@ public struct ResetOutcome: Sendable, Equatable, Codable {
     /// What else the run had to do differently, in sentences (a backup that could not be used…).
     public var notes: [String] = []
 
-    /// Whether every purge folder was emptied without a failure.
-    public var purgeComplete: Bool { (journal.purge ?? []).allSatisfy(\.isComplete) }
+    /// Set by a rollback that only put a quarantine back: the hive was not written.
+    public var hiveUntouched: Bool?
+    /// For a quarantine run: what its quarantine folder holds at the end (counted, with sizes);
+    /// nil once it was put back or when it cannot be read.
+    public var quarantineHeld: PurgeReport?
+    /// Whether every purge folder was emptied (or, for a quarantine run, moved) without a failure.
+    public var purgeComplete: Bool { (journal.purge ?? journal.quarantine ?? []).allSatisfy(\.isComplete) }
+    /// Whether a rollback put every quarantined entry back.
+    public var putBackComplete: Bool { (journal.putBack ?? []).allSatisfy(\.isComplete) }
 }

@@ -23,10 +23,13 @@ public struct ResetPlan: Sendable, Equatable, Codable {
     public var volume: Volume?
     /// Entries in wuscrub's folders that it did not write: left alone, listed here.
     public var leftAlone: [String] = []
+    /// For `reset --quarantine`: the folder (`SoftwareDistribution`) in which the run creates its
+    /// quarantine folder, `wuscrub-quarantine-<time>-<run>`; nil for a plain purge.
+    public var quarantineIn: String?
     /// The hives the run will write, computed and validated before anything changes (not printed).
     public var prepared: PreparedHives?
 
     enum CodingKeys: String, CodingKey {
-        case install, hive, starts, purgeCounted, purge, missingFolders, journalPath, backupDirectory, recovery, volume, leftAlone
+        case install, hive, starts, purgeCounted, purge, missingFolders, journalPath, backupDirectory, recovery, volume, leftAlone, quarantineIn
     }
 }

@@ -13,6 +13,8 @@ extension Resetter {
         case midPurge
         /// The original bytes are back; the journal has not moved on yet.
         case afterRestore
+        /// `rollback` has moved its first quarantined entry back and no other.
+        case midPutBack
 
         public var description: String {
             switch self {
@@ -22,14 +24,14 @@ extension Resetter {
             case .afterHiveRename: "after-hive-rename"
             case .midPurge: "mid-purge"
             case .afterRestore: "after-restore"
+            case .midPutBack: "mid-put-back"
             }
         }
 
-        /// Every point, in the order a run passes them.
+        /// Every point, in the order a run passes them (a rollback's points are not among them).
         public static var all: [Checkpoint] {
-            let phases = Journal.Phase.allCases.filter { $0 != .rolledBack && $0 != .interrupted }
             var points: [Checkpoint] = []
-            for phase in phases {
+            for phase in Journal.Phase.runPhases {
                 points.append(.phaseStarted(phase))
                 if phase == .recover { points.append(.beforeRecoveredHiveRename) }
                 if phase == .disable { points += [.beforeHiveRename, .afterHiveRename] }

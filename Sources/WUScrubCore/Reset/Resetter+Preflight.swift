@@ -51,6 +51,7 @@ extension Resetter {
                 volume: Volume.describe(root: install.root, windows: install.path(install.windows))
             )
             plan.leftAlone = strays(volume)
+            if quarantines { plan.quarantineIn = install.softwareDistribution }
             plan.prepared = PreparedHives(baseline: baseline, disabled: disabled, source: volume.knownHive)
             return plan
         }

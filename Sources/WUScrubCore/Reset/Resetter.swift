@@ -39,6 +39,10 @@ public struct Resetter: Sendable {
     /// With a dirty hive whose logs cannot be applied: edit the hive as it is, discarding them.
     public var discardUnreconciled = false
 
+    /// `reset --quarantine`: the purge phase moves the folders' entries into a quarantine folder
+    /// by renames, which `rollback` can put back (docs/architecture.md §16).
+    public var quarantines = false
+
     /// The start values read so far, by hive hash (shared by the copies of this value: the
     /// preflight's readings serve the run it plans).
     let readings = ServiceReadings()
@@ -90,6 +94,10 @@ public struct Resetter: Sendable {
                 backupPath: backupDirectory + "/" + backup.name
             )
             journal.recovery = plan.recovery
+            if quarantines, let path = quarantinePath(startedAt: now, runID: runID) {
+                journal.quarantinePath = path
+                journal.folderTimes = folderTimes(volume)
+            }
             try store.save(&journal, note: "journal created for \(install.systemHive); original start values " +
                            plan.starts.map { "\($0.controlSet)=\($0.start)" }.joined(separator: ", "), in: volume)
             try reach(.phaseStarted(.journal))
@@ -106,6 +114,11 @@ public struct Resetter: Sendable {
         let volume = try InstallVolume(install)
         let lock = try prepareToWrite(volume)
         defer { lock.release() }
+        return try withOpenJournal(volume, body)
+    }
+
+    /// `withOpenJournal(_:)` on a volume already opened and locked.
+    func withOpenJournal(_ volume: InstallVolume, _ body: (inout Journal, InstallVolume) throws -> ResetOutcome) throws -> ResetOutcome {
         var journal = try openJournal(volume)
         try checkOwnBackups(journal, volume: volume)
         // The values the run will put back, confirmed against its backup before anything changes.
@@ -121,18 +134,31 @@ public struct Resetter: Sendable {
         try WUScrubError.wrap {
             try withOpenJournal { journal, volume in
                 try store.appendLog("resuming run \(journal.runID.prefix(8)) at phase \(journal.phase.rawValue)", in: volume)
+                if journal.phase == .putBack { return try closeRollback(&journal, volume: volume, finalStarts: nil, byteIdentical: false, notes: []) }
                 return try proceed(&journal, from: journal.phase, volume: volume, prepared: nil)
             }
         }
     }
 
-    /// Puts the original start values back and closes the journal; purges nothing.
+    /// Puts the original start values back and, for a quarantine run, the quarantined entries;
+    /// closes the journal as `rolled-back`. Deletes nothing.
     ///
-    /// The report's start values are read back from the hive, never taken from the journal.
-    /// - Throws: `ResetError.nothingToResume` when there is no open journal, `.journalDamaged`.
+    /// An unfinished run gets its start values back (the `restore` step); a quarantine run, finished
+    /// or not, also gets its entries moved back (`putBack`). The report's start values are read
+    /// back from the hive, never taken from the journal.
+    /// - Throws: `ResetError.nothingToResume` when there is neither an open journal nor a
+    ///   quarantine of the last run to put back, `.journalDamaged`.
     public func rollback() throws(WUScrubError) -> ResetOutcome {
         try WUScrubError.wrap {
-            try withOpenJournal { journal, volume in
+            let volume = try InstallVolume(install)
+            let lock = try prepareToWrite(volume)
+            defer { lock.release() }
+            if var journal = try store.load(from: volume), journal.phase.isClosed || journal.phase == .putBack,
+               hasQuarantineToPutBack(journal, volume: volume) {
+                try store.appendLog("rolling back run \(journal.runID.prefix(8)) (closed as \(journal.phase.rawValue)): putting back its quarantine", in: volume)
+                return try closeRollback(&journal, volume: volume, finalStarts: nil, byteIdentical: false, notes: [])
+            }
+            return try withOpenJournal(volume) { journal, volume in
                 var notes: [String] = []
                 var byteIdentical = false
                 if journal.phase > .backup {
@@ -142,10 +168,45 @@ public struct Resetter: Sendable {
                 // A hive still exactly as found was never edited (it may be dirty, waiting for recovery).
                 let untouched = image.sha256 == journal.originalHiveSHA256
                 let finalStarts = untouched ? try startsAsFound(image, volume: volume) : try verify(journal, volume: volume)
-                journal.phase = .rolledBack
-                try store.save(&journal, note: "rolled back: original start values restored", in: volume)
-                return outcome(journal, volume: volume, byteIdentical: byteIdentical || untouched, finalStarts: finalStarts, notes: notes)
+                return try closeRollback(&journal, volume: volume, finalStarts: finalStarts,
+                                         byteIdentical: byteIdentical || untouched, notes: notes)
             }
+        }
+    }
+
+    /// The end of a rollback, the start values being the original ones: puts a quarantine back
+    /// when the run made one, then closes the journal as `rolled-back`.
+    ///
+    /// - Parameter finalStarts: The start values checked by the caller; nil reads them as found.
+    func closeRollback(_ journal: inout Journal, volume: InstallVolume, finalStarts: [ServiceStart]?,
+                       byteIdentical: Bool, notes: [String]) throws -> ResetOutcome {
+        if hasQuarantineToPutBack(journal, volume: volume) || journal.phase == .putBack {
+            try finishPutBack(&journal, volume: volume)
+            if let signal = stopRequested(), journal.putBack?.contains(where: { $0.stopped == true }) == true {
+                // Left open in `put-back`: `resume` or `rollback` moves the rest.
+                var result = outcome(journal, volume: volume, byteIdentical: byteIdentical,
+                                     finalStarts: try finalStarts ?? startsAsFound(readHive(volume), volume: volume), notes: notes)
+                result.interruptedBy = signal
+                return result
+            }
+        }
+        let starts = try finalStarts ?? startsAsFound(readHive(volume), volume: volume)
+        journal.phase = .rolledBack
+        try store.save(&journal, note: journal.putBack == nil ? "rolled back: original start values restored"
+                       : "rolled back: original start values restored, quarantined entries put back", in: volume)
+        var result = outcome(journal, volume: volume, byteIdentical: byteIdentical, finalStarts: starts, notes: notes)
+        // A finished run's rollback only moves entries: the hive is as the run (or Windows since) left it.
+        if finalStarts == nil { result.hiveUntouched = true }
+        return result
+    }
+
+    /// The journal `rollback` would act on: an open one, or a closed one whose quarantine is still
+    /// there to put back.
+    public func journalToRollBack() throws(WUScrubError) -> Journal {
+        try WUScrubError.wrap {
+            let volume = try InstallVolume(install)
+            if let journal = try store.load(from: volume), hasQuarantineToPutBack(journal, volume: volume) { return journal }
+            return try openJournal(volume)
         }
     }
 
@@ -175,7 +236,7 @@ public struct Resetter: Sendable {
         var finalStarts: [ServiceStart] = []
         var notes: [String] = []
         var stoppedBy: Int32?
-        for phase in Journal.Phase.allCases where phase >= first && phase < .done {
+        for phase in Journal.Phase.runPhases where phase >= first && phase < .done {
             if phase <= .disable { try stopIfRequested(&journal, volume: volume) }
             if journal.phase != phase {
                 journal.phase = phase
@@ -196,18 +257,27 @@ public struct Resetter: Sendable {
                     try stopIfRequested(&journal, volume: volume)
                 }
             case .purge:
-                journal.purge = try purge(expecting: purgeTotal)
-                stoppedBy = journal.purge!.contains { $0.stopped == true } ? stopRequested() ?? SIGINT : nil
+                let results: [PurgeReport]
+                if let path = journal.quarantinePath {
+                    progress?.step("Moving the entries of DataStore and Download into the quarantine")
+                    results = try quarantine(into: path, volume: volume)
+                    progress?.end()
+                    journal.quarantine = results
+                } else {
+                    results = try purge(expecting: purgeTotal)
+                    journal.purge = results
+                }
+                stoppedBy = results.contains { $0.stopped == true } ? stopRequested() ?? SIGINT : nil
                 if stoppedBy == nil {
                     let missing = missingFolders()
                     for folder in missing { _ = try volume.root.makeDirectories(folder) }
                     if !missing.isEmpty { journal.createdFolders = missing }
                 }
-                let removed = journal.purge!.map { "\($0.folder): \($0.files) files, \($0.directories) dirs, \($0.links) links, " + ($0.bytes.map { "\($0) bytes, " } ?? "") + "\($0.failureCount) failures" + ($0.stopped == true ? ", stopped" : "") }
-                try store.save(&journal, note: (stoppedBy.map { "purge stopped by \(ResetError.signalName($0)); " } ?? "") + "purged " + removed.joined(separator: "; "), in: volume)
+                let removed = results.map { "\($0.folder): \($0.files) files, \($0.directories) dirs, \($0.links) links, " + ($0.bytes.map { "\($0) bytes, " } ?? "") + "\($0.failureCount) failures" + ($0.stopped == true ? ", stopped" : "") }
+                try store.save(&journal, note: (stoppedBy.map { "purge stopped by \(ResetError.signalName($0)); " } ?? "") + (journal.quarantinePath.map { "moved into \($0): " } ?? "purged ") + removed.joined(separator: "; "), in: volume)
             case .restore: byteIdentical = try restore(journal, volume: volume, notes: &notes)
             case .verify: finalStarts = try verify(journal, volume: volume)
-            case .done, .rolledBack, .interrupted: break
+            case .done, .rolledBack, .interrupted, .putBack: break
             }
         }
         journal.phase = stoppedBy == nil ? .done : .interrupted
@@ -242,6 +312,9 @@ public struct Resetter: Sendable {
         if let name = BackupName(parsing: String(journal.backupPath.split(separator: "/").last ?? "")),
            (try? volume.backupDirectory()?.entry(name.name))??.kind == .regularFile {
             result.backupPath = journal.backupPath
+        }
+        if let path = journal.quarantinePath, journal.phase != .rolledBack, (try? volume.root.directory(at: path)) != nil {
+            result.quarantineHeld = quarantineContents(path, volume: volume)
         }
         result.leftAlone = strays(volume)
         result.notes = notes

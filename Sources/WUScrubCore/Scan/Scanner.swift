@@ -245,7 +245,7 @@ public enum Scanner {
     }
 
     /// A word for a message: quoted for a shell, or escaped when it holds a control character.
-    static func shownWord(_ word: String) -> String {
+    public static func shownWord(_ word: String) -> String {
         let escaped = PurgeFailure.displayPath(Array(word.utf8))
         return escaped == word ? shellQuoted(word) : escaped
     }
