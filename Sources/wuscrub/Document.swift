@@ -32,6 +32,8 @@ struct Document: Encodable {
     var device: DeviceReport?
     /// `scan`: the installations found.
     var scan: ScanReport?
+    /// `quarantine list|purge`: the quarantine folders, and what a purge removed.
+    var quarantines: QuarantineListing?
 }
 
 /// The device `reset --device` mounted.

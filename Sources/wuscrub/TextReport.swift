@@ -24,6 +24,7 @@ struct TextReport {
         if let analysis = document.check { lines += renderRecovery(analysis, heading: "Hive: \(analysis.hivePath)") }
         if let output = document.output { lines.append("Recovered hive written to \(output)") }
         if let scan = document.scan { lines += renderScan(scan) }
+        if let listing = document.quarantines { lines += renderQuarantines(listing) }
         if let result = document.result {
             lines += renderResult(result)
         } else if let plan = document.plan {
@@ -169,6 +170,28 @@ struct TextReport {
             lines.append("Some entries could not be removed (listed above); remove them by hand or run reset again once the cause is fixed.")
         }
         return lines
+    }
+
+    /// `quarantine list|purge`.
+    func renderQuarantines(_ listing: QuarantineListing) -> [String] {
+        var lines: [String] = []
+        if let purged = listing.purged {
+            let verb = document.dryRun == true ? "Would delete" : "Deleted"
+            if purged.isEmpty { lines.append("No quarantine folder to delete.") }
+            for report in purged {
+                lines.append("\(verb) " + countLine(report))
+                lines += failureLines(report)
+            }
+            for kept in listing.kept ?? [] { lines.append("Kept: \(kept)") }
+            if document.dryRun == true { lines.append("Dry run: nothing was written.") }
+            return lines + leftAloneLines(listing.leftAlone)
+        }
+        if listing.folders.isEmpty { lines.append("No quarantine folders.") }
+        for folder in listing.folders {
+            let held = folder.contents.map { ": \($0.removals) entries" + ($0.bytes.map { ", " + byteCount($0) } ?? "") } ?? ": cannot be read"
+            lines.append("\(folder.path)\(held)" + (folder.canRollBack ? " (the last run's: 'wuscrub rollback' puts it back)" : ""))
+        }
+        return lines + leftAloneLines(listing.leftAlone)
     }
 
     /// What a reset loses and what it keeps (docs/architecture.md §16.4).
