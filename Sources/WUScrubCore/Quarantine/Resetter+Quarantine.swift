@@ -96,10 +96,9 @@ extension Resetter {
 
     // MARK: - Putting back
 
-    /// Whether this closed journal's run left a quarantine that `rollback` can put back.
+    /// Whether the run's quarantine folder is there (entries to put back, or its empty folders).
     func hasQuarantineToPutBack(_ journal: Journal, volume: InstallVolume) -> Bool {
         guard let path = journal.quarantinePath else { return false }
-        guard journal.phase == .putBack || (journal.phase.isClosed && journal.phase != .rolledBack) else { return false }
         return (try? volume.root.directory(at: path)) != nil
     }
 

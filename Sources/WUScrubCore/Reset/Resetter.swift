@@ -153,6 +153,8 @@ public struct Resetter: Sendable {
             let volume = try InstallVolume(install)
             let lock = try prepareToWrite(volume)
             defer { lock.release() }
+            // A closed run (finished, interrupted, or rolled back with entries left in the
+            // quarantine), or a put-back that stopped: only the entries move.
             if var journal = try store.load(from: volume), journal.phase.isClosed || journal.phase == .putBack,
                hasQuarantineToPutBack(journal, volume: volume) {
                 try store.appendLog("rolling back run \(journal.runID.prefix(8)) (closed as \(journal.phase.rawValue)): putting back its quarantine", in: volume)
@@ -205,7 +207,9 @@ public struct Resetter: Sendable {
     public func journalToRollBack() throws(WUScrubError) -> Journal {
         try WUScrubError.wrap {
             let volume = try InstallVolume(install)
-            if let journal = try store.load(from: volume), hasQuarantineToPutBack(journal, volume: volume) { return journal }
+            if let journal = try store.load(from: volume), journal.phase.isClosed, hasQuarantineToPutBack(journal, volume: volume) {
+                return journal
+            }
             return try openJournal(volume)
         }
     }
