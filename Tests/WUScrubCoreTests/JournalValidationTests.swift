@@ -38,7 +38,7 @@ import Testing
 
     /// Each change makes the journal damaged.
     static let damages: [(String, @Sendable (inout Journal) -> Void)] = [
-        ("schema 2", { $0.schemaVersion = 2 }),
+        ("schema 3", { $0.schemaVersion = 3 }),
         ("schema 0", { $0.schemaVersion = 0 }),
         ("backupPath escaping the root", { $0.backupPath = "../../../../etc/passwd" }),
         ("backupPath absolute", { $0.backupPath = "/etc/passwd" }),

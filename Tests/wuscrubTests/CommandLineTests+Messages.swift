@@ -51,12 +51,12 @@ extension CommandLineTests {
         let tree = try Installation("win10", in: scratch)
         let crashed = try Self.run(["reset", "--yes", tree.root], fault: "after-journal-purge")
         try #require(crashed.status == 99, "\(crashed)")
-        try tree.editJournal(["schemaVersion": 2])
+        try tree.editJournal(["schemaVersion": 3])
         let before = tree.snapshot()
         for arguments in [["reset", "--yes", tree.root], ["resume", "--yes", tree.root], ["rollback", "--yes", tree.root]] {
             let run = try Wuscrub.run(arguments)
             #expect(run.status == Exit.ioError.rawValue, "\(run)")
-            #expect(run.stderr.contains("damaged") && run.stderr.contains("schemaVersion is 2"), "\(run.stderr)")
+            #expect(run.stderr.contains("damaged") && run.stderr.contains("schemaVersion is 3"), "\(run.stderr)")
         }
         #expect(tree.snapshot() == before, "nothing changed")
         let status = try Wuscrub.run("status", "--json", tree.root)

@@ -73,7 +73,7 @@ struct JournalCraft: Sendable, CustomTestStringConvertible {
                                        expectation: field == "disabledHiveSHA256" ? .mayProceed : .rejected))
             crafts.append(JournalCraft(label: "\(field): not hex", base: .disabled, edit: .set(field, "\"../../not hex at all\""), expectation: .damaged))
         }
-        for version in ["2", "0", "\"1\""] {
+        for version in ["3", "0", "\"1\""] {
             crafts.append(JournalCraft(label: "schemaVersion \(version)", base: .done, edit: .set("schemaVersion", version), expectation: .damaged))
         }
         let phases = ["journal", "backup", "recover", "disable", "purge", "restore", "verify"]
