@@ -79,6 +79,32 @@ package enum Syscall {
         nothingOrErrno { wuscrub_move_noreplace(source, name, target, name) }
     }
 
+    /// An entry's extended attribute, read without following a link: at most `size` bytes.
+    ///
+    /// The entry is reached as `/proc/self/fd/<directory>/<name>` — through the folder's own
+    /// descriptor, never a path from the volume — since there is no `lgetxattr` relative to a
+    /// descriptor before Linux 6.13.
+    /// - Returns: The value, or the `Errno` it failed with (`ENODATA`: no such attribute).
+    package static func attribute(_ attribute: String, of name: [UInt8], in directory: CInt, size: Int) -> Result<[UInt8], Errno> {
+        var value = [UInt8](repeating: 0, count: size)
+        let read = entryPath(name, in: directory).withUnsafeBufferPointer { path in
+            value.withUnsafeMutableBytes { lgetxattr(path.baseAddress, attribute, $0.baseAddress, $0.count) }
+        }
+        guard read >= 0 else { return .failure(Errno(rawValue: Glibc.errno)) }
+        return .success(Array(value[..<read]))
+    }
+
+    /// Sets an entry's extended attribute without following a link (reached as `attribute` reads it).
+    package static func setAttribute(_ attribute: String, of name: [UInt8], in directory: CInt, to value: [UInt8]) -> Result<Void, Errno> {
+        entryPath(name, in: directory).withUnsafeBufferPointer { path in
+            value.withUnsafeBytes { bytes in nothingOrErrno { lsetxattr(path.baseAddress, attribute, bytes.baseAddress, bytes.count, 0) } }
+        }
+    }
+
+    private static func entryPath(_ name: [UInt8], in directory: CInt) -> [CChar] {
+        (Array("/proc/self/fd/\(directory)/".utf8) + name + [0]).map { CChar(bitPattern: $0) }
+    }
+
     /// Turns a directory descriptor into a stream; on success the stream owns the descriptor.
     ///
     /// - Parameter descriptor: An open directory descriptor.

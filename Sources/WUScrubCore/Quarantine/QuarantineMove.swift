@@ -75,6 +75,22 @@ struct QuarantineMove {
             }
             fail(operation, name, .improperLink)
         }
+        // ntfs-3g sets an entry's ARCHIVE flag when it is renamed: each entry's NTFS attribute
+        // flags are read before the move and set back after it, where the file system has them.
+        var keepsAttributes = true
+        func ntfsAttributes(of name: [UInt8], in directory: CInt) -> [UInt8]? {
+            switch Syscall.attribute(Self.attributeName, of: name, in: directory, size: 4) {
+            case .success(let value): return value
+            case .failure(let errno):
+                // No such attribute here (not ntfs-3g): asked once per folder, not per entry.
+                if errno == .noData || errno == .notSupported { keepsAttributes = false }
+                return nil
+            }
+        }
+        func restore(_ value: [UInt8], of name: [UInt8], in directory: CInt) {
+            guard case .success(let now) = Syscall.attribute(Self.attributeName, of: name, in: directory, size: 4), now != value else { return }
+            _ = Syscall.setAttribute(Self.attributeName, of: name, in: directory, to: value)
+        }
         // Renaming entries out of a directory while reading it may skip some: read it again while
         // a pass moves anything, at most `Purger.maximumPasses` times.
         for pass in 1...Purger.maximumPasses {
@@ -111,8 +127,10 @@ struct QuarantineMove {
                         leave(name, "not moved (a file system is mounted below it)")
                         continue
                     }
+                    let attributes = keepsAttributes ? ntfsAttributes(of: name, in: from.descriptor) : nil
                     switch Syscall.move(entry.name, from: from.descriptor, to: into.descriptor) {
                     case .success:
+                        if let attributes { restore(attributes, of: name, in: into.descriptor) }
                         switch info.kind {
                         case .directory:
                             report.directories += 1
@@ -132,6 +150,9 @@ struct QuarantineMove {
         }
         return report
     }
+
+    /// The attribute that holds an entry's NTFS attribute flags on ntfs-3g (docs/architecture.md §16.2).
+    static let attributeName = "system.ntfs_attrib"
 
     /// Whether a mount id read by `statx` is the folder's (unknown on either side counts as the same:
     /// the device was compared already).
