@@ -69,7 +69,8 @@ extension WUScrub {
             resetter.purgeJobs = jobs
             resetter.progress = runner.progress
             // Only a plan that is shown (a dry run, or before the question) counts the purge first.
-            let plan = try resetter.preflight(countingPurge: dryRun || !yes)
+            var plan = try resetter.preflight(countingPurge: dryRun || !yes)
+            plan.lastReported = Diagnosis(install: install).brief
             document.plan = plan
             if dryRun {
                 document.outcome = "planned"
@@ -116,7 +117,26 @@ extension WUScrub {
             try Runner(options: options, command: "status").run { document, runner in
                 let install = try WindowsInstall.locate(root: options.root)
                 document.install = install
-                document.status = StatusReport(install: install, progress: runner.progress)
+                document.status = StatusReport(install: install, progress: runner.progress, diagnosing: true)
+                return .success
+            }
+        }
+    }
+
+    /// `wuscrub diagnose ROOT`: what Windows Update last reported, read-only.
+    struct Diagnose: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show what Windows Update last reported (ReportingEvents.log, WindowsUpdate.log) and whether a reset fixes it (writes nothing).",
+            discussion: "Reads at most the last 16 MiB of each log. Exit 0 whenever the installation was found, even when a log is missing or refused."
+        )
+
+        @OptionGroup var options: CommonOptions
+
+        func run() throws {
+            try Runner(options: options, command: "diagnose").run { document, _ in
+                let install = try WindowsInstall.locate(root: options.root)
+                document.install = install
+                document.diagnosis = Diagnosis(install: install)
                 return .success
             }
         }

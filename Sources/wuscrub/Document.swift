@@ -32,6 +32,8 @@ struct Document: Encodable {
     var device: DeviceReport?
     /// `scan`: the installations found.
     var scan: ScanReport?
+    /// `diagnose`: what Windows Update last reported.
+    var diagnosis: Diagnosis?
 }
 
 /// The device `reset --device` mounted.

@@ -23,10 +23,13 @@ public struct ResetPlan: Sendable, Equatable, Codable {
     public var volume: Volume?
     /// Entries in wuscrub's folders that it did not write: left alone, listed here.
     public var leftAlone: [String] = []
+    /// What Windows Update last reported, in one line (docs/architecture.md §14); set by the
+    /// command that shows the plan.
+    public var lastReported: DiagnosisBrief?
     /// The hives the run will write, computed and validated before anything changes (not printed).
     public var prepared: PreparedHives?
 
     enum CodingKeys: String, CodingKey {
-        case install, hive, starts, purgeCounted, purge, missingFolders, journalPath, backupDirectory, recovery, volume, leftAlone
+        case install, hive, starts, purgeCounted, purge, missingFolders, journalPath, backupDirectory, recovery, volume, leftAlone, lastReported
     }
 }
