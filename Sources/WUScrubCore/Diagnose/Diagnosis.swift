@@ -62,7 +62,9 @@ public struct Diagnosis: Sendable, Equatable, Codable {
     }
 
     /// The part `status` and the reset plan show.
-    public var brief: DiagnosisBrief { DiagnosisBrief(verdict: verdict, summary: summary) }
+    public var brief: DiagnosisBrief {
+        DiagnosisBrief(verdict: verdict, summary: summary + (advice.isEmpty ? "" : " (wuscrub diagnose says what to do instead)"))
+    }
 
     /// Finds `name` in `folder` (without regard to case), opens it through the volume layer (a
     /// regular file with one name on ROOT's mount, never a link, FIFO or device) and feeds its
@@ -111,10 +113,12 @@ public struct Diagnosis: Sendable, Equatable, Codable {
     static func judge(_ events: ReportingEventsSummary?, _ update: WindowsUpdateLogSummary?,
                       _ source: LogSource) -> (ResetVerdict?, String, [String]) {
         var judged: [(code: String, name: String?, verdict: ResetVerdict, advice: String?, count: Int, last: LogTime?)] = []
+        var noun = "failure"
         if let events, !events.failures.isEmpty {
             judged = events.failures.map { ($0.code, $0.name, $0.verdict, $0.advice, $0.count, $0.last) }
         } else if let update {
             judged = update.codes.filter { $0.fatal > 0 }.map { ($0.code, $0.name, $0.verdict, $0.advice, $0.fatal, $0.last) }
+            noun = "FATAL line"
         }
         guard !judged.isEmpty else {
             let found = source.problem != nil ? "ReportingEvents.log could not be read"
@@ -127,9 +131,9 @@ public struct Diagnosis: Sendable, Equatable, Codable {
             : verdicts.contains(.willNotHelp) ? .willNotHelp
             : verdicts == [.unknown] ? .unknown : .mayHelp
         let top = judged.sorted { $0.count > $1.count }.prefix(2).map { item in
-            "\(item.count) failure\(item.count == 1 ? "" : "s") \(item.code)" + (item.name.map { " (\($0))" } ?? "")
+            "\(item.count) \(noun)\(item.count == 1 ? "" : "s") \(item.code)" + (item.name.map { " (\($0))" } ?? "")
         }
-        let last = judged.compactMap(\.last).max().map { ", last \($0)" } ?? ""
+        let last = (judged.compactMap(\.last).max().map { ", last \($0)" } ?? "") + (noun == "failure" ? "" : " in WindowsUpdate.log")
         let more = judged.count > 2 ? " and \(judged.count - 2) more code\(judged.count == 3 ? "" : "s")" : ""
         var sentence = verdict.sentence
         if verdict == .willNotHelp, verdicts.contains(.addresses) {
