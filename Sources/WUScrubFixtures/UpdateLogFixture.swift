@@ -113,21 +113,22 @@ public enum UpdateLogFixture {
     }
 
     /// Writes a ReportingEvents.log of at least `size` bytes at `path`, streamed a block at a
-    /// time: the file-not-found scenario's events repeated with advancing times.
+    /// time: one block of about 1 MiB of the file-not-found scenario's events, repeated.
     public static func writeLarge(at path: String, size: Int, encoding: LogEncoding) throws(FileIOError) {
         let descriptor = try FileIO.open(path, flags: O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode: 0o644, operation: "create")
         defer { close(descriptor) }
-        var written = 0, serial = 0
-        var block = encode("", as: encoding, mark: true)
+        var block: [UInt8] = []
         let events = events(.fileNotFound)
+        var serial = 0
+        while block.count < 1 << 20 {
+            block += encode(line(events[serial % events.count], serial: serial), as: encoding, mark: false)
+            serial += 1
+        }
+        try FileIO.writeAll(descriptor, encode("", as: encoding, mark: true), path: path)
+        var written = 0
         while written < size {
-            while block.count < 1 << 20 {
-                block += encode(line(events[serial % events.count], serial: serial), as: encoding, mark: false)
-                serial += 1
-            }
             try FileIO.writeAll(descriptor, block, path: path)
             written += block.count
-            block.removeAll(keepingCapacity: true)
         }
     }
 
