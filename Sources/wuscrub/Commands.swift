@@ -114,11 +114,8 @@ extension WUScrub {
         @OptionGroup var options: CommonOptions
 
         func run() throws {
-            try Runner(options: options, command: "status").run { document, runner in
-                let install = try WindowsInstall.locate(root: options.root)
-                document.install = install
+            try inspect(options, command: "status") { document, install, runner in
                 document.status = StatusReport(install: install, progress: runner.progress, diagnosing: true)
-                return .success
             }
         }
     }
@@ -133,11 +130,8 @@ extension WUScrub {
         @OptionGroup var options: CommonOptions
 
         func run() throws {
-            try Runner(options: options, command: "diagnose").run { document, _ in
-                let install = try WindowsInstall.locate(root: options.root)
-                document.install = install
+            try inspect(options, command: "diagnose") { document, install, _ in
                 document.diagnosis = Diagnosis(install: install)
-                return .success
             }
         }
     }
@@ -202,6 +196,16 @@ extension WUScrub {
         func run() throws {
             try continueRun(command: "rollback", verb: "Roll back", options: options, yes: yes) { try $0.rollback() }
         }
+    }
+}
+
+/// Runs a read-only command on the installation under ROOT: locates it, then `fill`s the document (exit 0).
+private func inspect(_ options: CommonOptions, command: String, _ fill: (inout Document, WindowsInstall, Runner) -> Void) throws {
+    try Runner(options: options, command: command).run { document, runner in
+        let install = try WindowsInstall.locate(root: options.root)
+        document.install = install
+        fill(&document, install, runner)
+        return .success
     }
 }
 

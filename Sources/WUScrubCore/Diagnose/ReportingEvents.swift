@@ -104,6 +104,17 @@ public struct DamagedLines: Sendable, Equatable, Codable {
     public var count: Int
 }
 
+extension [DamagedLines] {
+    /// Counts one line with `problem`.
+    mutating func add(_ problem: LineProblem) {
+        if let index = firstIndex(where: { $0.problem == problem.rawValue }) {
+            self[index].count += 1
+        } else {
+            append(DamagedLines(problem: problem.rawValue, count: 1))
+        }
+    }
+}
+
 /// What ReportingEvents.log says, accumulated line by line in bounded memory.
 public struct ReportingEventsSummary: Sendable, Equatable, Codable {
     /// Lines parsed as events.
@@ -158,11 +169,7 @@ public struct ReportingEventsSummary: Sendable, Equatable, Codable {
 
     mutating func count(_ problem: LineProblem) {
         damagedLines += 1
-        if let index = damaged.firstIndex(where: { $0.problem == problem.rawValue }) {
-            damaged[index].count += 1
-        } else {
-            damaged.append(DamagedLines(problem: problem.rawValue, count: 1))
-        }
+        damaged.add(problem)
     }
 
     /// Puts the failures most recent first.

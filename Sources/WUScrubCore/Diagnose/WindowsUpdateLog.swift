@@ -73,11 +73,7 @@ public struct WindowsUpdateLogSummary: Sendable, Equatable, Codable {
 
     mutating func count(_ problem: LineProblem) {
         damagedLines += 1
-        if let index = damaged.firstIndex(where: { $0.problem == problem.rawValue }) {
-            damaged[index].count += 1
-        } else {
-            damaged.append(DamagedLines(problem: problem.rawValue, count: 1))
-        }
+        damaged.add(problem)
     }
 
     mutating func finish() {
