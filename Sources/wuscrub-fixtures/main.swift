@@ -9,7 +9,7 @@ struct FixtureTool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wuscrub-fixtures",
         abstract: "Generate wuscrub's fixture hives and installation trees from Fixtures/specs.",
-        subcommands: [Hives.self, Install.self]
+        subcommands: [Hives.self, Install.self, UpdateLogs.self]
     )
 
     struct Hives: ParsableCommand {
@@ -45,6 +45,49 @@ struct FixtureTool: ParsableCommand {
             let parsed = try FixtureSpec(name: name, text: String(decoding: try FileIO.read(spec), as: UTF8.self))
             let hive = try FixtureBuilder.install(parsed, at: root)
             print("built \(name) under \(root) (hive \(hive))")
+        }
+    }
+
+    struct UpdateLogs: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "update-logs",
+            abstract: "Write Windows Update's logs (ReportingEvents.log, WindowsUpdate.log) into an installation tree, for diagnose."
+        )
+
+        @Argument(help: "The mount root of an installation tree (as 'install' builds).")
+        var root: String
+
+        @Option(help: "What the log reports: \(UpdateLogFixture.Scenario.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var scenario = "file-not-found"
+
+        @Option(help: "utf16 (UTF-16LE with a byte-order mark) or 8bit.")
+        var encoding = "utf16"
+
+        @Flag(help: "Append lines with damaged fields (missing tabs, bad hex, NUL bytes, an overlong line, truncated UTF-16).")
+        var damaged = false
+
+        @Option(help: "Instead: a ReportingEvents.log of at least this many MiB, written in blocks.")
+        var largeMiB: Int?
+
+        @Option(help: "WindowsUpdate.log: win7 (text log), win10 (ETW stub) or none.")
+        var windowsUpdate = "win7"
+
+        func run() throws {
+            guard let scenario = UpdateLogFixture.Scenario(rawValue: scenario) else { throw ValidationError("unknown scenario '\(scenario)'") }
+            guard ["utf16", "8bit"].contains(encoding), ["win7", "win10", "none"].contains(windowsUpdate) else {
+                throw ValidationError("--encoding takes utf16 or 8bit, --windows-update win7, win10 or none")
+            }
+            let install = try WindowsInstall.locate(root: root)
+            let windows = install.path(install.windows)
+            let text: LogEncoding = encoding == "utf16" ? .utf16LE : .eightBit
+            try UpdateLogFixture.install(scenario, encoding: text, damaged: damaged,
+                                         windowsUpdate: windowsUpdate == "none" ? nil : windowsUpdate == "win10", windows: windows)
+            if let largeMiB {
+                let path = windows + "/SoftwareDistribution/ReportingEvents.log"
+                try FileIO.remove(path)
+                try UpdateLogFixture.writeLarge(at: path, size: largeMiB << 20, encoding: text)
+            }
+            print("wrote Windows Update's logs under \(windows)")
         }
     }
 }

@@ -75,7 +75,8 @@ extension WUScrub {
             // A quarantine's plan says how much space it will hold: its count gives the sizes.
             resetter.countsBytes = quarantine
             // Only a plan that is shown (a dry run, or before the question) counts the purge first.
-            let plan = try resetter.preflight(countingPurge: dryRun || !yes)
+            var plan = try resetter.preflight(countingPurge: dryRun || !yes)
+            plan.lastReported = Diagnosis(install: install).brief
             document.plan = plan
             if dryRun {
                 document.outcome = "planned"
@@ -119,11 +120,24 @@ extension WUScrub {
         @OptionGroup var options: CommonOptions
 
         func run() throws {
-            try Runner(options: options, command: "status").run { document, runner in
-                let install = try WindowsInstall.locate(root: options.root)
-                document.install = install
-                document.status = StatusReport(install: install, progress: runner.progress)
-                return .success
+            try inspect(options, command: "status") { document, install, runner in
+                document.status = StatusReport(install: install, progress: runner.progress, diagnosing: true)
+            }
+        }
+    }
+
+    /// `wuscrub diagnose ROOT`: what Windows Update last reported, read-only.
+    struct Diagnose: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show what Windows Update last reported (ReportingEvents.log, WindowsUpdate.log) and whether a reset fixes it (writes nothing).",
+            discussion: "Reads at most the last 16 MiB of each log. Exit 0 whenever the installation was found, even when a log is missing or refused."
+        )
+
+        @OptionGroup var options: CommonOptions
+
+        func run() throws {
+            try inspect(options, command: "diagnose") { document, install, _ in
+                document.diagnosis = Diagnosis(install: install)
             }
         }
     }
@@ -189,6 +203,16 @@ extension WUScrub {
         func run() throws {
             try continueRun(command: "rollback", verb: "Roll back", options: options, yes: yes) { try $0.rollback() }
         }
+    }
+}
+
+/// Runs a read-only command on the installation under ROOT: locates it, then `fill`s the document (exit 0).
+private func inspect(_ options: CommonOptions, command: String, _ fill: (inout Document, WindowsInstall, Runner) -> Void) throws {
+    try Runner(options: options, command: command).run { document, runner in
+        let install = try WindowsInstall.locate(root: options.root)
+        document.install = install
+        fill(&document, install, runner)
+        return .success
     }
 }
 

@@ -34,6 +34,8 @@ struct Document: Encodable {
     var scan: ScanReport?
     /// `quarantine list|purge`: the quarantine folders, and what a purge removed.
     var quarantines: QuarantineListing?
+    /// `diagnose`: what Windows Update last reported.
+    var diagnosis: Diagnosis?
 }
 
 /// The device `reset --device` mounted.

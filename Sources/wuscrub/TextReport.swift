@@ -25,6 +25,7 @@ struct TextReport {
         if let output = document.output { lines.append("Recovered hive written to \(output)") }
         if let scan = document.scan { lines += renderScan(scan) }
         if let listing = document.quarantines { lines += renderQuarantines(listing) }
+        if let diagnosis = document.diagnosis { lines += renderDiagnosis(diagnosis) }
         if let result = document.result {
             lines += renderResult(result)
         } else if let plan = document.plan {
@@ -117,6 +118,7 @@ struct TextReport {
         }
         let create = document.dryRun == true ? "would be created" : "will be created"
         lines += plan.missingFolders.map { "  \($0): absent, nothing to remove; \(create) empty after the purge, as Windows expects" }
+        if let brief = plan.lastReported { lines.append(Self.withoutControls(brief.summary)) }
         lines.append("Journal: \(plan.journalPath); hive backup in \(plan.backupDirectory)/")
         let recover = plan.recovery.map { $0.outcome == .recovered || $0.outcome == .discarded } == true
             ? " write the hive with its transaction logs replayed (or discarded, as shown above)," : ""
@@ -226,7 +228,53 @@ struct TextReport {
             lines.append("No wuscrub run recorded.")
         }
         lines += leftAloneLines(status.leftAlone)
+        if let brief = status.lastReported { lines.append(Self.withoutControls(brief.summary)) }
         return lines
+    }
+
+    /// `diagnose`: each log, how it was read, the failures by code with their verdicts, and the verdict.
+    func renderDiagnosis(_ diagnosis: Diagnosis) -> [String] {
+        var lines = sourceLines(diagnosis.reportingEventsLog, name: "ReportingEvents.log")
+        if let events = diagnosis.reportingEvents {
+            var counts = "  \(events.events) events"
+            if let first = events.firstEvent, let last = events.lastEvent { counts += ", \(first) to \(last)" }
+            lines.append(counts + damagedText(events.damagedLines, events.damaged))
+            lines.append("  Last successful detection: " + (events.lastSuccessfulDetection?.text ?? "none in the part read"))
+            if events.failures.isEmpty { lines.append("  No failures.") }
+            for group in events.failures {
+                lines.append("  \(group.code)" + (group.name.map { " \($0)" } ?? "") + ": \(group.count) failure\(group.count == 1 ? "" : "s"), \(group.first) to \(group.last), \(group.categories.joined(separator: ", "))")
+                lines.append("    " + group.verdict.sentence + (group.advice.map { ": \($0)" } ?? ""))
+            }
+            if events.ungroupedFailures > 0 { lines.append("  … and \(events.ungroupedFailures) failures of other codes (more than \(ReportingEventsSummary.maximumCodes) codes)") }
+        }
+        lines += sourceLines(diagnosis.windowsUpdateLog, name: "WindowsUpdate.log")
+        if let update = diagnosis.windowsUpdate {
+            if update.etwStub {
+                lines.append("  A Windows 10 (or later) stub: the log is in ETL traces (Windows/Logs/WindowsUpdate), which wuscrub does not read; on a running system Get-WindowsUpdateLog converts them.")
+            } else {
+                lines.append("  \(update.lines) lines, \(update.fatals) FATAL, \(update.warnings) WARNING" + damagedText(update.damagedLines, update.damaged))
+                for code in update.codes {
+                    lines.append("  \(code.code)" + (code.name.map { " \($0)" } ?? "") + ": \(code.count) lines (\(code.fatal) FATAL)" + (code.last.map { ", last \($0)" } ?? "") + "; " + code.verdict.sentence)
+                    lines.append("    " + code.lastLine)
+                }
+            }
+        }
+        lines.append(diagnosis.summary)
+        lines += diagnosis.advice.map { "Instead: \($0)" }
+        return lines.map(Self.withoutControls)
+    }
+
+    private func sourceLines(_ source: LogSource, name: String) -> [String] {
+        if let problem = source.problem { return ["\(source.path): not read: \(problem)"] }
+        guard source.present, let size = source.size else { return ["\(source.path): absent"] }
+        var line = "\(source.path): \(size) bytes, \(source.encoding?.rawValue ?? "?")"
+        if source.truncated { line += "; only the last \(Diagnosis.maximumReadBytes >> 20) MiB were read (from byte \(source.readFrom ?? 0))" }
+        return [line]
+    }
+
+    private func damagedText(_ count: Int, _ damaged: [DamagedLines]) -> String {
+        guard count > 0 else { return "" }
+        return "; \(count) damaged line\(count == 1 ? "" : "s") skipped (" + damaged.map { "\($0.count) \($0.problem)" }.joined(separator: ", ") + ")"
     }
 
     /// Entries in wuscrub's folders it did not write.

@@ -26,10 +26,13 @@ public struct ResetPlan: Sendable, Equatable, Codable {
     /// For `reset --quarantine`: the folder (`SoftwareDistribution`) in which the run creates its
     /// quarantine folder, `wuscrub-quarantine-<time>-<run>`; nil for a plain purge.
     public var quarantineIn: String?
+    /// What Windows Update last reported, in one line (docs/architecture.md §14); set by the
+    /// command that shows the plan.
+    public var lastReported: DiagnosisBrief?
     /// The hives the run will write, computed and validated before anything changes (not printed).
     public var prepared: PreparedHives?
 
     enum CodingKeys: String, CodingKey {
-        case install, hive, starts, purgeCounted, purge, missingFolders, journalPath, backupDirectory, recovery, volume, leftAlone, quarantineIn
+        case install, hive, starts, purgeCounted, purge, missingFolders, journalPath, backupDirectory, recovery, volume, leftAlone, quarantineIn, lastReported
     }
 }

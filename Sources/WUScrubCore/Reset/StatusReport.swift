@@ -28,6 +28,10 @@ public struct StatusReport: Sendable, Equatable, Codable {
     /// Entries in wuscrub's folders that it did not write (left alone by every run).
     public var leftAlone: [String] = []
 
+    /// What Windows Update last reported, in one line (`Diagnosis`, docs/architecture.md §14);
+    /// nil when not asked for.
+    public var lastReported: DiagnosisBrief?
+
     /// Inspects an installation without writing anything. Every file is reached through the volume
     /// layer, every hivex call runs in its sandbox on bytes already read; each part's problem is reported in its
     /// own field, never thrown.
@@ -36,11 +40,13 @@ public struct StatusReport: Sendable, Equatable, Codable {
     ///   - progress: Told of the count of the purge folders as it goes (a `counting` phase); nil
     ///     for none.
     ///   - countingBytes: Whether the count also sums the files' sizes (`Resetter.countsBytes`).
-    public init(install: WindowsInstall, progress: PurgeProgress? = nil, countingBytes: Bool = false) {
+    ///   - diagnosing: Whether to read Windows Update's logs for `lastReported`.
+    public init(install: WindowsInstall, progress: PurgeProgress? = nil, countingBytes: Bool = false, diagnosing: Bool = false) {
         var resetter = Resetter(install: install, toolVersion: "")
         resetter.progress = progress
         resetter.countsBytes = countingBytes
         self.install = install
+        if diagnosing { lastReported = Diagnosis(install: install).brief }
         volume = Volume.describe(root: install.root, windows: install.path(install.windows))
         folders = resetter.countPurge()
         missingFolders = resetter.missingFolders()
