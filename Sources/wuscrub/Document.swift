@@ -32,6 +32,8 @@ struct Document: Encodable {
     var device: DeviceReport?
     /// `scan`: the installations found.
     var scan: ScanReport?
+    /// `updates`: the installed updates.
+    var updates: UpdatesReport?
 }
 
 /// The device `reset --device` mounted.

@@ -24,6 +24,7 @@ struct TextReport {
         if let analysis = document.check { lines += renderRecovery(analysis, heading: "Hive: \(analysis.hivePath)") }
         if let output = document.output { lines.append("Recovered hive written to \(output)") }
         if let scan = document.scan { lines += renderScan(scan) }
+        if let updates = document.updates { lines += renderUpdates(updates) }
         if let result = document.result {
             lines += renderResult(result)
         } else if let plan = document.plan {
