@@ -171,7 +171,14 @@ public enum HiveSandbox {
         guard case .subkeys(let result) = try answer(of: run, path: path) else {
             throw .parserFailed(path: path, detail: "the hivex child answered with something else than subkeys")
         }
-        let listings = try result.get()
+        let listings: [SubkeyListing]
+        switch result {
+        case .success(let list): listings = list
+        case .failure(.operationFailed("hivex_node_children", _, let errno)):
+            // hivex reads at most 25,000 subkeys of a key (ERANGE past it).
+            throw .parserFailed(path: path, detail: "hivex cannot list the subkeys of \(queries.map(\.key).joined(separator: ", ")): \(errno) (it reads at most 25,000 subkeys of a key)")
+        case .failure(let error): throw error
+        }
         guard listings.count == queries.count,
               zip(listings, queries).allSatisfy({ listing, query in listing.records.allSatisfy { $0.values.count == query.names.count } }) else {
             throw .parserFailed(path: path, detail: "the hivex child's listing does not answer the queries asked")
