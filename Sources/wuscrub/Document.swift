@@ -36,6 +36,8 @@ struct Document: Encodable {
     var quarantines: QuarantineListing?
     /// `diagnose`: what Windows Update last reported.
     var diagnosis: Diagnosis?
+    /// `updates`: the installed updates.
+    var updates: UpdatesReport?
 }
 
 /// The device `reset --device` mounted.

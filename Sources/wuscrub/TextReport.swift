@@ -26,6 +26,7 @@ struct TextReport {
         if let scan = document.scan { lines += renderScan(scan) }
         if let listing = document.quarantines { lines += renderQuarantines(listing) }
         if let diagnosis = document.diagnosis { lines += renderDiagnosis(diagnosis) }
+        if let updates = document.updates { lines += renderUpdates(updates) }
         if let result = document.result {
             lines += renderResult(result)
         } else if let plan = document.plan {

@@ -26,7 +26,7 @@ struct WUScrub: ParsableCommand {
             \(ExitStatus.table)
             """,
         version: version,
-        subcommands: [Scan.self, Diagnose.self, Reset.self, Status.self, Resume.self, Rollback.self, QuarantineGroup.self, HiveGroup.self]
+        subcommands: [Scan.self, Diagnose.self, Reset.self, Status.self, Updates.self, Resume.self, Rollback.self, QuarantineGroup.self, HiveGroup.self]
     )
 
     /// Parses and runs like `ParsableCommand.main()`, except that a usage error under `--json`

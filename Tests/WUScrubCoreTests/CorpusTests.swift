@@ -25,6 +25,23 @@ struct CorpusTests {
         try Shell.run("/usr/bin/reglookup", [path]).split(separator: "\n").map(String.init)
     }
 
+    /// The corpus holds no SOFTWARE hive: the `subkeys` operation `updates` uses is checked on the
+    /// real SYSTEM hive's 400-odd services instead, against `hivexsh` (docs/architecture.md §15.2).
+    @Test func subkeysOfARealHiveMatchHivexsh() throws {
+        let scratch = try Scratch("corpus-subkeys")
+        defer { scratch.remove() }
+        let path = try Corpus.copy("regipy/SYSTEM.xz", into: scratch)
+        let bytes = try FileIO.read(path)
+        _ = SandboxSupport.ready
+        let listing = try HiveSandbox.readSubkeys(hive: HiveImage(bytes, path: "SYSTEM"), path: "SYSTEM",
+                                                  queries: [SubkeyQuery(key: "ControlSet001\\services", names: ["Start"])])
+        let shell = try Shell.capture("/usr/bin/hivexsh", [path], stdin: "cd ControlSet001\\services\nls\n")
+        let names = shell.stdout.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+        #expect(names.count > 300)
+        #expect(Set(listing[0].records.map(\.name)) == Set(names))
+        #expect(listing[0].records.first { $0.name == "wuauserv" }?.values == ["2"])
+    }
+
     @Test func realCleanSystemHiveIsEditedAndRestoredWithEverythingElseIdentical() throws {
         let scratch = try Scratch("corpus-system")
         defer { scratch.remove() }

@@ -156,6 +156,36 @@ public enum HiveSandbox {
         return list
     }
 
+    /// Keys below keys of any hive, with some of their values, read by the child in one run
+    /// (docs/architecture.md §15.2): one listing per query, `.missing` for a key that is not there.
+    ///
+    /// - Parameters:
+    ///   - image: The hive.
+    ///   - path: The hive's path for messages.
+    ///   - queries: 1 to 64 queries.
+    /// - Throws: `HiveError` from hivex (a query's key whose subkeys cannot be read),
+    ///   `.parserFailed` when the child fails or answers out of bounds.
+    public static func readSubkeys(hive image: HiveImage, path: String, queries: [SubkeyQuery]) throws(HiveError) -> [SubkeyListing] {
+        let run = try SandboxProcess.run(["subkeys"] + SubkeyQuery.arguments(queries), input: image.hivexCompatible(path: path),
+                                         outputLimit: 0, path: path, timeout: timeout, resultLimit: SandboxProcess.listingResultLimit)
+        guard case .subkeys(let result) = try answer(of: run, path: path) else {
+            throw .parserFailed(path: path, detail: "the hivex child answered with something else than subkeys")
+        }
+        let listings: [SubkeyListing]
+        switch result {
+        case .success(let list): listings = list
+        case .failure(.operationFailed("hivex_node_children", _, let errno)):
+            // hivex reads at most 25,000 subkeys of a key (ERANGE past it).
+            throw .parserFailed(path: path, detail: "hivex cannot list the subkeys of \(queries.map(\.key).joined(separator: ", ")): \(errno) (it reads at most 25,000 subkeys of a key)")
+        case .failure(let error): throw error
+        }
+        guard listings.count == queries.count,
+              zip(listings, queries).allSatisfy({ listing, query in listing.records.allSatisfy { $0.values.count == query.names.count } }) else {
+            throw .parserFailed(path: path, detail: "the hivex child's listing does not answer the queries asked")
+        }
+        return listings
+    }
+
     /// The child's decoded answer.
     private static func answer(of run: SandboxProcess, path: String) throws(HiveError) -> SandboxMessage {
         try answers(of: run, count: 1, path: path)[0]

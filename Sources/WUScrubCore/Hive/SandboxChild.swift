@@ -29,7 +29,8 @@ public enum SandboxChild {
     ///
     /// - Parameter arguments: What follows `argument`: the operation, then its arguments —
     ///   `read 0|1` (check editability), `set CONTROLSET=START...`, `values KEY NAME...` (values
-    ///   as text, any hive), or `disable` (a reading with
+    ///   as text, any hive), `subkeys DEPTH KEY COUNT NAME...` (repeated: keys below a key with
+    ///   some of their values, any hive, bounded), or `disable` (a reading with
     ///   the editability check, then Start = 4 in every control set it found: one child where a
     ///   preflight needed two).
     /// - Returns: The exit status (0 once the answer is written).
@@ -56,6 +57,9 @@ public enum SandboxChild {
             return write(disable().flatMap(\.encoded))
         case "values" where rest.count >= 2 && rest.count <= 65:
             message = values(key: rest[0], names: Array(rest.dropFirst()))
+        case "subkeys":
+            guard let queries = SubkeyQuery.parse(rest) else { return fail(.usage, "bad argument") }
+            message = subkeys(queries)
         case "set":
             var values: [(controlSet: String, start: UInt32)] = []
             for argument in rest {
@@ -140,16 +144,56 @@ public enum SandboxChild {
             guard let node = try hive.node(at: key) else { throw HiveError.keyNotFound(path: "", key: key) }
             var list: [String?] = []
             for name in names {
-                switch try hive.value(named: name, in: node) {
-                case .string(let text)?, .expandString(let text)?: list.append(text)
-                case .dword(let number)?: list.append(String(number))
-                case .qword(let number)?: list.append(String(number))
-                default: list.append(nil)
-                }
+                list.append(SubkeyQuery.text(of: try hive.value(named: name, in: node)))
             }
             return .values(.success(list))
         } catch {
             return .values(.failure(error))
+        }
+    }
+
+    /// The keys each query asks for, with their values as text (docs/architecture.md §15.2): read-only,
+    /// bounded in keys (`SubkeyQuery.maximumRecords` in all), name and value lengths and answer
+    /// size; a listing cut at a bound says so. A key whose subkeys or values hivex cannot read
+    /// below the query's own key is left out or shown without them, never fatal.
+    static func subkeys(_ queries: [SubkeyQuery]) -> SandboxMessage {
+        do throws(HiveError) {
+            let hive = try Hive(sandboxName: wuscrub_sandbox_input_name(), writable: false, path: "")
+            defer { hive.close() }
+            var records = SubkeyQuery.maximumRecords
+            var bytes = SubkeyQuery.maximumAnswerBytes
+            var listings: [SubkeyListing] = []
+            for query in queries {
+                guard let top = try hive.node(at: query.key) else { listings.append(.missing); continue }
+                var found: [SubkeyRecord] = []
+                var truncated = false
+                func visit(_ node: Hive.Node, path: String, level: Int) throws(HiveError) {
+                    if level == query.depth {
+                        let values = query.names.map { name in
+                            SubkeyQuery.text(of: (try? hive.value(named: name, in: node)) ?? nil, limit: SubkeyQuery.maximumValueBytes)
+                        }
+                        // What the fields take in the answer, with their lengths and separators.
+                        let size = 12 + path.utf8.count + values.reduce(0) { $0 + 12 + ($1?.utf8.count ?? 0) }
+                        guard records > 0, size <= bytes else { truncated = true; return }
+                        records -= 1
+                        bytes -= size
+                        found.append(SubkeyRecord(name: path, values: values))
+                        return
+                    }
+                    // The query's own key must list; a damaged key below it is left out.
+                    let children = level == 0 ? try hive.children(of: node) : ((try? hive.children(of: node)) ?? [])
+                    for child in children {
+                        let name = SubkeyQuery.cut(hive.name(of: child), to: SubkeyQuery.maximumNameBytes)
+                        try visit(child, path: path.isEmpty ? name : path + "\\" + name, level: level + 1)
+                        if truncated { return }
+                    }
+                }
+                try visit(top, path: "", level: 0)
+                listings.append(SubkeyListing(found: true, records: found, truncated: truncated))
+            }
+            return .subkeys(.success(listings))
+        } catch {
+            return .subkeys(.failure(error))
         }
     }
 

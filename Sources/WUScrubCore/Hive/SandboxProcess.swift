@@ -21,6 +21,9 @@ struct SandboxProcess {
 
     /// The largest result message the parent reads.
     static let resultLimit = 1 << 20
+    /// The largest answer of the `subkeys` operation the parent reads: more than the child writes
+    /// (`SubkeyQuery.maximumAnswerBytes`).
+    static let listingResultLimit = SubkeyQuery.maximumAnswerBytes + (1 << 20)
 
     /// Runs the child once.
     ///
@@ -31,10 +34,12 @@ struct SandboxProcess {
     ///   - path: The hive's path, for messages.
     ///   - timeout: Seconds before the parent kills the child.
     ///   - executable: The program to start (`HiveSandbox.executable` unless a test says otherwise).
+    ///   - resultLimit: The largest answer read.
     /// - Throws: `HiveError.parserFailed` without an executable, `.io` when the child cannot be
     ///   started.
     static func run(_ arguments: [String], input: HiveImage, outputLimit: Int, path: String,
-                    timeout: Double, executable: String? = HiveSandbox.executable) throws(HiveError) -> SandboxProcess {
+                    timeout: Double, executable: String? = HiveSandbox.executable,
+                    resultLimit: Int = SandboxProcess.resultLimit) throws(HiveError) -> SandboxProcess {
         guard let executable else {
             throw .parserFailed(path: path, detail: "no sandbox executable")
         }

@@ -15,6 +15,8 @@ enum SandboxMessage: Equatable {
     /// The answer of the `values` operation: each asked value as text (strings as they are,
     /// numbers in decimal), nil where it is absent or of another type.
     case values(Result<[String?], HiveError>)
+    /// The answer of the `subkeys` operation: one listing per query, in order.
+    case subkeys(Result<[SubkeyListing], HiveError>)
 
     // MARK: - Encoding (in the child)
 
@@ -40,15 +42,39 @@ enum SandboxMessage: Equatable {
         case let .identity(uid, gid):
             fields += ["identity", String(uid), String(gid)]
         case .values(.success(let list)):
-            fields += ["values", "ok", String(list.count)] + list.map { $0.map { "=" + $0 } ?? "-" }
+            fields += ["values", "ok", String(list.count)] + list.map(SandboxMessage.optionalField)
         case .values(.failure(let error)):
             fields += ["values", "error"] + SandboxMessage.fields(of: error)
+        case .subkeys(.success(let listings)):
+            fields += ["subkeys", "ok", String(listings.count)]
+            for listing in listings {
+                guard listing.found else { fields.append("missing"); continue }
+                let width = listing.records.first?.values.count ?? 0
+                fields += ["found", listing.truncated ? "1" : "0", String(listing.records.count), String(width)]
+                for record in listing.records {
+                    fields.append(record.name)
+                    fields += record.values.map(SandboxMessage.optionalField)
+                }
+            }
+        case .subkeys(.failure(let error)):
+            fields += ["subkeys", "error"] + SandboxMessage.fields(of: error)
         }
         var bytes: [UInt8] = []
         for field in fields {
             bytes += Array(String(field.utf8.count).utf8) + [UInt8(ascii: ":")] + Array(field.utf8) + [UInt8(ascii: ",")]
         }
         return bytes
+    }
+
+    /// A value that may be absent as one field: `-`, or `=` and the text.
+    static func optionalField(_ text: String?) -> String { text.map { "=" + $0 } ?? "-" }
+
+    /// The value `optionalField` encoded; `.none` when the field is neither.
+    private static func optionalValue(_ field: String) -> String?? {
+        // Compared as bytes: a value starting with a combining mark must not merge with the "=".
+        if field == "-" { return .some(nil) }
+        guard field.utf8.first == UInt8(ascii: "=") else { return .none }
+        return .some(String(decoding: field.utf8.dropFirst(), as: UTF8.self))
     }
 
     /// A hive error as fields; the path is left out (the parent puts its own back).
@@ -93,6 +119,14 @@ enum SandboxMessage: Equatable {
     private static func decodeOne(_ fields: inout ArraySlice<String>, path: String) -> SandboxMessage? {
         func next() -> String? { fields.isEmpty ? nil : fields.removeFirst() }
         func number<T: FixedWidthInteger>(_: T.Type) -> T? { next().flatMap { T($0) } }
+        func optionalValues(_ count: Int) -> [String?]? {
+            var list: [String?] = []
+            for _ in 0..<count {
+                guard let field = next(), let value = optionalValue(field) else { return nil }
+                list.append(value)
+            }
+            return list
+        }
         func error() -> HiveError? {
             switch next() {
             case "cannotOpen": return number(Int32.self).map { .cannotOpen(path: path, errno: Errno(rawValue: $0)) }
@@ -152,20 +186,35 @@ enum SandboxMessage: Equatable {
             switch next() {
             case "ok":
                 guard let count = number(Int.self), (0...64).contains(count) else { return nil }
-                var list: [String?] = []
-                for _ in 0..<count {
-                    guard let field = next() else { return nil }
-                    // Compared as bytes: a value starting with a combining mark must not merge with the "=".
-                    if field == "-" {
-                        list.append(nil)
-                    } else if field.utf8.first == UInt8(ascii: "=") {
-                        list.append(String(decoding: field.utf8.dropFirst(), as: UTF8.self))
-                    } else {
-                        return nil
-                    }
-                }
+                guard let list = optionalValues(count) else { return nil }
                 message = .values(.success(list))
             case "error": guard let failure = error() else { return nil }; message = .values(.failure(failure))
+            default: return nil
+            }
+        case "subkeys":
+            switch next() {
+            case "ok":
+                guard let count = number(Int.self), (0...64).contains(count) else { return nil }
+                var listings: [SubkeyListing] = []
+                for _ in 0..<count {
+                    switch next() {
+                    case "missing": listings.append(.missing)
+                    case "found":
+                        guard let truncated = next(), truncated == "0" || truncated == "1",
+                              let records = number(Int.self), (0...SubkeyQuery.maximumRecords).contains(records),
+                              let width = number(Int.self), (0...SubkeyQuery.maximumNames).contains(width) else { return nil }
+                        var list: [SubkeyRecord] = []
+                        list.reserveCapacity(records)
+                        for _ in 0..<records {
+                            guard let name = next(), let values = optionalValues(width) else { return nil }
+                            list.append(SubkeyRecord(name: name, values: values))
+                        }
+                        listings.append(SubkeyListing(found: true, records: list, truncated: truncated == "1"))
+                    default: return nil
+                    }
+                }
+                message = .subkeys(.success(listings))
+            case "error": guard let failure = error() else { return nil }; message = .subkeys(.failure(failure))
             default: return nil
             }
         default: return nil

@@ -99,10 +99,10 @@ final class InstallVolume: @unchecked Sendable {
 
     /// Makes sure the replay's copies fit before it starts, so that an address-space limit is a
     /// clear refusal, never an abort half-way.
-    func reserveReplayMemory(forHiveOf size: Int) throws(VolumeError) {
+    func reserveReplayMemory(forHiveOf size: Int, path: String? = nil) throws(VolumeError) {
         let needed = size * InstallVolume.hiveCopies + (64 << 20)
         guard let allocation = malloc(needed) else {
-            throw VolumeError.io(FileIOError(operation: "set aside \(needed) bytes of memory to replay the logs of", path: install.systemHive, errno: .noMemory))
+            throw VolumeError.io(FileIOError(operation: "set aside \(needed) bytes of memory to replay the logs of", path: path ?? install.systemHive, errno: .noMemory))
         }
         free(allocation)
     }

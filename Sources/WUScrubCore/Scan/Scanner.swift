@@ -176,19 +176,10 @@ public enum Scanner {
         return found
     }
 
-    /// The SOFTWARE hive's version values, read in the hivex sandbox.
+    /// The SOFTWARE hive's version values, read in the hivex sandbox (a dirty hive as its logs leave it, in memory).
     static func readVersion(_ install: WindowsInstall) throws -> WindowsVersion {
-        let volume = try InstallVolume(install)
-        let config = try volume.configDirectory()
-        guard let relative = try WindowsInstall.resolve("SOFTWARE", in: config, root: install.root, kind: .file) else {
-            throw ScanProblem(description: "no SOFTWARE hive in \(install.configDirectory)")
-        }
-        let name = String(relative.split(separator: "/").last!)
-        guard let file = try config.file(name) else {
-            throw VolumeError.io(FileIOError(operation: "open", path: relative, errno: .noSuchFileOrDirectory))
-        }
-        let image = try HiveImage.read(file, limit: InstallVolume.maximumHiveBytes, what: "a SOFTWARE hive")
-        let values = try HiveSandbox.readValues(hive: image, path: relative, key: WindowsVersion.key, names: WindowsVersion.valueNames)
+        let software = try InstallVolume(install).readSoftwareHive()
+        let values = try HiveSandbox.readValues(hive: software.image, path: software.path, key: WindowsVersion.key, names: WindowsVersion.valueNames)
         return WindowsVersion(values: values)
     }
 
@@ -256,9 +247,4 @@ public enum Scanner {
         if !word.isEmpty, word.allSatisfy({ safe.contains($0) }) { return word }
         return "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
     }
-}
-
-/// A problem of one part of a scan, shown in its place in the report.
-struct ScanProblem: Error, CustomStringConvertible {
-    var description: String
 }

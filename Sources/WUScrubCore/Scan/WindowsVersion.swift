@@ -26,8 +26,7 @@ public struct WindowsVersion: Sendable, Equatable, Codable {
         func text(_ index: Int) -> String? {
             guard index < values.count, let value = values[index], !value.isEmpty else { return nil }
             // Text from the volume: escaped (no control character reaches a terminal) and bounded.
-            let shown = PurgeFailure.displayPath(Array(value.utf8))
-            return shown.count > Self.maximumLength ? String(shown.prefix(Self.maximumLength)) + "…" : shown
+            return HiveText.shown(value, limit: Self.maximumLength)
         }
         productName = text(0)
         displayVersion = text(1) ?? text(2)
