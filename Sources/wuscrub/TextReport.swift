@@ -325,8 +325,16 @@ struct TextReport {
         "SYSTEM hive: \(hive.path) (\(hive.size) bytes, \(state ?? hive.state), sequence \(hive.primarySequence)/\(hive.secondarySequence), hive bins \(hive.hiveBinsSize) bytes)"
     }
 
+    /// The start values under a heading; grouped by service when there are others than wuauserv
+    /// (`reset --full`, docs/architecture.md §17).
     func startLines(_ starts: [ServiceStart], heading: String) -> [String] {
-        [heading] + starts.map { "  \($0.controlSet): Start=\($0.start) (\($0.startType))" }
+        func line(_ start: ServiceStart, indent: String) -> String { "\(indent)\(start.controlSet): Start=\(start.start) (\(start.startType))" }
+        var services: [String] = []
+        for start in starts where !services.contains(start.service) { services.append(start.service) }
+        guard services.contains(where: { $0 != ServiceStart.wuauserv }) else { return [heading] + starts.map { line($0, indent: "  ") } }
+        return [heading] + services.flatMap { service in
+            ["  \(service):"] + starts.filter { $0.service == service }.map { line($0, indent: "    ") }
+        }
     }
 
     func countLine(_ report: PurgeReport) -> String {

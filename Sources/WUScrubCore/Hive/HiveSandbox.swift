@@ -30,13 +30,31 @@ public enum HiveSandbox {
     ///   - checkEditable: Whether to refuse a service key that hivex could not edit safely.
     /// - Throws: `HiveError.parserFailed` when the child dies or answers nonsense; `.io` when it
     ///   cannot be started.
-    public static func readService(hive image: HiveImage, path: String, checkEditable: Bool) throws(HiveError) -> ServiceReading {
-        let run = try SandboxProcess.run(["read", checkEditable ? "1" : "0"], input: image.hivexCompatible(path: path),
+    ///   - services: The services to read (docs/architecture.md §17): wuauserv must be there,
+    ///     another whose key is absent is left out of the reading.
+    public static func readService(hive image: HiveImage, path: String, checkEditable: Bool,
+                                   services: [String] = [ServiceStart.wuauserv]) throws(HiveError) -> ServiceReading {
+        let run = try SandboxProcess.run(["read", checkEditable ? "1" : "0"] + arguments(services), input: image.hivexCompatible(path: path),
                                          outputLimit: 0, path: path, timeout: timeout)
         guard case .reading(let starts, let hiberboot) = try answer(of: run, path: path) else {
             throw .parserFailed(path: path, detail: "the hivex child answered with something else than a reading")
         }
+        try checkAnswered(starts, services: services, path: path)
         return ServiceReading(starts: starts, hiberbootEnabled: hiberboot)
+    }
+
+    /// The services as the child's arguments: none for wuauserv alone (the operation's default).
+    private static func arguments(_ services: [String]) -> [String] {
+        services == [ServiceStart.wuauserv] ? [] : services
+    }
+
+    /// A reading must name only services asked for, each at most once per control set.
+    private static func checkAnswered(_ starts: Result<[ServiceStart], HiveError>, services: [String], path: String) throws(HiveError) {
+        guard case .success(let list) = starts else { return }
+        let pairs = list.map { $0.controlSet.lowercased() + "\\" + $0.service }
+        guard list.allSatisfy({ services.contains($0.service) }), Set(pairs).count == pairs.count else {
+            throw .parserFailed(path: path, detail: "the hivex child's reading names services that were not asked for")
+        }
     }
 
     /// The preflight's two questions in one child: the service's reading (with the editability
@@ -46,20 +64,21 @@ public enum HiveSandbox {
     /// - Returns: The reading, and the disabled hive with its read-back values (nil when the
     ///   reading failed: its error is in `reading.starts`).
     /// - Throws: What `setStart` throws.
-    public static func readAndDisable(hive image: HiveImage, path: String) throws(HiveError)
+    public static func readAndDisable(hive image: HiveImage, path: String, services: [String] = [ServiceStart.wuauserv]) throws(HiveError)
         -> (reading: ServiceReading, disabled: (hive: HiveImage, starts: [ServiceStart])?) {
         try image.validate(path: path)
-        let run = try SandboxProcess.run(["disable"], input: image.hivexCompatible(path: path),
+        let run = try SandboxProcess.run(["disable"] + arguments(services), input: image.hivexCompatible(path: path),
                                          outputLimit: image.size + outputGrowthLimit, path: path, timeout: timeout)
         let messages = try answers(of: run, count: 2, path: path)
         guard case .reading(let starts, let hiberboot) = messages[0], case .edited(let error) = messages[1] else {
             throw .parserFailed(path: path, detail: "the hivex child answered with something else than a reading and an edit")
         }
+        try checkAnswered(starts, services: services, path: path)
         let reading = ServiceReading(starts: starts, hiberbootEnabled: hiberboot)
         guard case .success(let found) = starts else { return (reading, nil) }
         if let error { throw error }
-        let values = found.map { (controlSet: $0.controlSet, start: ServiceStart.disabled) }
-        return (reading, try checkedOutput(of: run, values: values, path: path))
+        let values = found.map { $0.setting(ServiceStart.disabled) }
+        return (reading, try checkedOutput(of: run, values: values, services: services, path: path))
     }
 
     /// `readService(hive:path:checkEditable:)` on bytes in memory.
@@ -93,20 +112,29 @@ public enum HiveSandbox {
     /// `setStart(_:hive:path:)`, returning with the edited hive the start values its check read back.
     public static func setStartReadingBack(_ values: [(controlSet: String, start: UInt32)], hive image: HiveImage,
                                            path: String) throws(HiveError) -> (hive: HiveImage, starts: [ServiceStart]) {
+        try setStartReadingBack(values.map { StartSetting(controlSet: $0.controlSet, start: $0.start) }, hive: image, path: path)
+    }
+
+    /// `setStartReadingBack` for any of the services of docs/architecture.md §17: the read-back
+    /// covers every service the settings name (wuauserv always).
+    public static func setStartReadingBack(_ values: [StartSetting], hive image: HiveImage,
+                                           path: String) throws(HiveError) -> (hive: HiveImage, starts: [ServiceStart]) {
+        var services = [ServiceStart.wuauserv]
+        for value in values where !services.contains(value.service) { services.append(value.service) }
         try image.validate(path: path)
-        let arguments = ["set"] + values.map { "\($0.controlSet)=\($0.start)" }
+        let arguments = ["set"] + values.map(\.argument)
         let run = try SandboxProcess.run(arguments, input: image.hivexCompatible(path: path),
                                          outputLimit: image.size + outputGrowthLimit, path: path, timeout: timeout)
         guard case .edited(let error) = try answer(of: run, path: path) else {
             throw .parserFailed(path: path, detail: "the hivex child answered with something else than an edit")
         }
         if let error { throw error }
-        return try checkedOutput(of: run, values: values, path: path)
+        return try checkedOutput(of: run, values: values, services: services, path: path)
     }
 
     /// The hive a child wrote, taken over and checked: validated, clean, and read back by another
     /// child showing `values` in every control set the reading covers.
-    private static func checkedOutput(of run: SandboxProcess, values: [(controlSet: String, start: UInt32)],
+    private static func checkedOutput(of run: SandboxProcess, values: [StartSetting], services: [String],
                                       path: String) throws(HiveError) -> (hive: HiveImage, starts: [ServiceStart]) {
         guard let output = try run.output(path: path) else {
             throw .parserFailed(path: path, detail: "the hive hivex wrote is more than \(outputGrowthLimit >> 20) MiB larger than the original")
@@ -120,16 +148,16 @@ public enum HiveSandbox {
         guard !block.isDirty else {
             throw .parserFailed(path: path, detail: "the hive hivex wrote is not clean (sequence \(block.primarySequence)/\(block.secondarySequence))")
         }
-        let reading = try readService(hive: output, path: path, checkEditable: false)
+        let reading = try readService(hive: output, path: path, checkEditable: false, services: services)
         let starts: [ServiceStart]
         switch reading.starts {
         case .success(let list): starts = list
         case .failure(let error):
             throw .parserFailed(path: path, detail: "the hive hivex wrote does not read back: \(error)")
         }
-        for (controlSet, start) in values {
-            if let found = starts.first(where: { $0.controlSet == controlSet }), found.start != start {
-                throw .parserFailed(path: path, detail: "the hive hivex wrote has Start \(found.start) in \(controlSet), expected \(start)")
+        for value in values {
+            if let found = starts.first(where: { $0.controlSet == value.controlSet && $0.service == value.service }), found.start != value.start {
+                throw .parserFailed(path: path, detail: "the hive hivex wrote has Start \(found.start) for \(value.service) in \(value.controlSet), expected \(value.start)")
             }
         }
         return (output, starts)

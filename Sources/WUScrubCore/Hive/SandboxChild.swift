@@ -28,11 +28,13 @@ public enum SandboxChild {
     /// Runs the child; `wuscrub` calls it before parsing its arguments and exits with the result.
     ///
     /// - Parameter arguments: What follows `argument`: the operation, then its arguments —
-    ///   `read 0|1` (check editability), `set CONTROLSET=START...`, `values KEY NAME...` (values
+    ///   `read 0|1 [SERVICE...]` (check editability; the services to read, wuauserv when none are
+    ///   given), `set CONTROLSET[\SERVICE]=START...` (wuauserv when no service is named),
+    ///   `values KEY NAME...` (values
     ///   as text, any hive), `subkeys DEPTH KEY COUNT NAME...` (repeated: keys below a key with
-    ///   some of their values, any hive, bounded), or `disable` (a reading with
-    ///   the editability check, then Start = 4 in every control set it found: one child where a
-    ///   preflight needed two).
+    ///   some of their values, any hive, bounded), or `disable [SERVICE...]` (a reading with
+    ///   the editability check, then Start = 4 for every service in every control set it found:
+    ///   one child where a preflight needed two).
     /// - Returns: The exit status (0 once the answer is written).
     public static func run(_ arguments: [String]) -> Int32 {
         guard let operation = arguments.first else { return fail(.usage, "no operation") }
@@ -51,23 +53,23 @@ public enum SandboxChild {
         // From here on: only the system calls the filter allows.
         let message: SandboxMessage
         switch operation {
-        case "read" where rest == ["0"] || rest == ["1"]:
-            message = read(checkEditable: rest == ["1"])
-        case "disable" where rest.isEmpty:
-            return write(disable().flatMap(\.encoded))
+        case "read" where (rest.first == "0" || rest.first == "1") && rest.count <= 1 + maximumServices:
+            message = read(checkEditable: rest.first == "1", services: services(Array(rest.dropFirst())))
+        case "disable" where rest.count <= maximumServices:
+            return write(disable(services: services(rest)).flatMap(\.encoded))
         case "values" where rest.count >= 2 && rest.count <= 65:
             message = values(key: rest[0], names: Array(rest.dropFirst()))
         case "subkeys":
             guard let queries = SubkeyQuery.parse(rest) else { return fail(.usage, "bad argument") }
             message = subkeys(queries)
         case "set":
-            var values: [(controlSet: String, start: UInt32)] = []
+            var values: [StartSetting] = []
             for argument in rest {
                 let parts = argument.split(separator: "=", omittingEmptySubsequences: false)
-                guard parts.count == 2, !parts[0].isEmpty, let start = UInt32(parts[1]) else {
-                    return fail(.usage, "bad argument")
-                }
-                values.append((String(parts[0]), start))
+                guard parts.count == 2, let start = UInt32(parts[1]) else { return fail(.usage, "bad argument") }
+                let names = parts[0].split(separator: "\\", omittingEmptySubsequences: false)
+                guard (1...2).contains(names.count), names.allSatisfy({ !$0.isEmpty }) else { return fail(.usage, "bad argument") }
+                values.append(StartSetting(controlSet: String(names[0]), service: names.count == 2 ? String(names[1]) : ServiceStart.wuauserv, start: start))
             }
             message = set(values)
         default:
@@ -81,9 +83,17 @@ public enum SandboxChild {
         return write(message.encoded)
     }
 
+    /// How many services a `read` or `disable` names at most.
+    static let maximumServices = 8
+
+    /// The services named, wuauserv when none is.
+    private static func services(_ names: [String]) -> [String] {
+        names.isEmpty ? [ServiceStart.wuauserv] : names
+    }
+
     /// Reads the service configuration as `ServiceConfiguration.read` and
     /// `Resetter.readStarts(checkEditable:)` do, and `HiberbootEnabled` on its own.
-    static func read(checkEditable: Bool) -> SandboxMessage {
+    static func read(checkEditable: Bool, services: [String] = [ServiceStart.wuauserv]) -> SandboxMessage {
         let hive: Hive
         do {
             hive = try Hive(sandboxName: wuscrub_sandbox_input_name(), writable: false, path: "")
@@ -91,12 +101,13 @@ public enum SandboxChild {
             return .reading(starts: .failure(error), hiberbootEnabled: nil)
         }
         defer { hive.close() }
-        return reading(of: hive, checkEditable: checkEditable)
+        return reading(of: hive, checkEditable: checkEditable, services: services)
     }
 
-    /// A reading with the editability check, then (when it succeeded) Start = 4 in every control
-    /// set it found, committed to the output descriptor: the reading, then the edit's outcome.
-    static func disable() -> [SandboxMessage] {
+    /// A reading with the editability check, then (when it succeeded) Start = 4 for every service
+    /// in every control set it found, committed to the output descriptor: the reading, then the
+    /// edit's outcome.
+    static func disable(services: [String] = [ServiceStart.wuauserv]) -> [SandboxMessage] {
         let hive: Hive
         do {
             hive = try Hive(sandboxName: wuscrub_sandbox_input_name(), writable: true, path: "")
@@ -104,10 +115,10 @@ public enum SandboxChild {
             return [.reading(starts: .failure(error), hiberbootEnabled: nil), .edited(nil)]
         }
         defer { hive.close() }
-        let found = reading(of: hive, checkEditable: true)
+        let found = reading(of: hive, checkEditable: true, services: services)
         guard case .reading(.success(let starts), _) = found else { return [found, .edited(nil)] }
         do throws(HiveError) {
-            try ServiceConfiguration.setStart(starts.map { ($0.controlSet, ServiceStart.disabled) }, in: hive)
+            try ServiceConfiguration.setStart(starts.map { $0.setting(ServiceStart.disabled) }, in: hive)
             try hive.commit(toSandboxName: wuscrub_sandbox_output_name())
             return [found, .edited(nil)]
         } catch {
@@ -116,12 +127,12 @@ public enum SandboxChild {
     }
 
     /// The reading of an open hive (see `read(checkEditable:)`).
-    private static func reading(of hive: Hive, checkEditable: Bool) -> SandboxMessage {
+    private static func reading(of hive: Hive, checkEditable: Bool, services: [String]) -> SandboxMessage {
         let starts: Result<[ServiceStart], HiveError> = Result { () throws(HiveError) in
-            let starts = try ServiceConfiguration.read(hive)
+            let starts = try ServiceConfiguration.read(hive, services: services)
             if checkEditable {
                 for start in starts {
-                    let key = ServiceStart.serviceKey(in: start.controlSet)
+                    let key = ServiceStart.serviceKey(in: start.controlSet, service: start.service)
                     guard let node = try hive.node(at: key) else { throw HiveError.keyNotFound(path: hive.path, key: key) }
                     for entry in try hive.valueEntries(of: node) where entry.size > BaseBlock.maximumSingleCellData {
                         throw HiveError.bigValueOnKey(path: hive.path, key: key, value: entry.name, size: entry.size)
@@ -198,7 +209,7 @@ public enum SandboxChild {
     }
 
     /// Sets the start values and commits the hive to the output descriptor.
-    static func set(_ values: [(controlSet: String, start: UInt32)]) -> SandboxMessage {
+    static func set(_ values: [StartSetting]) -> SandboxMessage {
         do throws(HiveError) {
             let hive = try Hive(sandboxName: wuscrub_sandbox_input_name(), writable: true, path: "")
             defer { hive.close() }

@@ -29,7 +29,7 @@ enum SandboxMessage: Equatable {
             case .success(let list):
                 fields += ["starts", String(list.count)]
                 for start in list {
-                    fields += [start.controlSet, String(start.start), start.delayedAutostart ? "1" : "0"]
+                    fields += [start.controlSet, start.service, String(start.start), start.delayedAutostart ? "1" : "0"]
                 }
             case .failure(let error):
                 fields += ["error"] + SandboxMessage.fields(of: error)
@@ -156,9 +156,9 @@ enum SandboxMessage: Equatable {
                 guard let count = number(Int.self), (0...999).contains(count) else { return nil }
                 var list: [ServiceStart] = []
                 for _ in 0..<count {
-                    guard let controlSet = next(), let start = number(UInt32.self), let delayed = next(),
+                    guard let controlSet = next(), let service = next(), let start = number(UInt32.self), let delayed = next(),
                           delayed == "0" || delayed == "1" else { return nil }
-                    list.append(ServiceStart(controlSet: controlSet, start: start, delayedAutostart: delayed == "1"))
+                    list.append(ServiceStart(controlSet: controlSet, start: start, delayedAutostart: delayed == "1", service: service))
                 }
                 starts = .success(list)
             case "error":

@@ -32,18 +32,7 @@ extension Journal {
         guard (0...InstallVolume.maximumHiveBytes).contains(originalHiveSize) else {
             throw damaged("its originalHiveSize \(originalHiveSize) is not a hive's size")
         }
-        guard (1...2).contains(originalStarts.count) else {
-            throw damaged("it records \(originalStarts.count) control sets; a run records one or two")
-        }
-        for start in originalStarts where !Journal.isControlSet(start.controlSet) {
-            throw damaged("'\(start.controlSet.prefix(64))' is not a control set name")
-        }
-        for start in originalStarts where start.start > ServiceStart.disabled {
-            throw damaged("it records Start=\(start.start) for \(start.controlSet), not a service start type (0 to 4)")
-        }
-        guard Set(originalStarts.map { $0.controlSet.lowercased() }).count == originalStarts.count else {
-            throw damaged("it records a control set twice")
-        }
+        try validateStarts(damaged: damaged)
         // The backup names: derived from the run, checked against the one pattern.
         let backups = install.stateDirectory + "/" + InstallVolume.backupFolderName + "/"
         guard backupPath.hasPrefix(backups), let backup = BackupName(parsing: String(backupPath.dropFirst(backups.count))),
@@ -100,6 +89,38 @@ extension Journal {
                   recovery.applied.allSatisfy({ $0.sequences.count <= 1 << 20 }) else {
                 throw damaged("its recovery record is not one a run writes")
             }
+        }
+    }
+
+    /// The original start values (docs/architecture.md §17): one or two control sets, each with
+    /// wuauserv and at most the other services of `ServiceStart.fullResetServices`, no (control
+    /// set, service) pair twice, each Start a service start type.
+    private func validateStarts(damaged: (String) -> ResetError) throws(ResetError) {
+        let controlSets = Set(originalStarts.map { $0.controlSet.lowercased() })
+        guard (1...2).contains(controlSets.count),
+              originalStarts.count <= controlSets.count * ServiceStart.fullResetServices.count else {
+            throw damaged("it records \(originalStarts.count) start values in \(controlSets.count) control sets; a run records one or two control sets of at most \(ServiceStart.fullResetServices.count) services")
+        }
+        for start in originalStarts where !Journal.isControlSet(start.controlSet) {
+            throw damaged("'\(start.controlSet.prefix(64))' is not a control set name")
+        }
+        for start in originalStarts where !ServiceStart.fullResetServices.contains(start.service) {
+            throw damaged("'\(start.service.prefix(64))' is not a service wuscrub handles")
+        }
+        for start in originalStarts where start.start > ServiceStart.disabled {
+            throw damaged("it records Start=\(start.start) for \(start.controlSet), not a service start type (0 to 4)")
+        }
+        guard Set(originalStarts.map { $0.label.lowercased().split(separator: "=")[0] }).count == originalStarts.count else {
+            throw damaged("it records a control set twice")
+        }
+        for controlSet in controlSets where !originalStarts.contains(where: { $0.controlSet.lowercased() == controlSet && $0.service == ServiceStart.wuauserv }) {
+            throw damaged("it records no wuauserv start value for \(controlSet.prefix(64))")
+        }
+        // A run records its services in one order, the same in every control set, wuauserv first.
+        let order = ServiceStart.services(of: originalStarts)
+        guard order.first == ServiceStart.wuauserv,
+              order == ServiceStart.fullResetServices.filter(order.contains) else {
+            throw damaged("its start values are not in the order a run records them")
         }
     }
 

@@ -56,7 +56,8 @@ public struct Journal: Sendable, Equatable, Codable {
     public var originalHiveSize: Int
     /// SHA-256 of the hive as the disable step wrote it (recorded before its rename).
     public var disabledHiveSHA256: String?
-    /// The `wuauserv` start mode of each chosen control set before the run.
+    /// The start mode of each service in each chosen control set before the run: wuauserv, and
+    /// for `reset --full` the other services of docs/architecture.md §17 that the hive has.
     public var originalStarts: [ServiceStart]
     /// The backup copy of the original hive, relative to the mount root.
     public var backupPath: String
@@ -93,4 +94,6 @@ public struct Journal: Sendable, Equatable, Codable {
     /// The hive the run started from on disk, after any recovery: what the restore puts back.
     var restoreTargetSHA256: String { baselineHiveSHA256 ?? originalHiveSHA256 }
     var restoreSourcePath: String { baselineBackupPath ?? backupPath }
+    /// The services the run handles, as recorded (wuauserv first).
+    var services: [String] { ServiceStart.services(of: originalStarts) }
 }

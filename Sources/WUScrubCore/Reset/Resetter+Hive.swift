@@ -37,62 +37,67 @@ extension Resetter {
     func commitRecovered(_ analysis: RecoveryAnalysis) throws -> HiveImage {
         let floor = analysis.finalSequence ?? 0
         let recovered = try HiveImage(analysis.recovered!, path: install.systemHive)
-        let committed = try editedHive([], from: recovered)
+        let committed = try editedHive([], services: [ServiceStart.wuauserv], from: recovered)
         guard let block = BaseBlock(committed.read(count: 512, at: 0)[...]), Serial.isAfter(block.primarySequence, floor) else {
             throw HiveError.verificationFailed(path: install.systemHive, detail: "its sequence number is not above \(floor), the last in the logs")
         }
-        _ = try readStarts(committed, checkEditable: false)
+        _ = try readStarts(committed, services: services, checkEditable: false)
         return committed
     }
 
-    /// The `wuauserv` start modes of a hive (read by the hivex child once per hive content and run).
-    func readStarts(_ image: HiveImage, checkEditable: Bool) throws -> [ServiceStart] {
-        if let known = readings.reading(of: image.sha256, checkEditable: checkEditable) { return known }
-        let starts = try HiveSandbox.readService(hive: image, path: install.systemHive, checkEditable: checkEditable).starts.get()
-        readings.record(starts, of: image.sha256, checkEditable: checkEditable)
+    /// The start modes of `services` in a hive (read by the hivex child once per hive content,
+    /// services and run): a run's services are `services` in its preflight, its journal's after.
+    func readStarts(_ image: HiveImage, services: [String], checkEditable: Bool) throws -> [ServiceStart] {
+        if let known = readings.reading(of: image.sha256, checkEditable: checkEditable, services: services) { return known }
+        let starts = try HiveSandbox.readService(hive: image, path: install.systemHive, checkEditable: checkEditable, services: services).starts.get()
+        readings.record(starts, of: image.sha256, checkEditable: checkEditable, services: services)
         return starts
     }
 
-    /// `HiveSandbox.setStart`, keeping the reading of the edited hive it makes to check its work.
-    func editedHive(_ sets: [(controlSet: String, start: UInt32)], from source: HiveImage) throws -> HiveImage {
+    /// `HiveSandbox.setStart`, keeping the reading of the edited hive it makes to check its work
+    /// (a reading of `services`, which must name every service the settings do).
+    func editedHive(_ sets: [StartSetting], services: [String], from source: HiveImage) throws -> HiveImage {
         let edited = try HiveSandbox.setStartReadingBack(sets, hive: source, path: install.systemHive)
-        readings.record(edited.starts, of: edited.hive.sha256, checkEditable: false)
+        // The child's read-back covers wuauserv and the services set; kept only when that is `services`.
+        if ServiceStart.services(of: edited.starts) == services {
+            readings.record(edited.starts, of: edited.hive.sha256, checkEditable: false, services: services)
+        }
         return edited.hive
     }
 
     /// The preflight's reading of a hive (with the editability check) and the hive with `Start` =
-    /// 4 in every control set it found, read back and checked: one hivex child for both
-    /// (`HiveSandbox.readAndDisable`), and one to read the result back.
+    /// 4 for every service (`services`) in every control set it found, read back and checked: one
+    /// hivex child for both (`HiveSandbox.readAndDisable`), and one to read the result back.
     func readAndDisable(_ source: HiveImage) throws -> (starts: [ServiceStart], disabled: HiveImage) {
-        let answer = try HiveSandbox.readAndDisable(hive: source, path: install.systemHive)
+        let answer = try HiveSandbox.readAndDisable(hive: source, path: install.systemHive, services: services)
         let starts = try answer.reading.starts.get()
-        readings.record(starts, of: source.sha256, checkEditable: true)
+        readings.record(starts, of: source.sha256, checkEditable: true, services: services)
         guard let disabled = answer.disabled else {
             throw HiveError.parserFailed(path: install.systemHive, detail: "the hivex child read the service but returned no edited hive")
         }
-        readings.record(disabled.starts, of: disabled.hive.sha256, checkEditable: false)
-        try checkStarts(disabled.hive, expected: starts.map { (controlSet: $0.controlSet, start: ServiceStart.disabled) })
+        readings.record(disabled.starts, of: disabled.hive.sha256, checkEditable: false, services: services)
+        try checkStarts(disabled.hive, services: services, expected: starts.map { $0.setting(ServiceStart.disabled) })
         return (starts, disabled.hive)
     }
 
-    /// Checks the `wuauserv` start values of a hive.
-    func checkStarts(_ image: HiveImage, expected: [(controlSet: String, start: UInt32)]) throws {
-        let found = try readStarts(image, checkEditable: false)
+    /// Checks the start values of a hive: exactly the (control set, service) pairs expected, in
+    /// order, with their values.
+    func checkStarts(_ image: HiveImage, services: [String], expected: [StartSetting]) throws {
+        let found = try readStarts(image, services: services, checkEditable: false)
         guard found.map({ $0.controlSet.lowercased() }) == expected.map({ $0.controlSet.lowercased() }),
-              found.map(\.start) == expected.map(\.start) else {
+              found.map(\.service) == expected.map(\.service), found.map(\.start) == expected.map(\.start) else {
             throw HiveError.verificationFailed(path: install.systemHive, detail: "Start values read " +
-                found.map { "\($0.controlSet)=\($0.start)" }.joined(separator: ", ") + ", expected " +
-                expected.map { "\($0.controlSet)=\($0.start)" }.joined(separator: ", "))
+                found.map(\.label).joined(separator: ", ") + ", expected " + expected.map(\.argument).joined(separator: ", "))
         }
     }
 
     /// The start values of a hive as found (for a dirty hive, as its logs would leave them).
-    func startsAsFound(_ image: HiveImage, volume: InstallVolume) throws -> [ServiceStart] {
+    func startsAsFound(_ image: HiveImage, services: [String], volume: InstallVolume) throws -> [ServiceStart] {
         let status = try HiveStatus(path: install.systemHive, image: image)
         if status.isDirty, let recovered = try? analyzeRecovery(volume, hive: image).recovered {
-            return try readStarts(HiveImage(recovered, path: install.systemHive), checkEditable: false)
+            return try readStarts(HiveImage(recovered, path: install.systemHive), services: services, checkEditable: false)
         }
-        return try readStarts(image, checkEditable: false)
+        return try readStarts(image, services: services, checkEditable: false)
     }
 
     /// Replaces the hive with `image`: a new temporary file in the hive's folder, written (by the kernel), fsynced,

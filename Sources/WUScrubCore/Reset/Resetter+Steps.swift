@@ -86,7 +86,8 @@ extension Resetter {
         journal = pending
     }
 
-    /// Sets Start = 4 in every chosen control set (skipped when the hive already is the disabled one).
+    /// Sets Start = 4 for every recorded service in every chosen control set (skipped when the hive
+    /// already is the disabled one).
     ///
     /// The disabled hive was computed and checked in the preflight; a resumed run computes it
     /// again from the hive on disk, which must be the one the run started from.
@@ -95,7 +96,7 @@ extension Resetter {
         let current = image.sha256
         if current == journal.disabledHiveSHA256 { return }
         if current != journal.restoreTargetSHA256 {
-            let starts = try readStarts(image, checkEditable: false)
+            let starts = try readStarts(image, services: journal.services, checkEditable: false)
             guard starts.allSatisfy({ $0.start == ServiceStart.disabled }) else {
                 throw ResetError.hiveChanged(path: install.systemHive, detail: "it is neither the original nor the disabled hive")
             }
@@ -103,13 +104,13 @@ extension Resetter {
             try store.save(&journal, note: "hive already disabled", in: volume)
             return
         }
-        let sets = journal.originalStarts.map { (controlSet: $0.controlSet, start: ServiceStart.disabled) }
+        let sets = journal.originalStarts.map { $0.setting(ServiceStart.disabled) }
         let disabled: HiveImage
         if let prepared, (prepared.baseline?.sha256 ?? current) == current {
             disabled = prepared.disabled
         } else {
-            disabled = try editedHive(sets, from: image)
-            try checkStarts(disabled, expected: sets)
+            disabled = try editedHive(sets, services: journal.services, from: image)
+            try checkStarts(disabled, services: journal.services, expected: sets)
         }
         var pending = journal
         try replaceHive(with: disabled, volume: volume) { digest in
@@ -152,11 +153,11 @@ extension Resetter {
                 notes.append("the backup '\(journal.restoreSourcePath)' could not be used (\(reason.detail)): the original start values were set with hivex instead")
             }
         }
-        let sets = try confirmedStarts(journal, volume: volume).map { (controlSet: $0.controlSet, start: $0.start) }
-        let present = try readStarts(image, checkEditable: false)
-        if present.map(\.start) == sets.map(\.start) { return false }
-        let restored = try editedHive(sets, from: image)
-        try checkStarts(restored, expected: sets)
+        let sets = try confirmedStarts(journal, volume: volume).map { $0.setting($0.start) }
+        let present = try readStarts(image, services: journal.services, checkEditable: false)
+        if present.map(\.label) == sets.map(\.argument) { return false }
+        let restored = try editedHive(sets, services: journal.services, from: image)
+        try checkStarts(restored, services: journal.services, expected: sets)
         try replaceHive(with: restored, volume: volume)
         try store.appendLog("run \(journal.runID.prefix(8)): original start values set with hivex (" +
                             (notes.last ?? "the hive had changed since the disable step") + ")", in: volume)
@@ -184,8 +185,8 @@ extension Resetter {
             volume.confirmedStarts = recorded
             return recorded
         }
-        let found = try readStarts(source, checkEditable: false)
-        func pairs(_ starts: [ServiceStart]) -> [String] { starts.map { "\($0.controlSet.lowercased())=\($0.start)" } }
+        let found = try readStarts(source, services: journal.services, checkEditable: false)
+        func pairs(_ starts: [ServiceStart]) -> [String] { starts.map { $0.label.lowercased() } }
         guard pairs(found) == pairs(recorded) else {
             throw ResetError.journalDamaged(path: journalPath, reason: "its original start values (" + pairs(recorded).joined(separator: ", ") +
                                             ") are not those of the backed-up hive (" + pairs(found).joined(separator: ", ") + ")")
@@ -225,7 +226,8 @@ extension Resetter {
         return image
     }
 
-    /// Checks that the hive is valid and clean and holds the original start values.
+    /// Checks that the hive is valid and clean and holds the original start values (of every
+    /// recorded service).
     func verify(_ journal: Journal, volume: InstallVolume) throws -> [ServiceStart] {
         let image = try readHive(volume)
         let status = try HiveStatus(path: install.systemHive, image: image)
@@ -236,12 +238,11 @@ extension Resetter {
            !Serial.isAfter(status.primarySequence, floor) {
             throw ResetError.verificationFailed(path: install.systemHive, detail: "its sequence number \(status.primarySequence) is not above \(floor), the last in its logs")
         }
-        let starts = try readStarts(image, checkEditable: false)
-        let expected = try confirmedStarts(journal, volume: volume).map { (controlSet: $0.controlSet, start: $0.start) }
-        guard starts.map(\.controlSet) == expected.map(\.controlSet), starts.map(\.start) == expected.map(\.start) else {
+        let starts = try readStarts(image, services: journal.services, checkEditable: false)
+        let expected = try confirmedStarts(journal, volume: volume)
+        guard starts.map(\.label) == expected.map(\.label) else {
             throw ResetError.verificationFailed(path: install.systemHive, detail: "Start values are " +
-                starts.map { "\($0.controlSet)=\($0.start)" }.joined(separator: ", ") + ", expected " +
-                expected.map { "\($0.controlSet)=\($0.start)" }.joined(separator: ", "))
+                starts.map(\.label).joined(separator: ", ") + ", expected " + expected.map(\.label).joined(separator: ", "))
         }
         return starts
     }

@@ -43,6 +43,11 @@ public struct Resetter: Sendable {
     /// by renames, which `rollback` can put back (docs/architecture.md §16).
     public var quarantines = false
 
+    /// The services whose start values the run disables and puts back: wuauserv, or for
+    /// `reset --full` `ServiceStart.fullResetServices` (docs/architecture.md §17). A resumed or
+    /// rolled-back run takes its services from its journal, never from here.
+    public var services: [String] = [ServiceStart.wuauserv]
+
     /// The start values read so far, by hive hash (shared by the copies of this value: the
     /// preflight's readings serve the run it plans).
     let readings = ServiceReadings()
@@ -99,7 +104,7 @@ public struct Resetter: Sendable {
                 journal.folderTimes = folderTimes(volume)
             }
             try store.save(&journal, note: "journal created for \(install.systemHive); original start values " +
-                           plan.starts.map { "\($0.controlSet)=\($0.start)" }.joined(separator: ", "), in: volume)
+                           plan.starts.map(\.label).joined(separator: ", "), in: volume)
             try reach(.phaseStarted(.journal))
             // A plan shown before a question counted the purge: its total is the progress's.
             let total = plan.purgeCounted ? plan.purge.reduce(0) { $0 + $1.removals } : nil
@@ -169,7 +174,7 @@ public struct Resetter: Sendable {
                 let image = try readHive(volume)
                 // A hive still exactly as found was never edited (it may be dirty, waiting for recovery).
                 let untouched = image.sha256 == journal.originalHiveSHA256
-                let finalStarts = untouched ? try startsAsFound(image, volume: volume) : try verify(journal, volume: volume)
+                let finalStarts = untouched ? try startsAsFound(image, services: journal.services, volume: volume) : try verify(journal, volume: volume)
                 return try closeRollback(&journal, volume: volume, finalStarts: finalStarts,
                                          byteIdentical: byteIdentical || untouched, notes: notes)
             }
@@ -187,12 +192,12 @@ public struct Resetter: Sendable {
             if let signal = stopRequested(), journal.putBack?.contains(where: { $0.stopped == true }) == true {
                 // Left open in `put-back`: `resume` or `rollback` moves the rest.
                 var result = outcome(journal, volume: volume, byteIdentical: byteIdentical,
-                                     finalStarts: try finalStarts ?? startsAsFound(readHive(volume), volume: volume), notes: notes)
+                                     finalStarts: try finalStarts ?? startsAsFound(readHive(volume), services: journal.services, volume: volume), notes: notes)
                 result.interruptedBy = signal
                 return result
             }
         }
-        let starts = try finalStarts ?? startsAsFound(readHive(volume), volume: volume)
+        let starts = try finalStarts ?? startsAsFound(readHive(volume), services: journal.services, volume: volume)
         journal.phase = .rolledBack
         try store.save(&journal, note: journal.putBack == nil ? "rolled back: original start values restored"
                        : "rolled back: original start values restored, quarantined entries put back", in: volume)

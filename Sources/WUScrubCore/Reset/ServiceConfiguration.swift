@@ -1,4 +1,4 @@
-/// Reads `Select` and the `wuauserv` service of a SYSTEM hive.
+/// Reads `Select` and the services' start values of a SYSTEM hive (`wuauserv`; for `reset --full` also those of docs/architecture.md §17).
 public enum ServiceConfiguration {
     /// The distinct control sets named by `Select\Current` and `Select\Default`, Current first.
     ///
@@ -32,25 +32,34 @@ public enum ServiceConfiguration {
         return names
     }
 
-    /// The `wuauserv` start mode in each selected control set.
+    /// The start mode of each service in each selected control set: control set by control set,
+    /// the services in the order given.
     ///
-    /// - Throws: `HiveError` when the service key or its `Start` DWORD is missing in any of them.
-    public static func read(_ hive: Hive) throws(HiveError) -> [ServiceStart] {
+    /// - Parameter services: The services to read; wuauserv must be there, another service whose
+    ///   key is absent is skipped (docs/architecture.md §17).
+    /// - Throws: `HiveError` when the wuauserv key is missing in a control set, or when a service
+    ///   key that is there lacks a `Start` DWORD from 0 to 4.
+    public static func read(_ hive: Hive, services: [String] = [ServiceStart.wuauserv]) throws(HiveError) -> [ServiceStart] {
         var result: [ServiceStart] = []
         for controlSet in try controlSets(in: hive) {
-            let key = ServiceStart.serviceKey(in: controlSet)
-            guard let service = try hive.node(at: key) else { throw .keyNotFound(path: hive.path, key: key) }
-            guard let value = try hive.value(named: "Start", in: service) else {
-                throw .valueNotFound(path: hive.path, key: key, value: "Start")
+            for name in services {
+                let key = ServiceStart.serviceKey(in: controlSet, service: name)
+                guard let service = try hive.node(at: key) else {
+                    if name != ServiceStart.wuauserv { continue }
+                    throw .keyNotFound(path: hive.path, key: key)
+                }
+                guard let value = try hive.value(named: "Start", in: service) else {
+                    throw .valueNotFound(path: hive.path, key: key, value: "Start")
+                }
+                guard let start = value.dwordValue else {
+                    throw .unexpectedType(path: hive.path, key: key, value: "Start", expected: "REG_DWORD", found: value.typeDescription)
+                }
+                guard start <= ServiceStart.disabled else {
+                    throw .unexpectedType(path: hive.path, key: key, value: "Start", expected: "a service start type from 0 to 4", found: "\(start)")
+                }
+                let delayed = try hive.value(named: "DelayedAutostart", in: service)?.dwordValue == 1
+                result.append(ServiceStart(controlSet: controlSet, start: start, delayedAutostart: delayed, service: name))
             }
-            guard let start = value.dwordValue else {
-                throw .unexpectedType(path: hive.path, key: key, value: "Start", expected: "REG_DWORD", found: value.typeDescription)
-            }
-            guard start <= ServiceStart.disabled else {
-                throw .unexpectedType(path: hive.path, key: key, value: "Start", expected: "a service start type from 0 to 4", found: "\(start)")
-            }
-            let delayed = try hive.value(named: "DelayedAutostart", in: service)?.dwordValue == 1
-            result.append(ServiceStart(controlSet: controlSet, start: start, delayedAutostart: delayed))
         }
         return result
     }
@@ -64,10 +73,15 @@ public enum ServiceConfiguration {
 
     /// Sets `Start` of `wuauserv` in the given control sets (in memory; commit separately).
     public static func setStart(_ values: [(controlSet: String, start: UInt32)], in hive: Hive) throws(HiveError) {
-        for (controlSet, start) in values {
-            let key = ServiceStart.serviceKey(in: controlSet)
+        try setStart(values.map { StartSetting(controlSet: $0.controlSet, start: $0.start) }, in: hive)
+    }
+
+    /// Sets `Start` of each service in its control set (in memory; commit separately).
+    public static func setStart(_ settings: [StartSetting], in hive: Hive) throws(HiveError) {
+        for setting in settings {
+            let key = ServiceStart.serviceKey(in: setting.controlSet, service: setting.service)
             guard let service = try hive.node(at: key) else { throw .keyNotFound(path: hive.path, key: key) }
-            try hive.setValue(.dword(start), named: "Start", in: service, keyPath: key)
+            try hive.setValue(.dword(setting.start), named: "Start", in: service, keyPath: key)
         }
     }
 }

@@ -1,6 +1,6 @@
 import Synchronization
 
-/// The `wuauserv` start values read from hives in one run, by the hive's SHA-256.
+/// The start values read from hives in one run, by the hive's SHA-256 and the services read.
 ///
 /// A reading is a function of the hive's bytes alone, and the bytes are identified by their hash
 /// (each `HiveImage` is sealed and hashed once), so a hive already read in this run — the original,
@@ -10,20 +10,22 @@ final class ServiceReadings: Sendable {
     private struct Key: Hashable {
         var sha256: String
         var checkEditable: Bool
+        var services: [String]
     }
 
     private let readings = Mutex<[Key: [ServiceStart]]>([:])
 
     /// The reading of a hive with this hash, if one was made; one made with the editability check
     /// also answers a request without it.
-    func reading(of sha256: String, checkEditable: Bool) -> [ServiceStart]? {
+    func reading(of sha256: String, checkEditable: Bool, services: [String] = [ServiceStart.wuauserv]) -> [ServiceStart]? {
         readings.withLock { readings in
-            readings[Key(sha256: sha256, checkEditable: checkEditable)] ?? (checkEditable ? nil : readings[Key(sha256: sha256, checkEditable: true)])
+            readings[Key(sha256: sha256, checkEditable: checkEditable, services: services)]
+                ?? (checkEditable ? nil : readings[Key(sha256: sha256, checkEditable: true, services: services)])
         }
     }
 
     /// Keeps a successful reading.
-    func record(_ starts: [ServiceStart], of sha256: String, checkEditable: Bool) {
-        readings.withLock { $0[Key(sha256: sha256, checkEditable: checkEditable)] = starts }
+    func record(_ starts: [ServiceStart], of sha256: String, checkEditable: Bool, services: [String] = [ServiceStart.wuauserv]) {
+        readings.withLock { $0[Key(sha256: sha256, checkEditable: checkEditable, services: services)] = starts }
     }
 }
