@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CPosixShims
 import SystemPackage
 
 /// A folder on the Windows volume, open, from which files and folders are reached by single names.
@@ -265,6 +266,18 @@ public final class VolumeDirectory: @unchecked Sendable {
         try checkName(source)
         try checkName(destination)
         if case .failure(let errno) = nothingOrErrno({ renameat(descriptor, source, descriptor, destination) }) {
+            throw .io(FileIOError(operation: "rename to '\(display(destination))'", path: display(source), errno: errno))
+        }
+    }
+
+    /// Renames an entry of this folder to a name of this folder that must not exist: never
+    /// replaces anything (`renameat2` with `RENAME_NOREPLACE`).
+    ///
+    /// - Throws: `VolumeError.io` (`EEXIST` when the new name exists).
+    public func renameNoReplace(_ source: String, to destination: String) throws(VolumeError) {
+        try checkName(source)
+        try checkName(destination)
+        if case .failure(let errno) = nothingOrErrno({ wuscrub_move_noreplace(descriptor, source, descriptor, destination) }) {
             throw .io(FileIOError(operation: "rename to '\(display(destination))'", path: display(source), errno: errno))
         }
     }

@@ -31,6 +31,9 @@ extension WUScrub {
         @Flag(help: "Move the contents of DataStore and Download into SoftwareDistribution/wuscrub-quarantine-<time>-<run> (renames only) instead of deleting them: 'wuscrub rollback' puts them back, 'wuscrub quarantine purge' deletes them.")
         var quarantine = false
 
+        @Flag(help: "Microsoft's longer reset, offline (implies --quarantine): also rename System32/catroot2 to catroot2.wuscrub-<run> (never deleted), move the BITS queue (ProgramData/Microsoft/Network/Downloader: qmgr*.dat, qmgr.db and its ESE files) into the quarantine, and disable BITS, CryptSvc, UsoSvc and WaaSMedicSvc (where present) with wuauserv during the work, their start values put back after. 'wuscrub rollback' undoes all of it.")
+        var full = false
+
         @Option(help: "How many folders the purge empties at once (default: chosen by file system, wider on ntfs-3g).")
         var jobs: Int?
 
@@ -72,8 +75,9 @@ extension WUScrub {
             resetter.purgeJobs = jobs
             resetter.progress = runner.progress
             resetter.quarantines = quarantine
+            resetter.full = full
             // A quarantine's plan says how much space it will hold: its count gives the sizes.
-            resetter.countsBytes = quarantine
+            resetter.countsBytes = resetter.quarantines
             // Only a plan that is shown (a dry run, or before the question) counts the purge first.
             var plan = try resetter.preflight(countingPurge: dryRun || !yes)
             plan.lastReported = Diagnosis(install: install).brief

@@ -106,7 +106,8 @@ struct TextReport {
     func renderPlan(_ plan: ResetPlan) -> [String] {
         var lines = [hiveLine(plan.hive)]
         if let recovery = plan.recovery { lines += renderRecovery(recovery, heading: "Transaction logs:") }
-        lines += startLines(plan.starts, heading: "Windows Update service (wuauserv), current start mode:")
+        lines += startLines(plan.starts, heading: plan.full == nil ? "Windows Update service (wuauserv), current start mode:"
+                            : "Services (wuauserv, BITS, CryptSvc, UsoSvc, WaaSMedicSvc where present), current start mode:")
         let quarantine = plan.quarantineIn.map { $0 + "/" + QuarantineName.prefix + "<time>-<run>" }
         let verb = document.dryRun == true ? "Would " : "Will "
         lines.append(verb + (quarantine.map { "move into the quarantine \($0) (renames only, nothing deleted):" } ?? "remove:"))
@@ -117,6 +118,7 @@ struct TextReport {
             lines.append("  " + countLine(report))
             lines += failureLines(report).map { "  " + $0 }
         }
+        if let full = plan.full { lines += fullPlanLines(full, verb: verb, quarantine: quarantine ?? "the quarantine") }
         let create = document.dryRun == true ? "would be created" : "will be created"
         lines += plan.missingFolders.map { "  \($0): absent, nothing to remove; \(create) empty after the purge, as Windows expects" }
         if let brief = plan.lastReported { lines.append(Self.withoutControls(brief.summary)) }
@@ -143,6 +145,10 @@ struct TextReport {
         }
         for report in journal.quarantine ?? [] where journal.putBack == nil {
             lines.append("Moved into the quarantine from " + countLine(report))
+            lines += failureLines(report)
+        }
+        for report in journal.fullReset ?? [] where journal.putBack == nil {
+            lines.append(fullResetLine(report, journal: journal))
             lines += failureLines(report)
         }
         for report in journal.putBack ?? [] {
@@ -335,6 +341,30 @@ struct TextReport {
         return [heading] + services.flatMap { service in
             ["  \(service):"] + starts.filter { $0.service == service }.map { line($0, indent: "    ") }
         }
+    }
+
+    /// `reset --full`'s plan beyond DataStore and Download (docs/architecture.md §17).
+    func fullPlanLines(_ full: FullResetPlan, verb: String, quarantine: String) -> [String] {
+        var lines = [verb + "also (reset --full):"]
+        lines.append(full.catroot2.map { "  rename \($0) to \($0).wuscrub-<run> (never deleted)" }
+                     ?? "  catroot2: not found in System32, nothing to rename")
+        if let folder = full.bitsQueueFolder {
+            lines.append("  move the BITS queue from \(folder) into \(quarantine)/Downloader: " +
+                         (full.bitsQueueFiles.isEmpty ? "no queue file found" : full.bitsQueueFiles.joined(separator: ", ")))
+        } else {
+            lines.append("  BITS queue: no ProgramData/Microsoft/Network/Downloader folder (Windows XP keeps none), nothing to move")
+        }
+        lines.append("  set Start=4 for " + full.services.joined(separator: ", ") + " where present, and put each value back after")
+        return lines
+    }
+
+    /// What a full run did to catroot2 or the BITS queue.
+    func fullResetLine(_ report: PurgeReport, journal: Journal) -> String {
+        if report.folder == journal.catroot2Path {
+            return report.isComplete && report.directories == 1 ? "Renamed \(report.folder) to \(journal.catroot2RenamedPath ?? "?")"
+                : "Not renamed: \(report.folder)"
+        }
+        return "Moved the BITS queue into the quarantine from " + countLine(report)
     }
 
     func countLine(_ report: PurgeReport) -> String {

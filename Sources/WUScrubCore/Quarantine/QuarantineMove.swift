@@ -27,6 +27,9 @@ struct QuarantineMove {
     var limit: Int?
     /// Asked before each entry; true stops the move there (`PurgeReport.stopped`).
     var shouldStop: (@Sendable () -> Bool)?
+    /// Which entries move, by name; nil moves them all (`reset --full` moves only the BITS queue's
+    /// files out of its folder, docs/architecture.md §17).
+    var accepts: (@Sendable ([UInt8]) -> Bool)?
 
     /// Moves the entries; the report counts what moved (by kind, as the purge counts what it
     /// removes) and what did not.
@@ -111,6 +114,7 @@ struct QuarantineMove {
                 case .success(let entry?):
                     if Syscall.isDotOrDotDot(entry.name) { continue }
                     let name = Array(UnsafeRawBufferPointer(start: entry.name, count: strlen(entry.name)))
+                    if let accepts, !accepts(name) { continue }
                     let info: FileIdentity
                     switch FileIdentity.of(name: entry.name, in: from.descriptor) {
                     case .success(let value): info = value

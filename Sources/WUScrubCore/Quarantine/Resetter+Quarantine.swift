@@ -34,8 +34,11 @@ extension Resetter {
     /// Moves the entries of one folder into another (both relative to the mount root); a folder that
     /// cannot be reached becomes a report with one failure, so the run goes on.
     ///
-    /// - Parameter first: The checkpoint to pass after the first entry moved, if any.
-    private func move(from source: String, to target: String, shown: String, first: Checkpoint?) throws -> PurgeReport {
+    /// - Parameters:
+    ///   - first: The checkpoint to pass after the first entry moved, if any.
+    ///   - accepts: Which entries move, by name; nil for all.
+    func move(from source: String, to target: String, shown: String, first: Checkpoint?,
+              accepts: (@Sendable ([UInt8]) -> Bool)? = nil) throws -> PurgeReport {
         if stopRequested() != nil {
             var report = PurgeReport(folder: shown)
             report.stopped = true
@@ -45,6 +48,7 @@ extension Resetter {
         var move = QuarantineMove(root: install.root, source: components(source), target: components(target))
         move.mountsBelow = mountsBelow(source)
         move.shouldStop = { stop() != nil }
+        move.accepts = accepts
         do {
             var before: PurgeReport?
             if let first {
@@ -99,7 +103,7 @@ extension Resetter {
     /// Whether the run's quarantine folder is there (entries to put back, or its empty folders).
     func hasQuarantineToPutBack(_ journal: Journal, volume: InstallVolume) -> Bool {
         guard let path = journal.quarantinePath else { return false }
-        return (try? volume.root.directory(at: path)) != nil
+        return (try? volume.root.directory(at: path)) != nil || hasCatroot2ToPutBack(journal, volume: volume)
     }
 
     /// Moves the quarantine's entries back into DataStore and Download (creating a folder that is
@@ -109,15 +113,22 @@ extension Resetter {
     /// An entry whose name exists again in the folder stays in the quarantine, listed as a failure:
     /// nothing is ever replaced. The first entry moved passes the `midPutBack` checkpoint.
     func putBack(_ journal: Journal, volume: InstallVolume) throws -> [PurgeReport] {
+        // `reset --full`: catroot2 first, then the entries (docs/architecture.md §17).
+        var reports = try putBackCatroot2(journal, volume: volume).map { [$0] } ?? []
         guard let path = journal.quarantinePath, let quarantine = try volume.root.directory(at: path),
-              let base = install.softwareDistribution else { return [] }
-        var reports: [PurgeReport] = []
+              let base = install.softwareDistribution else {
+            setFolderTimes(journal, volume: volume, complete: reports.allSatisfy(\.isComplete))
+            return reports
+        }
         var pending = true
         for leaf in try quarantine.names().sorted() {
             let current = [install.dataStore, install.download].compactMap { $0 }
             let target: String
             if let found = current.first(where: { $0.split(separator: "/").last?.lowercased() == leaf.lowercased() }) {
                 target = found
+            } else if leaf == Resetter.bitsQueueLeaf, let queue = journal.bitsQueuePath {
+                target = queue
+                _ = try volume.root.makeDirectories(target)
             } else if ["datastore", "download"].contains(leaf.lowercased()) {
                 target = base + "/" + leaf
                 _ = try volume.root.makeDirectories(target)
@@ -137,13 +148,17 @@ extension Resetter {
             }
             try? parent.sync()
         }
-        // Children first: setting a folder's time never changes its parent's.
-        if reports.allSatisfy(\.isComplete) {
-            for time in (journal.folderTimes ?? []).reversed() {
-                try? volume.root.directory(at: time.path)?.setModified(time.modified)
-            }
-        }
+        setFolderTimes(journal, volume: volume, complete: reports.allSatisfy(\.isComplete))
         return reports
+    }
+
+    /// Sets the recorded folder times back once everything is back.
+    private func setFolderTimes(_ journal: Journal, volume: InstallVolume, complete: Bool) {
+        guard complete else { return }
+        // Children first: setting a folder's time never changes its parent's.
+        for time in (journal.folderTimes ?? []).reversed() {
+            try? volume.root.directory(at: time.path)?.setModified(time.modified)
+        }
     }
 
     /// The put-back phase: records it, moves the entries back, records what moved, and closes the

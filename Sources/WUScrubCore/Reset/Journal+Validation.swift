@@ -131,6 +131,10 @@ extension Journal {
             guard quarantine == nil, putBack == nil, folderTimes == nil, phase != .putBack else {
                 throw damaged("it records quarantine results without a quarantine folder")
             }
+            // `reset --full` always quarantines (docs/architecture.md §17).
+            guard catroot2Path == nil, catroot2RenamedPath == nil, bitsQueuePath == nil, fullReset == nil else {
+                throw damaged("it records a full reset without a quarantine folder")
+            }
             return
         }
         guard schemaVersion >= 2, let base = install.softwareDistribution,
@@ -138,21 +142,54 @@ extension Journal {
             throw damaged("its quarantinePath '\(quarantinePath.prefix(200))' is not the quarantine wuscrub names for this run")
         }
         guard purge == nil else { throw damaged("it records both a purge and a quarantine") }
+        try validateFullReset(for: install, damaged: damaged)
         if let folderTimes {
             let own = [install.softwareDistribution, install.dataStore, install.download].compactMap { $0 }
-            guard folderTimes.count <= 3, Set(folderTimes.map(\.path)).count == folderTimes.count,
+                + [catroot2Path.map(FileIO.parent(of:)), bitsQueuePath].compactMap { $0 }
+            guard folderTimes.count <= 5, Set(folderTimes.map(\.path)).count == folderTimes.count,
                   folderTimes.allSatisfy({ own.contains($0.path) }) else {
                 throw damaged("its folderTimes are not those of SoftwareDistribution, DataStore and Download")
             }
         }
-        for reports in [quarantine, putBack].compactMap({ $0 }) {
-            guard reports.count <= 2, reports.allSatisfy({ $0.failures.count <= PurgeReport.listLimit && $0.otherFilesystems.count <= PurgeReport.listLimit }) else {
+        for (reports, limit) in [(quarantine, 2), (putBack, 4), (fullReset, 2)] {
+            guard let reports else { continue }
+            guard reports.count <= limit, reports.allSatisfy({ $0.failures.count <= PurgeReport.listLimit && $0.otherFilesystems.count <= PurgeReport.listLimit }) else {
                 throw damaged("its quarantine results are not those of a run")
             }
         }
         if quarantine != nil, phase < .purge { throw damaged("it records quarantine results in phase '\(phase.rawValue)', before the purge") }
+        if fullReset != nil, phase < .purge { throw damaged("it records the full reset's results in phase '\(phase.rawValue)', before the purge") }
         if putBack != nil, phase != .putBack, phase != .rolledBack {
             throw damaged("it records entries put back in phase '\(phase.rawValue)'")
+        }
+    }
+
+    /// The `reset --full` fields (docs/architecture.md §17): only with a quarantine; each path exactly
+    /// the one wuscrub finds and derives — catroot2 in the hive's System32, its new name from the
+    /// run id, the Downloader folder below ProgramData — compared by name, never opened from here.
+    private func validateFullReset(for install: WindowsInstall, damaged: (String) -> ResetError) throws(ResetError) {
+        guard (catroot2Path == nil) == (catroot2RenamedPath == nil) else {
+            throw damaged("it records catroot2 without its new name, or the reverse")
+        }
+        if let catroot2Path {
+            let system32 = FileIO.parent(of: install.configDirectory)
+            guard FileIO.parent(of: catroot2Path) == system32,
+                  catroot2Path.dropFirst(system32.count + 1).lowercased() == "catroot2",
+                  catroot2RenamedPath == catroot2Path + ".wuscrub-" + runID.prefix(8) else {
+                throw damaged("its catroot2Path '\(catroot2Path.prefix(200))' or catroot2RenamedPath is not the one wuscrub names for this run (\(system32)/catroot2.wuscrub-\(runID.prefix(8)))")
+            }
+        }
+        if let bitsQueuePath {
+            let components = bitsQueuePath.split(separator: "/", omittingEmptySubsequences: false).map { $0.lowercased() }
+            guard components == ["programdata", "microsoft", "network", "downloader"] else {
+                throw damaged("its bitsQueuePath '\(bitsQueuePath.prefix(200))' is not ProgramData/Microsoft/Network/Downloader")
+            }
+        }
+        if let fullReset {
+            let own = [catroot2Path, bitsQueuePath].compactMap { $0 }
+            guard fullReset.allSatisfy({ own.contains($0.folder) }) else {
+                throw damaged("its fullReset results are not those of its catroot2 and BITS queue")
+            }
         }
     }
 

@@ -85,6 +85,19 @@ public struct Journal: Sendable, Equatable, Codable {
     /// and Download before the run, which `rollback` sets back once the entries are back.
     public var folderTimes: [FolderTime]?
 
+    /// For `reset --full` (docs/architecture.md §17): System32's `catroot2` as found (case-resolved),
+    /// and the name the purge phase renames it to, `catroot2.wuscrub-<first 8 hex of the run id>`
+    /// beside it; both set when the journal is created (nil when there was no catroot2).
+    public var catroot2Path: String?
+    public var catroot2RenamedPath: String?
+    /// For `reset --full`: `ProgramData/Microsoft/Network/Downloader` as found (case-resolved), whose
+    /// BITS queue files move into `<quarantine>/Downloader`; nil when there was none (Windows XP).
+    public var bitsQueuePath: String?
+    /// For `reset --full`: what the purge phase did beyond DataStore and Download — the BITS
+    /// queue's files moved (folder `bitsQueuePath`) and the catroot2 rename (folder
+    /// `catroot2Path`, one directory when renamed, a failure when refused).
+    public var fullReset: [PurgeReport]?
+
     /// A folder's last modification time, in nanoseconds since the epoch.
     public struct FolderTime: Sendable, Equatable, Codable {
         public var path: String

@@ -23,7 +23,7 @@ public struct ResetOutcome: Sendable, Equatable, Codable {
     /// nil once it was put back or when it cannot be read.
     public var quarantineHeld: PurgeReport?
     /// Whether every purge folder was emptied (or, for a quarantine run, moved) without a failure.
-    public var purgeComplete: Bool { (journal.purge ?? journal.quarantine ?? []).allSatisfy(\.isComplete) }
+    public var purgeComplete: Bool { ((journal.purge ?? journal.quarantine ?? []) + (journal.fullReset ?? [])).allSatisfy(\.isComplete) }
     /// Whether a rollback put every quarantined entry back.
     public var putBackComplete: Bool { (journal.putBack ?? []).allSatisfy(\.isComplete) }
 }

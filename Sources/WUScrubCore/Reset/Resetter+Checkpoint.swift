@@ -15,6 +15,10 @@ extension Resetter {
         case afterRestore
         /// `rollback` has moved its first quarantined entry back and no other.
         case midPutBack
+        /// `reset --full`: the BITS queue's files are in the quarantine; catroot2 is not renamed yet.
+        case afterBitsQueue
+        /// `reset --full`: catroot2 is renamed; the journal does not record it yet.
+        case afterCatroot2Rename
 
         public var description: String {
             switch self {
@@ -25,10 +29,15 @@ extension Resetter {
             case .midPurge: "mid-purge"
             case .afterRestore: "after-restore"
             case .midPutBack: "mid-put-back"
+            case .afterBitsQueue: "after-bits-queue"
+            case .afterCatroot2Rename: "after-catroot2-rename"
             }
         }
 
-        /// Every point, in the order a run passes them (a rollback's points are not among them).
+        /// The points only a `reset --full` run passes, in its purge phase after `midPurge`, in order.
+        public static let fullReset: [Checkpoint] = [.afterBitsQueue, .afterCatroot2Rename]
+
+        /// Every point, in the order a run passes them (a rollback's points and `fullReset`'s are not among them).
         public static var all: [Checkpoint] {
             var points: [Checkpoint] = []
             for phase in Journal.Phase.runPhases {

@@ -52,6 +52,7 @@ extension Resetter {
             )
             plan.leftAlone = strays(volume)
             if quarantines { plan.quarantineIn = install.softwareDistribution }
+            if full { plan.full = try fullResetPlan(volume) }
             plan.prepared = PreparedHives(baseline: baseline, disabled: disabled, source: volume.knownHive)
             return plan
         }

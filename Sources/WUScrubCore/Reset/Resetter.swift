@@ -48,6 +48,15 @@ public struct Resetter: Sendable {
     /// rolled-back run takes its services from its journal, never from here.
     public var services: [String] = [ServiceStart.wuauserv]
 
+    /// `reset --full` (docs/architecture.md §17): also the BITS queue (into the quarantine), catroot2
+    /// (renamed) and the start values of `ServiceStart.fullResetServices`. It implies `quarantines`.
+    public var full = false {
+        didSet {
+            if full { quarantines = true }
+            services = full ? ServiceStart.fullResetServices : [ServiceStart.wuauserv]
+        }
+    }
+
     /// The start values read so far, by hive hash (shared by the copies of this value: the
     /// preflight's readings serve the run it plans).
     let readings = ServiceReadings()
@@ -102,6 +111,7 @@ public struct Resetter: Sendable {
             if quarantines, let path = quarantinePath(startedAt: now, runID: runID) {
                 journal.quarantinePath = path
                 journal.folderTimes = folderTimes(volume)
+                if full { recordFullReset(try plan.full ?? fullResetPlan(volume), in: &journal, volume: volume) }
             }
             try store.save(&journal, note: "journal created for \(install.systemHive); original start values " +
                            plan.starts.map(\.label).joined(separator: ", "), in: volume)
@@ -272,17 +282,20 @@ public struct Resetter: Sendable {
                     results = try quarantine(into: path, volume: volume)
                     progress?.end()
                     journal.quarantine = results
+                    if !results.contains(where: { $0.stopped == true }), journal.catroot2Path != nil || journal.bitsQueuePath != nil {
+                        journal.fullReset = try fullResetMoves(journal, volume: volume)
+                    }
                 } else {
                     results = try purge(expecting: purgeTotal)
                     journal.purge = results
                 }
-                stoppedBy = results.contains { $0.stopped == true } ? stopRequested() ?? SIGINT : nil
+                stoppedBy = (results + (journal.fullReset ?? [])).contains { $0.stopped == true } ? stopRequested() ?? SIGINT : nil
                 if stoppedBy == nil {
                     let missing = missingFolders()
                     for folder in missing { _ = try volume.root.makeDirectories(folder) }
                     if !missing.isEmpty { journal.createdFolders = missing }
                 }
-                let removed = results.map { "\($0.folder): \($0.files) files, \($0.directories) dirs, \($0.links) links, " + ($0.bytes.map { "\($0) bytes, " } ?? "") + "\($0.failureCount) failures" + ($0.stopped == true ? ", stopped" : "") }
+                let removed = (results + (journal.fullReset ?? [])).map { "\($0.folder): \($0.files) files, \($0.directories) dirs, \($0.links) links, " + ($0.bytes.map { "\($0) bytes, " } ?? "") + "\($0.failureCount) failures" + ($0.stopped == true ? ", stopped" : "") }
                 try store.save(&journal, note: (stoppedBy.map { "purge stopped by \(ResetError.signalName($0)); " } ?? "") + (journal.quarantinePath.map { "moved into \($0): " } ?? "purged ") + removed.joined(separator: "; "), in: volume)
             case .restore: byteIdentical = try restore(journal, volume: volume, notes: &notes)
             case .verify: finalStarts = try verify(journal, volume: volume)
