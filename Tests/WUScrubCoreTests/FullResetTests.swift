@@ -1,0 +1,311 @@
+import Foundation
+import Testing
+@testable import WUScrubCore
+import WUScrubTestSupport
+
+/// `reset --full` beyond the services (docs/architecture.md §17): catroot2 renamed (never deleted,
+/// never over anything), the BITS queue's files moved into the quarantine, both undone by
+/// `rollback` to the exact tree; hostile entries refused.
+@Suite struct FullResetTests {
+    /// A Windows 10-like installation with the five services, catroot2 and a BITS queue (ESE files
+    /// beside files that are not the queue's, which stay).
+    static let spec = #"""
+        dword Select\Current 1
+        dword Select\Default 1
+        dword ControlSet001\Services\wuauserv\Start 3
+        dword ControlSet001\Services\BITS\Start 2
+        dword ControlSet001\Services\BITS\DelayedAutostart 1
+        dword ControlSet001\Services\CryptSvc\Start 2
+        dword ControlSet001\Services\UsoSvc\Start 2
+        dword ControlSet001\Services\WaaSMedicSvc\Start 3
+        file System32/catroot2/{F750E6C3-38EE-11D1-85E5-00C04FC295EE}/catdb 65536
+        file System32/catroot2/edb.log 1024
+        file System32/catroot2/dberr.txt 10
+        dir System32/CatRoot/{F750E6C3-38EE-11D1-85E5-00C04FC295EE}
+        file SoftwareDistribution/DataStore/DataStore.edb 32768
+        file SoftwareDistribution/Download/ff00/update.cab 20000
+        """#
+
+    static let win10Queue = ["qmgr.db", "qmgr.jfm", "edb.chk", "edb00001.log", "EDB00002.LOG", "edbtmp.log", "edbres00001.jrs"]
+    static let win7Queue = ["qmgr0.dat", "QMGR1.DAT"]
+    static let notQueue = ["notes.txt", "qmgr.db.bak", "edb.chk.old"]
+
+    struct Setup {
+        let scratch: Scratch
+        let root: String
+        let install: WindowsInstall
+        let hive: String
+        let downloader: String
+
+        init(_ name: String, queue: [String]? = FullResetTests.win10Queue, spec: String = FullResetTests.spec) throws {
+            scratch = try Scratch(name)
+            root = try FixtureTree.install(text: spec, in: scratch)
+            downloader = "ProgramData/Microsoft/Network/Downloader"
+            if let queue {
+                try FileManager.default.createDirectory(atPath: root + "/" + downloader, withIntermediateDirectories: true)
+                for (index, name) in (queue + FullResetTests.notQueue).enumerated() {
+                    try FileIO.createDurably(Array(repeating: UInt8(index), count: 100 + index), at: root + "/" + downloader + "/" + name)
+                }
+            }
+            install = try WindowsInstall.locate(root: root)
+            hive = install.path(install.systemHive)
+        }
+
+        func resetter(crashingAt point: Resetter.Checkpoint? = nil) -> Resetter {
+            var resetter = Resetter(sandboxed: install, toolVersion: "test")
+            resetter.full = true
+            if let point {
+                resetter.checkpoint = { reached in if reached == point { throw Crash() } }
+            }
+            return resetter
+        }
+
+        var system32: String { root + "/Windows/System32" }
+
+        /// The folders a full run touches, exactly (the hive's folder left out: the restore gives
+        /// the hive its bytes back under a new inode).
+        func touched() -> [String: ExactTree] {
+            var trees = ["SoftwareDistribution": ExactTree(root + "/Windows/SoftwareDistribution"),
+                         "ProgramData": ExactTree(root + "/ProgramData")]
+            var system32 = ExactTree(self.system32)
+            system32.entries = system32.entries.filter { $0.key != "./config" && !$0.key.hasPrefix("./config/") }
+            trees["System32"] = system32
+            return trees
+        }
+
+        func hivexStarts() throws -> [Int] {
+            try ["wuauserv", "BITS", "CryptSvc", "UsoSvc", "WaaSMedicSvc"].map {
+                try FullResetServicesTests.hivexStart(hive, key: #"\ControlSet001\Services\"# + $0)
+            }
+        }
+
+        /// Asserts what an uninterrupted full run leaves.
+        func expectFinished(_ outcome: ResetOutcome, queue: [String] = FullResetTests.win10Queue,
+                            sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let journal = outcome.journal
+            #expect(journal.phase == .done, sourceLocation: sourceLocation)
+            #expect(outcome.purgeComplete, sourceLocation: sourceLocation)
+            let renamed = try #require(journal.catroot2RenamedPath, sourceLocation: sourceLocation)
+            #expect(renamed == "Windows/System32/catroot2.wuscrub-" + journal.runID.prefix(8), sourceLocation: sourceLocation)
+            #expect(!FileIO.exists(system32 + "/catroot2"), sourceLocation: sourceLocation)
+            #expect(FileIO.exists(root + "/" + renamed + "/{F750E6C3-38EE-11D1-85E5-00C04FC295EE}/catdb"), sourceLocation: sourceLocation)
+            #expect(FileIO.exists(system32 + "/CatRoot/{F750E6C3-38EE-11D1-85E5-00C04FC295EE}"), "CatRoot is not catroot2", sourceLocation: sourceLocation)
+            let quarantine = try #require(journal.quarantinePath, sourceLocation: sourceLocation)
+            let moved = try FileManager.default.contentsOfDirectory(atPath: root + "/" + quarantine + "/Downloader").sorted()
+            #expect(moved == queue.sorted(), sourceLocation: sourceLocation)
+            let left = try FileManager.default.contentsOfDirectory(atPath: root + "/" + downloader).sorted()
+            #expect(left == FullResetTests.notQueue.sorted(), sourceLocation: sourceLocation)
+            #expect(try hivexStarts() == [3, 2, 2, 2, 3], sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func aFullRunRenamesCatroot2AndMovesTheBitsQueueIntoTheQuarantine() throws {
+        let setup = try Setup("full-run")
+        defer { setup.scratch.remove() }
+        let resetter = setup.resetter()
+        let plan = try resetter.preflight()
+        let full = try #require(plan.full)
+        #expect(full.catroot2 == "Windows/System32/catroot2")
+        #expect(full.bitsQueueFolder == setup.downloader)
+        #expect(full.bitsQueueFiles == Self.win10Queue.sorted())
+        #expect(plan.quarantineIn != nil, "--full implies --quarantine")
+        let outcome = try resetter.run(plan)
+        try setup.expectFinished(outcome)
+        let reports = try #require(outcome.journal.fullReset)
+        #expect(reports.map(\.folder) == [setup.downloader, "Windows/System32/catroot2"])
+        #expect(reports.first?.files == Self.win10Queue.count)
+        #expect(reports.last?.directories == 1)
+    }
+
+    @Test func aWindows7QueueMovesToo() throws {
+        let setup = try Setup("full-win7", queue: Self.win7Queue)
+        defer { setup.scratch.remove() }
+        let resetter = setup.resetter()
+        try setup.expectFinished(try resetter.run(try resetter.preflight()), queue: Self.win7Queue)
+    }
+
+    @Test func withoutADownloaderFolderTheQueueIsSkipped() throws {
+        let setup = try Setup("full-xp", queue: nil)
+        defer { setup.scratch.remove() }
+        let resetter = setup.resetter()
+        let plan = try resetter.preflight()
+        #expect(plan.full?.bitsQueueFolder == nil)
+        let outcome = try resetter.run(plan)
+        #expect(outcome.journal.phase == .done && outcome.purgeComplete)
+        #expect(outcome.journal.bitsQueuePath == nil)
+        #expect(outcome.journal.fullReset?.map(\.folder) == ["Windows/System32/catroot2"])
+    }
+
+    @Test func rollbackAfterAFinishedRunPutsTheExactTreeBack() throws {
+        let setup = try Setup("full-rollback")
+        defer { setup.scratch.remove() }
+        let before = setup.touched()
+        let resetter = setup.resetter()
+        try setup.expectFinished(try resetter.run(try resetter.preflight()))
+        let outcome = try setup.resetter().rollback()
+        #expect(outcome.journal.phase == .rolledBack)
+        #expect(outcome.putBackComplete)
+        let after = setup.touched()
+        for (name, tree) in before {
+            #expect(after[name] == tree, "\(name):\n\(after[name]!.difference(from: tree))")
+        }
+    }
+
+    static let points = Resetter.Checkpoint.all.filter { $0 != .phaseStarted(.done) && $0 != .beforeRecoveredHiveRename && $0 != .phaseStarted(.recover) }
+        + Resetter.Checkpoint.fullReset
+
+    @Test(arguments: points)
+    func resumeFromEveryPointEndsLikeAnUninterruptedRun(point: Resetter.Checkpoint) throws {
+        let setup = try Setup("full-resume")
+        defer { setup.scratch.remove() }
+        _ = #expect(throws: WUScrubError.checkpoint(point)) { try setup.resetter(crashingAt: point).run(try setup.resetter().preflight()) }
+        var resumer = Resetter(sandboxed: setup.install, toolVersion: "test")
+        resumer.quarantines = false  // the journal decides, not the options
+        try setup.expectFinished(try resumer.resume())
+    }
+
+    @Test(arguments: points)
+    func rollbackFromEveryPointPutsTheExactTreeAndEveryStartValueBack(point: Resetter.Checkpoint) throws {
+        let setup = try Setup("full-rollback-point")
+        defer { setup.scratch.remove() }
+        let before = setup.touched()
+        _ = #expect(throws: WUScrubError.checkpoint(point)) { try setup.resetter(crashingAt: point).run(try setup.resetter().preflight()) }
+        let outcome = try Resetter(sandboxed: setup.install, toolVersion: "test").rollback()
+        #expect(outcome.journal.phase == .rolledBack)
+        #expect(try setup.hivexStarts() == [3, 2, 2, 2, 3])
+        let after = setup.touched()
+        for (name, tree) in before {
+            #expect(after[name] == tree, "\(name):\n\(after[name]!.difference(from: tree))")
+        }
+    }
+
+    // MARK: - Hostile entries
+
+    @Test(arguments: ["symlink", "fifo"])
+    func aCatroot2ThatIsNotAFolderIsRefusedAndNothingChanges(kind: String) throws {
+        let setup = try Setup("full-hostile-\(kind)")
+        defer { setup.scratch.remove() }
+        let catroot2 = setup.system32 + "/catroot2"
+        try FileManager.default.removeItem(atPath: catroot2)
+        if kind == "symlink" {
+            try FileManager.default.createSymbolicLink(atPath: catroot2, withDestinationPath: "/etc")
+        } else {
+            #expect(mkfifo(catroot2, 0o600) == 0)
+        }
+        let before = TreeSnapshot(setup.root)
+        let error = #expect(throws: WUScrubError.self) { _ = try setup.resetter().preflight() }
+        #expect(error?.description.contains("catroot2") == true, "\(String(describing: error))")
+        #expect(TreeSnapshot(setup.root) == before)
+    }
+
+    @Test func aDownloaderThatIsALinkIsRefused() throws {
+        let setup = try Setup("full-hostile-downloader", queue: nil)
+        defer { setup.scratch.remove() }
+        try FileManager.default.createDirectory(atPath: setup.root + "/ProgramData/Microsoft/Network", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: setup.root + "/" + setup.downloader, withDestinationPath: setup.system32 + "/config")
+        let before = TreeSnapshot(setup.root)
+        #expect(throws: WUScrubError.self) { _ = try setup.resetter().preflight() }
+        #expect(TreeSnapshot(setup.root) == before)
+    }
+
+    @Test func aCatroot2RenameTargetThatExistsIsNeverReplaced() throws {
+        let setup = try Setup("full-existing-target")
+        defer { setup.scratch.remove() }
+        var resetter = setup.resetter()
+        let root = setup.root
+        let install = setup.install
+        resetter.checkpoint = { point in
+            guard point == .phaseStarted(.purge), let journal = try JournalStore(install: install).load() else { return }
+            let planted = root + "/" + journal.catroot2RenamedPath!
+            try FileManager.default.createDirectory(atPath: planted, withIntermediateDirectories: false)
+            try FileIO.createDurably([1, 2, 3], at: planted + "/keep")
+        }
+        let outcome = try resetter.run(try resetter.preflight())
+        #expect(outcome.journal.phase == .done)
+        #expect(!outcome.purgeComplete, "the rename is reported as not done")
+        let renamed = setup.root + "/" + outcome.journal.catroot2RenamedPath!
+        #expect(try FileManager.default.contentsOfDirectory(atPath: renamed) == ["keep"], "the planted folder is untouched")
+        #expect(FileIO.exists(setup.system32 + "/catroot2/edb.log"), "catroot2 stays where it is")
+        #expect(try setup.hivexStarts() == [3, 2, 2, 2, 3])
+        // Rollback does not rename the planted folder over catroot2 either.
+        _ = try setup.resetter().rollback()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: renamed) == ["keep"])
+        #expect(FileIO.exists(setup.system32 + "/catroot2/edb.log"))
+    }
+
+    @Test func theQueueFileNamesAreMatchedWithoutRegardToCase() {
+        for name in Self.win10Queue + Self.win7Queue + ["QMGR.DB", "Edb.Chk", "edb.log", "edb.jrs", "qmgr.dat"] {
+            #expect(Resetter.isBitsQueueFile(Array(name.utf8)), "\(name)")
+        }
+        for name in Self.notQueue + ["qmgr", "edb", "edblog", "x.log", "qmgr.db-wal", ".dat", "edb.log/"] {
+            #expect(!Resetter.isBitsQueueFile(Array(name.utf8)), "\(name)")
+        }
+    }
+
+    // MARK: - The journal's new fields
+
+    static func validFull() -> Journal {
+        var journal = JournalValidationTests.valid()
+        journal.purge = nil
+        journal.quarantinePath = "Windows/SoftwareDistribution/" + QuarantineName(startedAt: journal.startedAt, runID: journal.runID).name
+        journal.quarantine = []
+        journal.catroot2Path = "Windows/System32/catroot2"
+        journal.catroot2RenamedPath = "Windows/System32/catroot2.wuscrub-0123abcd"
+        journal.bitsQueuePath = "ProgramData/Microsoft/Network/Downloader"
+        journal.fullReset = [PurgeReport(folder: "ProgramData/Microsoft/Network/Downloader"), PurgeReport(folder: "Windows/System32/catroot2")]
+        journal.folderTimes = [Journal.FolderTime(path: "Windows/System32", modified: 1), Journal.FolderTime(path: "ProgramData/Microsoft/Network/Downloader", modified: 2)]
+        return journal
+    }
+
+    static let damages: [(String, @Sendable (inout Journal) -> Void)] = [
+        ("catroot2 elsewhere", { $0.catroot2Path = "Windows/System32/config"; $0.catroot2RenamedPath = "Windows/System32/config.wuscrub-0123abcd" }),
+        ("catroot2 escaping", { $0.catroot2Path = "Windows/System32/../../catroot2"; $0.catroot2RenamedPath = "Windows/System32/../../catroot2.wuscrub-0123abcd" }),
+        ("renamed to another run's name", { $0.catroot2RenamedPath = "Windows/System32/catroot2.wuscrub-ffffffff" }),
+        ("renamed over the hive's folder", { $0.catroot2RenamedPath = "Windows/System32/config" }),
+        ("renamed without catroot2", { $0.catroot2Path = nil }),
+        ("catroot2 without its new name", { $0.catroot2RenamedPath = nil }),
+        ("BITS queue elsewhere", { $0.bitsQueuePath = "Windows/System32/config" }),
+        ("BITS queue with ..", { $0.bitsQueuePath = "ProgramData/Microsoft/Network/../../../Windows" }),
+        ("results of another folder", { $0.fullReset = [PurgeReport(folder: "Windows/System32/config")] }),
+        ("three results", { $0.fullReset = Array(repeating: PurgeReport(folder: "Windows/System32/catroot2"), count: 3) }),
+        ("results before the purge", { $0.phase = .disable; $0.quarantine = nil }),
+        ("a folder time elsewhere", { $0.folderTimes = [Journal.FolderTime(path: "Windows/System32/config", modified: 1)] }),
+        ("a full reset without a quarantine", { $0.quarantinePath = nil; $0.quarantine = nil; $0.folderTimes = nil; $0.purge = [] }),
+    ]
+
+    @Test("a full run's journal with catroot2 or BITS queue fields out of what wuscrub writes is damaged", arguments: 0..<damages.count)
+    func damagedFields(index: Int) throws {
+        var journal = Self.validFull()
+        try journal.validate(for: JournalValidationTests.install, path: "journal.json")
+        Self.damages[index].1(&journal)
+        let error = #expect(throws: ResetError.self, "\(Self.damages[index].0)") {
+            try journal.validate(for: JournalValidationTests.install, path: "journal.json")
+        }
+        guard case .journalDamaged? = error else {
+            Issue.record("\(Self.damages[index].0): \(String(describing: error))")
+            return
+        }
+    }
+
+    @Test func aForgedCatroot2PathInTheJournalIsRefusedAndNothingChanges() throws {
+        let setup = try Setup("full-forged")
+        defer { setup.scratch.remove() }
+        _ = #expect(throws: WUScrubError.checkpoint(.phaseStarted(.purge))) {
+            try setup.resetter(crashingAt: .phaseStarted(.purge)).run(try setup.resetter().preflight())
+        }
+        let path = setup.install.path(setup.install.stateDirectory + "/journal.json")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let forged = text.replacingOccurrences(of: "Windows\\/System32\\/catroot2.wuscrub-", with: "Windows\\/System32\\/config\\/x.wuscrub-")
+            .replacingOccurrences(of: "Windows/System32/catroot2.wuscrub-", with: "Windows/System32/config/x.wuscrub-")
+        #expect(forged != text)
+        try FileIO.replaceAtomically(path, with: Array(forged.utf8))
+        let before = TreeSnapshot(setup.root)
+        for command in ["resume", "rollback"] {
+            let error = #expect(throws: WUScrubError.self) {
+                _ = command == "resume" ? try setup.resetter().resume() : try setup.resetter().rollback()
+            }
+            guard case .reset(.journalDamaged)? = error else { Issue.record("\(command): \(String(describing: error))"); continue }
+        }
+        #expect(TreeSnapshot(setup.root).excluding([setup.install.stateDirectory]) == before.excluding([setup.install.stateDirectory]))
+    }
+}
