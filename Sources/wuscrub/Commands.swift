@@ -195,7 +195,7 @@ extension WUScrub {
     /// `wuscrub rollback ROOT`: put the original start values back.
     struct Rollback: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Undo: put wuauserv's original start values back and a quarantine run's entries back into DataStore and Download; close the journal (deletes nothing).",
+            abstract: "Undo: put the original start values back and a quarantine run's entries back into DataStore and Download (for a --full run also catroot2's name and the BITS queue); close the journal (deletes nothing).",
             discussion: "Acts on an unfinished run, or on the last run when it was a 'reset --quarantine' whose quarantine folder is still there. An entry whose name exists again in the folder stays in the quarantine (never replaced) and is listed."
         )
 

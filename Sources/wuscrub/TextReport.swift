@@ -118,7 +118,7 @@ struct TextReport {
             lines.append("  " + countLine(report))
             lines += failureLines(report).map { "  " + $0 }
         }
-        if let full = plan.full { lines += fullPlanLines(full, verb: verb, quarantine: quarantine ?? "the quarantine") }
+        if let full = plan.full { lines += fullPlanLines(full, verb: verb, quarantine: quarantine) }
         let create = document.dryRun == true ? "would be created" : "will be created"
         lines += plan.missingFolders.map { "  \($0): absent, nothing to remove; \(create) empty after the purge, as Windows expects" }
         if let brief = plan.lastReported { lines.append(Self.withoutControls(brief.summary)) }
@@ -344,8 +344,12 @@ struct TextReport {
     }
 
     /// `reset --full`'s plan beyond DataStore and Download (docs/architecture.md §17).
-    func fullPlanLines(_ full: FullResetPlan, verb: String, quarantine: String) -> [String] {
+    func fullPlanLines(_ full: FullResetPlan, verb: String, quarantine: String?) -> [String] {
         var lines = [verb + "also (reset --full):"]
+        guard let quarantine else {
+            return lines + ["  catroot2 and the BITS queue: left alone (no SoftwareDistribution folder, so no quarantine)",
+                            "  set Start=4 for " + full.services.joined(separator: ", ") + " where present, and put each value back after"]
+        }
         lines.append(full.catroot2.map { "  rename \($0) to \($0).wuscrub-<run> (never deleted)" }
                      ?? "  catroot2: not found in System32, nothing to rename")
         if let folder = full.bitsQueueFolder {

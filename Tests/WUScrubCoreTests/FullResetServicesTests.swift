@@ -80,11 +80,7 @@ import WUScrubTestSupport
         }
     }
 
-    /// `Start` of a key, read by hivexget (not wuscrub's reader).
-    static func hivexStart(_ hive: String, key: String) throws -> Int {
-        let text = try Shell.run("/usr/bin/hivexget", [hive, key, "Start"])
-        return try #require(Int(text.trimmingCharacters(in: .whitespacesAndNewlines)))
-    }
+    static func hivexStart(_ hive: String, key: String) throws -> Int { try FullResetFixture.hivexStart(hive, key: key) }
 
     static var originals: [Int] { keys.map(\.start) }
 

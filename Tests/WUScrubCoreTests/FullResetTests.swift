@@ -7,28 +7,10 @@ import WUScrubTestSupport
 /// never over anything), the BITS queue's files moved into the quarantine, both undone by
 /// `rollback` to the exact tree; hostile entries refused.
 @Suite struct FullResetTests {
-    /// A Windows 10-like installation with the five services, catroot2 and a BITS queue (ESE files
-    /// beside files that are not the queue's, which stay).
-    static let spec = #"""
-        dword Select\Current 1
-        dword Select\Default 1
-        dword ControlSet001\Services\wuauserv\Start 3
-        dword ControlSet001\Services\BITS\Start 2
-        dword ControlSet001\Services\BITS\DelayedAutostart 1
-        dword ControlSet001\Services\CryptSvc\Start 2
-        dword ControlSet001\Services\UsoSvc\Start 2
-        dword ControlSet001\Services\WaaSMedicSvc\Start 3
-        file System32/catroot2/{F750E6C3-38EE-11D1-85E5-00C04FC295EE}/catdb 65536
-        file System32/catroot2/edb.log 1024
-        file System32/catroot2/dberr.txt 10
-        dir System32/CatRoot/{F750E6C3-38EE-11D1-85E5-00C04FC295EE}
-        file SoftwareDistribution/DataStore/DataStore.edb 32768
-        file SoftwareDistribution/Download/ff00/update.cab 20000
-        """#
-
-    static let win10Queue = ["qmgr.db", "qmgr.jfm", "edb.chk", "edb00001.log", "EDB00002.LOG", "edbtmp.log", "edbres00001.jrs"]
-    static let win7Queue = ["qmgr0.dat", "QMGR1.DAT"]
-    static let notQueue = ["notes.txt", "qmgr.db.bak", "edb.chk.old"]
+    static let spec = FullResetFixture.spec
+    static let win10Queue = FullResetFixture.win10Queue
+    static let win7Queue = FullResetFixture.win7Queue
+    static let notQueue = FullResetFixture.notQueue
 
     struct Setup {
         let scratch: Scratch
@@ -40,13 +22,8 @@ import WUScrubTestSupport
         init(_ name: String, queue: [String]? = FullResetTests.win10Queue, spec: String = FullResetTests.spec) throws {
             scratch = try Scratch(name)
             root = try FixtureTree.install(text: spec, in: scratch)
-            downloader = "ProgramData/Microsoft/Network/Downloader"
-            if let queue {
-                try FileManager.default.createDirectory(atPath: root + "/" + downloader, withIntermediateDirectories: true)
-                for (index, name) in (queue + FullResetTests.notQueue).enumerated() {
-                    try FileIO.createDurably(Array(repeating: UInt8(index), count: 100 + index), at: root + "/" + downloader + "/" + name)
-                }
-            }
+            downloader = FullResetFixture.downloader
+            if let queue { try FullResetFixture.addQueue(queue, root: root) }
             install = try WindowsInstall.locate(root: root)
             hive = install.path(install.systemHive)
         }
@@ -62,22 +39,9 @@ import WUScrubTestSupport
 
         var system32: String { root + "/Windows/System32" }
 
-        /// The folders a full run touches, exactly (the hive's folder left out: the restore gives
-        /// the hive its bytes back under a new inode).
-        func touched() -> [String: ExactTree] {
-            var trees = ["SoftwareDistribution": ExactTree(root + "/Windows/SoftwareDistribution"),
-                         "ProgramData": ExactTree(root + "/ProgramData")]
-            var system32 = ExactTree(self.system32)
-            system32.entries = system32.entries.filter { $0.key != "./config" && !$0.key.hasPrefix("./config/") }
-            trees["System32"] = system32
-            return trees
-        }
+        func touched() -> [String: ExactTree] { FullResetFixture.touched(root: root) }
 
-        func hivexStarts() throws -> [Int] {
-            try ["wuauserv", "BITS", "CryptSvc", "UsoSvc", "WaaSMedicSvc"].map {
-                try FullResetServicesTests.hivexStart(hive, key: #"\ControlSet001\Services\"# + $0)
-            }
-        }
+        func hivexStarts() throws -> [Int] { try FullResetFixture.hivexStarts(hive) }
 
         /// Asserts what an uninterrupted full run leaves.
         func expectFinished(_ outcome: ResetOutcome, queue: [String] = FullResetTests.win10Queue,

@@ -34,3 +34,28 @@ extension NTFSTests {
         #expect(try FileIO.sha256(ofFile: volume.hive) == volume.originalHive)
     }
 }
+
+extension NTFSTests {
+    @Test("on ntfs-3g, reset --full then rollback: catroot2, the BITS queue and the folders are the same files again, every service's Start back")
+    func fullResetRollBackOnNTFS() throws {
+        let volume = try Volume("full", spec: FullResetFixture.spec)
+        defer { volume.close() }
+        try FullResetFixture.addQueue(FullResetFixture.win10Queue, root: volume.root)
+        // Attribute flags as Windows has them: catroot2 and the queue's database.
+        for (path, flags) in [("Windows/System32/catroot2", [UInt8]([0x10, 0x20, 0, 0])), (FullResetFixture.downloader + "/qmgr.db", [0x26, 0, 0, 0])] {
+            try #require(setAttribute("system.ntfs_attrib", of: volume.root + "/" + path, to: flags) == 0, "ntfs-3g must accept system.ntfs_attrib on \(path)")
+        }
+        let original = FullResetFixture.touched(root: volume.root)
+        let reset = try volume.run(["reset", "--full", "--yes", volume.root])
+        #expect(reset.status == 0, "\(reset)")
+        #expect(!FileManager.default.fileExists(atPath: volume.root + "/Windows/System32/catroot2"))
+        #expect(try FullResetFixture.hivexStarts(volume.hive) == FullResetFixture.originalStarts)
+        let rollback = try volume.run(["rollback", "--yes", volume.root])
+        #expect(rollback.status == 0, "\(rollback)")
+        let restored = FullResetFixture.touched(root: volume.root)
+        for (name, exact) in original {
+            #expect(restored[name] == exact, "\(name):\n\(restored[name]!.difference(from: exact))")
+        }
+        #expect(try FileIO.sha256(ofFile: volume.hive) == volume.originalHive)
+    }
+}

@@ -17,10 +17,11 @@ struct NTFSTests {
         let originalHive: String
         let originalStarts: [UInt32]
 
-        init(_ label: String, fixture: String = "win10") throws {
+        init(_ label: String, fixture: String = "win10", spec text: String? = nil) throws {
             scratch = try Scratch("ntfs-\(label)")
             ntfs = try NTFSImage(in: scratch)
-            try FixtureBuilder.install(try FixtureTree.spec(fixture), at: ntfs.mountPoint)
+            let spec = try text.map { try FixtureSpec(name: "inline", text: $0) } ?? FixtureTree.spec(fixture)
+            try FixtureBuilder.install(spec, at: ntfs.mountPoint)
             let hive = ntfs.mountPoint + "/Windows/System32/config/SYSTEM"
             originalHive = try FileIO.sha256(ofFile: hive)
             let opened = try Hive(path: hive)

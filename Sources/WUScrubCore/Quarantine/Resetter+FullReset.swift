@@ -37,6 +37,8 @@ extension Resetter {
     /// - Throws: `InstallError` (`.symlink`, `.wrongType`, `.ambiguous`, `.otherMount`).
     func fullResetPlan(_ volume: InstallVolume) throws -> FullResetPlan {
         var plan = FullResetPlan(services: services)
+        // Without SoftwareDistribution there is no quarantine (§16): catroot2 and the queue stay.
+        guard install.softwareDistribution != nil else { return plan }
         let system32 = FileIO.parent(of: install.configDirectory)
         if let folder = try volume.root.directory(at: system32) {
             plan.catroot2 = try WindowsInstall.resolve("catroot2", in: folder, root: install.root, kind: .directory)
@@ -125,8 +127,14 @@ extension Resetter {
             guard entry.isOn(device: parent.anchor.device, mountID: parent.anchor.mountID), !mountsBelow(parentPath).contains(Array(name.utf8)) else {
                 return fail("rename", EXDEV, "'\(original)' is on another file system or has one mounted below it: left alone")
             }
+            // ntfs-3g sets ARCHIVE on a rename: the folder's NTFS attribute flags are set back (§16.2).
+            let attributes = try? Syscall.attribute(QuarantineMove.attributeName, of: Array(name.utf8), in: parent.descriptor, size: 4).get()
             do {
                 try parent.renameNoReplace(name, to: newName)
+                if let attributes, case .success(let now) = Syscall.attribute(QuarantineMove.attributeName, of: Array(newName.utf8), in: parent.descriptor, size: 4),
+                   now != attributes {
+                    _ = Syscall.setAttribute(QuarantineMove.attributeName, of: Array(newName.utf8), in: parent.descriptor, to: attributes)
+                }
                 try parent.sync()
             } catch {
                 var code: Int32 = 0
