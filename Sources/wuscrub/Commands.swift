@@ -3,6 +3,17 @@ import FoundationEssentials
 import WUScrubCore
 
 extension WUScrub {
+    /// The installation under ROOT (recorded in the document) and its resetter, showing progress
+    /// on the runner's line; see `resetter(_:discardUnreconciled:interruption:)`.
+    static func resetter(_ options: CommonOptions, document: inout Document, runner: Runner,
+                         interruption: Interruption? = nil) throws -> Resetter {
+        let install = try WindowsInstall.locate(root: options.root)
+        document.install = install
+        var resetter = resetter(install, interruption: interruption)
+        resetter.progress = runner.progress
+        return resetter
+    }
+
     /// `wuscrub reset ROOT`: the whole repair.
     struct Reset: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -224,12 +235,9 @@ private func inspect(_ options: CommonOptions, command: String, _ fill: (inout D
 private func continueRun(command: String, verb: String, options: CommonOptions, yes: Bool,
                          _ action: (Resetter) throws -> ResetOutcome) throws {
     try Runner(options: options, command: command).run { document, runner in
-        let install = try WindowsInstall.locate(root: options.root)
-        document.install = install
         let interruption = Interruption(device: nil, beforeNotice: runner.beforeNotice)
         defer { interruption.stop() }
-        var resetter = WUScrub.resetter(install, interruption: interruption)
-        resetter.progress = runner.progress
+        let resetter = try WUScrub.resetter(options, document: &document, runner: runner, interruption: interruption)
         let journal = command == "rollback" ? try resetter.journalToRollBack() : try resetter.openJournal()
         let question = journal.phase.isClosed
             ? "\(verb) run \(journal.runID.prefix(8)) (\(journal.phase.rawValue)): move its quarantine back into DataStore and Download?"

@@ -23,10 +23,7 @@ extension WUScrub.QuarantineGroup {
 
         func run() throws {
             try Runner(options: options, command: "quarantine list").run { document, runner in
-                let install = try WindowsInstall.locate(root: options.root)
-                document.install = install
-                var resetter = WUScrub.resetter(install)
-                resetter.progress = runner.progress
+                let resetter = try WUScrub.resetter(options, document: &document, runner: runner)
                 document.quarantines = try resetter.quarantineFolders()
                 return .success
             }
@@ -57,12 +54,9 @@ extension WUScrub.QuarantineGroup {
 
         func run() throws {
             try Runner(options: options, command: "quarantine purge").run(dryRun: dryRun) { document, runner in
-                let install = try WindowsInstall.locate(root: options.root)
-                document.install = install
                 let interruption = Interruption(device: nil, beforeNotice: runner.beforeNotice)
                 defer { interruption.stop() }
-                var resetter = WUScrub.resetter(install, interruption: interruption)
-                resetter.progress = runner.progress
+                let resetter = try WUScrub.resetter(options, document: &document, runner: runner, interruption: interruption)
                 let plan = try resetter.purgeQuarantines(keeping: keep, dryRun: true)
                 document.quarantines = plan
                 if dryRun || (plan.purged ?? []).isEmpty {

@@ -117,12 +117,17 @@ public enum SandboxChild {
         defer { hive.close() }
         let found = reading(of: hive, checkEditable: true, services: services)
         guard case .reading(.success(let starts), _) = found else { return [found, .edited(nil)] }
+        return [found, .edited(commit(starts.map { $0.setting(ServiceStart.disabled) }, in: hive))]
+    }
+
+    /// Sets the start values in an open hive and commits it to the output descriptor: the error, if any.
+    private static func commit(_ settings: [StartSetting], in hive: Hive) -> HiveError? {
         do throws(HiveError) {
-            try ServiceConfiguration.setStart(starts.map { $0.setting(ServiceStart.disabled) }, in: hive)
+            try ServiceConfiguration.setStart(settings, in: hive)
             try hive.commit(toSandboxName: wuscrub_sandbox_output_name())
-            return [found, .edited(nil)]
+            return nil
         } catch {
-            return [found, .edited(error)]
+            return error
         }
     }
 
@@ -210,15 +215,14 @@ public enum SandboxChild {
 
     /// Sets the start values and commits the hive to the output descriptor.
     static func set(_ values: [StartSetting]) -> SandboxMessage {
-        do throws(HiveError) {
-            let hive = try Hive(sandboxName: wuscrub_sandbox_input_name(), writable: true, path: "")
-            defer { hive.close() }
-            try ServiceConfiguration.setStart(values, in: hive)
-            try hive.commit(toSandboxName: wuscrub_sandbox_output_name())
-            return .edited(nil)
+        let hive: Hive
+        do {
+            hive = try Hive(sandboxName: wuscrub_sandbox_input_name(), writable: true, path: "")
         } catch {
             return .edited(error)
         }
+        defer { hive.close() }
+        return .edited(commit(values, in: hive))
     }
 
     #if WUSCRUB_TEST_HOOKS

@@ -81,7 +81,8 @@ extension Resetter {
             reports.append(try move(from: folder, to: target, shown: folder, first: nil, accepts: Resetter.isBitsQueueFile))
             try reach(.afterBitsQueue)
         }
-        if let original = journal.catroot2Path, let renamed = journal.catroot2RenamedPath {
+        // A stop requested meanwhile (§3.4) leaves catroot2 as it is.
+        if let original = journal.catroot2Path, let renamed = journal.catroot2RenamedPath, stopRequested() == nil {
             reports.append(try rename(original, to: renamed, volume: volume))
             try reach(.afterCatroot2Rename)
         }
