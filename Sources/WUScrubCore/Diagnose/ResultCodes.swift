@@ -1,6 +1,6 @@
 /// Whether a reset (disable wuauserv, empty DataStore and Download, restore the start mode) is the
 /// fix for what Windows Update reported (docs/architecture.md §14).
-public enum ResetVerdict: String, Sendable, Equatable, Codable, Comparable {
+public enum ResetVerdict: String, Sendable, Equatable, Encodable, Comparable {
     /// The error is what the reset repairs: missing or damaged files in DataStore or Download.
     case addresses = "addresses"
     /// The reset is one of the usual fixes, not the only one.

@@ -2,7 +2,7 @@ import FoundationEssentials
 import VolumeAccess
 
 /// One quarantine folder in `SoftwareDistribution`, as `quarantine list` shows it.
-public struct QuarantineFolder: Sendable, Equatable, Codable {
+public struct QuarantineFolder: Sendable, Equatable, Encodable {
     /// Relative to the mount root.
     public var path: String
     /// When its run started, `YYYYMMDDTHHMMSSZ`.
@@ -16,7 +16,7 @@ public struct QuarantineFolder: Sendable, Equatable, Codable {
 }
 
 /// `quarantine list` and `quarantine purge` (docs/architecture.md §16.5).
-public struct QuarantineListing: Sendable, Equatable, Codable {
+public struct QuarantineListing: Sendable, Equatable, Encodable {
     /// Oldest first.
     public var folders: [QuarantineFolder] = []
     /// Entries named like a quarantine that are not folders: never entered, never removed.

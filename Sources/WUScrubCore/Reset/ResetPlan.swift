@@ -1,7 +1,7 @@
 
 
 /// What a reset found before changing anything: the result of preflight, printed by `--dry-run`.
-public struct ResetPlan: Sendable, Equatable, Codable {
+public struct ResetPlan: Sendable, Equatable, Encodable {
     public var install: WindowsInstall
     public var hive: HiveStatus
     /// The `wuauserv` start mode in each chosen control set.
