@@ -73,12 +73,12 @@ extension Resetter {
     /// The names of `folder`'s entries under which a file system is mounted, from the mount table:
     /// such an entry is never moved, whatever depth the mount is at (docs/architecture.md §16.2).
     func mountsBelow(_ folder: String) -> Set<[UInt8]> {
-        guard let table = MountTable.read(), let resolved = realpath(install.root, nil) else { return [] }
+        guard let points = MountTable.mountPoints(), let resolved = realpath(install.root, nil) else { return [] }
         defer { free(resolved) }
-        let base = Array((String(cString: resolved) + "/" + folder + "/").utf8)
+        let root = Array(UnsafeRawBufferPointer(start: resolved, count: strlen(resolved)))
+        let base = (root == [UInt8(ascii: "/")] ? [] : root) + Array(("/" + folder + "/").utf8)
         var names = Set<[UInt8]>()
-        for entry in table {
-            let point = Array(entry.mountPoint.utf8)
+        for point in points {
             guard point.count > base.count, point.starts(with: base) else { continue }
             names.insert(Array(point[base.count...].prefix { $0 != UInt8(ascii: "/") }))
         }
@@ -103,33 +103,48 @@ extension Resetter {
     }
 
     /// Moves the quarantine's entries back into DataStore and Download (creating a folder that is
-    /// gone), never over an entry that exists there now; then removes the quarantine's folders that
-    /// are empty, and the purge folders the run created (`createdFolders`) when they are empty.
+    /// gone); then removes the quarantine's folders that are empty, and the purge folders the run
+    /// created (`createdFolders`) when they are empty.
     ///
-    /// An entry whose name exists again in the folder stays in the quarantine, listed as a failure:
-    /// nothing is ever replaced. The first entry moved passes the `midPutBack` checkpoint.
+    /// A folder where a name to put back exists again (Windows ran since and made a new DataStore)
+    /// gets nothing back: mixing an old database's files with a new one's would damage both. The
+    /// names are listed as failures and the folder's entries stay in the quarantine. Each folder name is handled once, whatever its case
+    /// in the quarantine, and nothing is ever replaced. The first entry moved passes `midPutBack`.
     func putBack(_ journal: Journal, volume: InstallVolume) throws -> [PurgeReport] {
-        guard let path = journal.quarantinePath, let quarantine = try volume.root.directory(at: path),
-              let base = install.softwareDistribution else { return [] }
+        guard let path = journal.quarantinePath, let base = install.softwareDistribution else { return [] }
         var reports: [PurgeReport] = []
-        var pending = true
-        for leaf in try quarantine.names().sorted() {
-            let current = [install.dataStore, install.download].compactMap { $0 }
-            let target: String
-            if let found = current.first(where: { $0.split(separator: "/").last?.lowercased() == leaf.lowercased() }) {
-                target = found
-            } else if ["datastore", "download"].contains(leaf.lowercased()) {
-                target = base + "/" + leaf
-                _ = try volume.root.makeDirectories(target)
-            } else {
-                continue  // not a folder a run creates: left alone
+        if let quarantine = try volume.root.directory(at: path) {
+            var pending = true
+            var handled = Set<String>()
+            for leaf in try quarantine.names().sorted() {
+                let key = leaf.lowercased()
+                // Not a folder a run creates, or a second one differing only by case: left alone.
+                guard ["datastore", "download"].contains(key), handled.insert(key).inserted else { continue }
+                let current = [install.dataStore, install.download].compactMap { $0 }
+                let target = current.first { $0.split(separator: "/").last?.lowercased() == key } ?? base + "/" + leaf
+                let folder = try volume.root.makeDirectories(target)
+                // All or nothing per folder: when a name to put back exists there again (Windows
+                // ran since and made a new DataStore), nothing goes back into that folder, so that
+                // an old database's files never mix with a new one's.
+                let held = try quarantine.subdirectory(leaf)?.names() ?? []
+                let taken = held.filter { (try? folder.entry($0)) ?? nil != nil }
+                if !taken.isEmpty {
+                    var report = PurgeReport(folder: target)
+                    report.failureCount = taken.count
+                    report.failures = taken.sorted().prefix(PurgeReport.listLimit).map {
+                        PurgeFailure(path: folder.display($0), operation: "put back", errno: EEXIST,
+                                     message: "the name exists again (made since the reset); nothing was put back into \(target), its old entries stay in \(path)/\(leaf). Move the new entries away, then run rollback again")
+                    }
+                    reports.append(report)
+                    continue
+                }
+                let report = try move(from: path + "/" + leaf, to: target, shown: target, first: pending ? .midPutBack : nil)
+                if report.removals > 0 { pending = false }
+                reports.append(report)
+                if report.isComplete { try? quarantine.removeDirectory(leaf) }
             }
-            let report = try move(from: path + "/" + leaf, to: target, shown: target, first: pending ? .midPutBack : nil)
-            if report.removals > 0 { pending = false }
-            reports.append(report)
-            if report.isComplete { try? quarantine.removeDirectory(leaf) }
+            try? quarantine.sync()
         }
-        try? quarantine.sync()
         if let parent = try volume.root.directory(at: base) {
             try? parent.removeDirectory(String(path.split(separator: "/").last ?? ""))
             for created in journal.createdFolders ?? [] {

@@ -77,8 +77,11 @@ extension Resetter {
                 throw ResetError.unfinishedJournal(path: journalPath, phase: journal.phase)
             }
             var listing = try listing(volume, counting: false)
-            let doomed = listing.folders.dropLast(max(keeping, 0))
-            listing.kept = listing.folders.suffix(max(keeping, 0)).map(\.path)
+            // Kept first: the last run's quarantine (its name could be outdated by a planted one
+            // carrying a later time), then the newest by name.
+            let ordered = listing.folders.filter { !$0.canRollBack } + listing.folders.filter(\.canRollBack)
+            let doomed = ordered.dropLast(max(keeping, 0))
+            listing.kept = ordered.suffix(max(keeping, 0)).map(\.path)
             var purged: [PurgeReport] = []
             for folder in doomed {
                 if dryRun {

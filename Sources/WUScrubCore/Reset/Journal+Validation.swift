@@ -73,7 +73,7 @@ extension Journal {
             }
         }
         if let purge {
-            guard purge.count <= 2, purge.allSatisfy({ $0.failures.count <= PurgeReport.listLimit }) else {
+            guard purge.count <= 2, purge.allSatisfy({ $0.failures.count <= PurgeReport.listLimit && isPurgeFolder($0.folder, of: install) }) else {
                 throw damaged("its purge results are not those of a run")
             }
         }
@@ -83,7 +83,7 @@ extension Journal {
         if disabledHiveSHA256 != nil, phase < .disable {
             throw damaged("it records a disabled hive in phase '\(phase.rawValue)', before the disable step")
         }
-        if open, phase > .disable, disabledHiveSHA256 == nil {
+        if open, phase > .disable, phase != .putBack, disabledHiveSHA256 == nil {
             throw damaged("it is in phase '\(phase.rawValue)' without the disabled hive's hash")
         }
         if purge != nil, phase < .purge {
@@ -92,7 +92,7 @@ extension Journal {
         if baselineHiveSHA256 != nil, phase < .recover {
             throw damaged("it records a recovered hive in phase '\(phase.rawValue)', before the recovery")
         }
-        if open, recovery != nil, phase > .recover, baselineHiveSHA256 == nil {
+        if open, recovery != nil, phase > .recover, phase != .putBack, baselineHiveSHA256 == nil {
             throw damaged("it is in phase '\(phase.rawValue)' without the recovered hive's hash")
         }
         if let recovery {
@@ -112,20 +112,23 @@ extension Journal {
             }
             return
         }
-        guard schemaVersion >= 2, let base = install.softwareDistribution,
-              quarantinePath == base + "/" + QuarantineName(startedAt: startedAt, runID: runID).name else {
+        // By name, ignoring case, as `createdFolders`: the folders may have gone since the run.
+        let base = install.softwareDistribution ?? install.windows + "/SoftwareDistribution"
+        guard schemaVersion >= 2,
+              quarantinePath.lowercased() == (base + "/" + QuarantineName(startedAt: startedAt, runID: runID).name).lowercased() else {
             throw damaged("its quarantinePath '\(quarantinePath.prefix(200))' is not the quarantine wuscrub names for this run")
         }
         guard purge == nil else { throw damaged("it records both a purge and a quarantine") }
         if let folderTimes {
-            let own = [install.softwareDistribution, install.dataStore, install.download].compactMap { $0 }
-            guard folderTimes.count <= 3, Set(folderTimes.map(\.path)).count == folderTimes.count,
-                  folderTimes.allSatisfy({ own.contains($0.path) }) else {
+            let own = [base, base + "/DataStore", base + "/Download"].map { $0.lowercased() }
+            guard folderTimes.count <= 3, Set(folderTimes.map { $0.path.lowercased() }).count == folderTimes.count,
+                  folderTimes.allSatisfy({ own.contains($0.path.lowercased()) }) else {
                 throw damaged("its folderTimes are not those of SoftwareDistribution, DataStore and Download")
             }
         }
         for reports in [quarantine, putBack].compactMap({ $0 }) {
-            guard reports.count <= 2, reports.allSatisfy({ $0.failures.count <= PurgeReport.listLimit && $0.otherFilesystems.count <= PurgeReport.listLimit }) else {
+            guard reports.count <= 2, reports.allSatisfy({ $0.failures.count <= PurgeReport.listLimit &&
+                  $0.otherFilesystems.count <= PurgeReport.listLimit && isPurgeFolder($0.folder, of: install) }) else {
                 throw damaged("its quarantine results are not those of a run")
             }
         }
@@ -133,6 +136,13 @@ extension Journal {
         if putBack != nil, phase != .putBack, phase != .rolledBack {
             throw damaged("it records entries put back in phase '\(phase.rawValue)'")
         }
+    }
+
+    /// Whether a report's folder is DataStore or Download of this installation (by name, ignoring
+    /// case: the folder may have gone since the run).
+    private func isPurgeFolder(_ folder: String, of install: WindowsInstall) -> Bool {
+        let base = (install.softwareDistribution ?? install.windows + "/SoftwareDistribution").lowercased()
+        return [base + "/datastore", base + "/download"].contains(folder.lowercased())
     }
 
     /// Whether a string is a lower-case UUID as `UUID().uuidString.lowercased()` writes it.

@@ -26,6 +26,8 @@ public struct ResetPlan: Sendable, Equatable, Encodable {
     /// For `reset --quarantine`: the folder (`SoftwareDistribution`) in which the run creates its
     /// quarantine folder, `wuscrub-quarantine-<time>-<run>`; nil for a plain purge.
     public var quarantineIn: String?
+    /// The last run's quarantine, still there: after this run `rollback` no longer puts it back.
+    public var previousQuarantine: String?
     /// What Windows Update last reported, in one line (docs/architecture.md §14); set by the
     /// command that shows the plan.
     public var lastReported: DiagnosisBrief?
@@ -33,6 +35,6 @@ public struct ResetPlan: Sendable, Equatable, Encodable {
     public var prepared: PreparedHives?
 
     enum CodingKeys: String, CodingKey {
-        case install, hive, starts, purgeCounted, purge, missingFolders, journalPath, backupDirectory, recovery, volume, leftAlone, quarantineIn, lastReported
+        case install, hive, starts, purgeCounted, purge, missingFolders, journalPath, backupDirectory, recovery, volume, leftAlone, quarantineIn, previousQuarantine, lastReported
     }
 }
