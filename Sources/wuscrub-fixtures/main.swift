@@ -66,7 +66,7 @@ struct FixtureTool: ParsableCommand {
         @Flag(help: "Append lines with damaged fields (missing tabs, bad hex, NUL bytes, an overlong line, truncated UTF-16).")
         var damaged = false
 
-        @Option(help: "Instead: a ReportingEvents.log of at least this many MiB, written in blocks.")
+        @Option(name: .customLong("large-mib"), help: "Instead: a ReportingEvents.log of at least this many MiB, written in blocks.")
         var largeMiB: Int?
 
         @Option(help: "WindowsUpdate.log: win7 (text log), win10 (ETW stub) or none.")

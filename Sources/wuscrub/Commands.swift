@@ -3,17 +3,6 @@ import FoundationEssentials
 import WUScrubCore
 
 extension WUScrub {
-    /// The installation under ROOT (recorded in the document) and its resetter, showing progress
-    /// on the runner's line; see `resetter(_:discardUnreconciled:interruption:)`.
-    static func resetter(_ options: CommonOptions, document: inout Document, runner: Runner,
-                         interruption: Interruption? = nil) throws -> Resetter {
-        let install = try WindowsInstall.locate(root: options.root)
-        document.install = install
-        var resetter = resetter(install, interruption: interruption)
-        resetter.progress = runner.progress
-        return resetter
-    }
-
     /// `wuscrub reset ROOT`: the whole repair.
     struct Reset: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -235,9 +224,8 @@ private func inspect(_ options: CommonOptions, command: String, _ fill: (inout D
 private func continueRun(command: String, verb: String, options: CommonOptions, yes: Bool,
                          _ action: (Resetter) throws -> ResetOutcome) throws {
     try Runner(options: options, command: command).run { document, runner in
-        let interruption = Interruption(device: nil, beforeNotice: runner.beforeNotice)
+        let (resetter, interruption) = try WUScrub.interruptibleResetter(root: options.root, document: &document, runner: runner)
         defer { interruption.stop() }
-        let resetter = try WUScrub.resetter(options, document: &document, runner: runner, interruption: interruption)
         let journal = command == "rollback" ? try resetter.journalToRollBack() : try resetter.openJournal()
         let question = journal.phase.isClosed
             ? "\(verb) run \(journal.runID.prefix(8)) (\(journal.phase.rawValue)): move its quarantine back into DataStore and Download?"
@@ -254,6 +242,17 @@ private func continueRun(command: String, verb: String, options: CommonOptions, 
 }
 
 extension WUScrub {
+    /// The installation under `root` (recorded in `document`) and a resetter for it that a caught
+    /// signal asks to stop, showing the runner's progress; the caller stops the interruption.
+    static func interruptibleResetter(root: String, document: inout Document, runner: Runner) throws -> (Resetter, Interruption) {
+        let install = try WindowsInstall.locate(root: root)
+        document.install = install
+        let interruption = Interruption(device: nil, beforeNotice: runner.beforeNotice)
+        var resetter = WUScrub.resetter(install, interruption: interruption)
+        resetter.progress = runner.progress
+        return (resetter, interruption)
+    }
+
     /// A resetter for this process. With `interruption`, a caught signal asks the run to stop
     /// (`Resetter.stopRequested`): before the disabled hive is in place it stops with nothing
     /// changed; after, the purge stops at its next entry and the start mode is put back first, so

@@ -34,7 +34,7 @@ enum ExitStatus: Int32, CaseIterable {
         case .unsafeState: "unsafe state refused: an entry on the volume that is not what it should be (a link, a device node, a FIFO, a socket, a hard link, a folder on another mount, two names that differ only by case — the message names it), hibernated / Fast Startup volume, read-only mount (or a --device mount that fell back to read-only), BitLocker, a device ntfs-3g cannot mount, hive changed outside wuscrub"
         case .dirtyHive: "the SYSTEM hive is dirty and its transaction logs cannot be replayed safely: refused (hive check: the same for FILE)"
         case .hiveError: "the SYSTEM hive is invalid, truncated, too large, or lacks what wuscrub needs"
-        case .purgeIncomplete: "the purge left some entries (listed); the service start mode was restored"
+        case .purgeIncomplete: "the purge left some entries (listed); the service start mode was restored. rollback: some quarantined entries could not be put back (listed)"
         case .unfinishedJournal: "an earlier run is unfinished: use resume or rollback"
         case .ioError: "a file could not be read or written (journal, backup, hive), or the journal is damaged (the message says which field), or reset --device could not unmount the device (the message says where it is still mounted; if the reset itself failed, its code is kept)"
         case .locked: "another wuscrub is working on this installation (its lock is held)"

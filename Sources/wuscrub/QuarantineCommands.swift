@@ -4,11 +4,7 @@ import WUScrubCore
 extension WUScrub {
     /// `wuscrub quarantine list|purge ROOT`: the folders `reset --quarantine` left.
     struct QuarantineGroup: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "quarantine",
-            abstract: "List or delete the quarantine folders 'reset --quarantine' left in SoftwareDistribution.",
-            subcommands: [List.self, Purge.self]
-        )
+        static let configuration = CommandConfiguration(commandName: "quarantine", abstract: "List or delete the quarantine folders 'reset --quarantine' left in SoftwareDistribution.", subcommands: [List.self, Purge.self])
     }
 }
 
@@ -23,7 +19,10 @@ extension WUScrub.QuarantineGroup {
 
         func run() throws {
             try Runner(options: options, command: "quarantine list").run { document, runner in
-                let resetter = try WUScrub.resetter(options, document: &document, runner: runner)
+                let install = try WindowsInstall.locate(root: options.root)
+                document.install = install
+                var resetter = WUScrub.resetter(install)
+                resetter.progress = runner.progress
                 document.quarantines = try resetter.quarantineFolders()
                 return .success
             }
@@ -54,9 +53,8 @@ extension WUScrub.QuarantineGroup {
 
         func run() throws {
             try Runner(options: options, command: "quarantine purge").run(dryRun: dryRun) { document, runner in
-                let interruption = Interruption(device: nil, beforeNotice: runner.beforeNotice)
+                let (resetter, interruption) = try WUScrub.interruptibleResetter(root: options.root, document: &document, runner: runner)
                 defer { interruption.stop() }
-                let resetter = try WUScrub.resetter(options, document: &document, runner: runner, interruption: interruption)
                 let plan = try resetter.purgeQuarantines(keeping: keep, dryRun: true)
                 document.quarantines = plan
                 if dryRun || (plan.purged ?? []).isEmpty {

@@ -129,6 +129,9 @@ struct TextReport {
                      (quarantine == nil ? "empty the folders" : "move the folders' entries into the quarantine") +
                      ", put the original start mode back, verify.")
         lines += historyLines(quarantine: quarantine)
+        if let previous = plan.previousQuarantine {
+            lines.append("Note: the last run's quarantine \(previous) stays, but after this run 'wuscrub rollback' can no longer put it back (run 'wuscrub rollback' first to undo that run; 'wuscrub quarantine list' shows it).")
+        }
         lines += leftAloneLines(plan.leftAlone)
         if document.dryRun == true { lines.append("Dry run: nothing was written.") }
         return lines
@@ -175,6 +178,8 @@ struct TextReport {
             lines.append("Some entries stayed in the quarantine (listed above): a name exists again in the folder, or it could not be moved. Move those entries away and run rollback again.")
         } else if result.interruptedBy != nil {
             // The error message says what was stopped and what to do next.
+        } else if !result.purgeComplete, journal.quarantinePath != nil {
+            lines.append("Some entries could not be moved (listed above): they are still in DataStore or Download. Fix the cause, then 'wuscrub rollback' puts back what moved, or 'wuscrub reset --quarantine' moves the rest into a new quarantine.")
         } else if !result.purgeComplete {
             lines.append("Some entries could not be removed (listed above); remove them by hand or run reset again once the cause is fixed.")
         }
@@ -185,10 +190,11 @@ struct TextReport {
     func renderQuarantines(_ listing: QuarantineListing) -> [String] {
         var lines: [String] = []
         if let purged = listing.purged {
-            let verb = document.dryRun == true ? "Would delete" : "Deleted"
             if purged.isEmpty { lines.append("No quarantine folder to delete.") }
+            let restorable = Set(listing.folders.filter(\.canRollBack).map(\.path))
             for report in purged {
-                lines.append("\(verb) " + countLine(report))
+                lines.append((report.dryRun ? "Would delete " : "Deleted ") + countLine(report) +
+                             (restorable.contains(report.folder) ? " (the last run's: 'wuscrub rollback' can no longer put it back once deleted)" : ""))
                 lines += failureLines(report)
             }
             for kept in listing.kept ?? [] { lines.append("Kept: \(kept)") }
@@ -371,14 +377,19 @@ struct TextReport {
         return "Moved the BITS queue into the quarantine from " + countLine(report)
     }
 
+    /// One report's counts. Its text may come from a journal on the volume: shown without controls.
     func countLine(_ report: PurgeReport) -> String {
+        Self.withoutControls(countText(report))
+    }
+
+    private func countText(_ report: PurgeReport) -> String {
         var line = "\(report.folder): \(report.files) files, \(report.directories) directories, \(report.links) links" + (report.bytes.map { ", \($0) bytes" } ?? "")
         if report.failureCount > 0 { line += ", \(report.failureCount) problem" + (report.failureCount == 1 ? "" : "s") }
         return line
     }
 
     func failureLines(_ report: PurgeReport) -> [String] {
-        var lines = report.failures.map { "  \($0.operation) '\($0.path)': \($0.message)" }
+        var lines = report.failures.map { Self.withoutControls("  \($0.operation) '\($0.path)': \($0.message)") }
         if report.failureCount > report.failures.count {
             lines.append("  … and \(report.failureCount - report.failures.count) more")
         }

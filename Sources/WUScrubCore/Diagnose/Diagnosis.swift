@@ -1,5 +1,5 @@
 /// One log `diagnose` looked for: where it is, how it was read, or why it was not.
-public struct LogSource: Sendable, Equatable, Codable {
+public struct LogSource: Sendable, Equatable, Encodable {
     /// Relative to ROOT, in its case on disk (or as looked for, when absent).
     public var path: String
     public var present: Bool
@@ -17,7 +17,7 @@ public struct LogSource: Sendable, Equatable, Codable {
 
 /// What Windows Update last reported on an installation, read-only (`wuscrub diagnose`,
 /// docs/architecture.md §14).
-public struct Diagnosis: Sendable, Equatable, Codable {
+public struct Diagnosis: Sendable, Equatable, Encodable {
     public var reportingEventsLog: LogSource
     public var reportingEvents: ReportingEventsSummary?
     public var windowsUpdateLog: LogSource
@@ -153,7 +153,7 @@ public struct Diagnosis: Sendable, Equatable, Codable {
 }
 
 /// The one line of `Diagnosis` that `status` and the reset plan carry (`lastReported`).
-public struct DiagnosisBrief: Sendable, Equatable, Codable {
+public struct DiagnosisBrief: Sendable, Equatable, Encodable {
     public var verdict: ResetVerdict?
     public var summary: String
 }

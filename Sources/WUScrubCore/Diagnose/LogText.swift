@@ -1,5 +1,5 @@
 /// The text encodings of Windows Update's logs (docs/architecture.md §14).
-public enum LogEncoding: String, Sendable, Equatable, Codable {
+public enum LogEncoding: String, Sendable, Equatable, Encodable {
     /// UTF-16 little-endian, with a byte-order mark (or without one, recognised by its zero bytes).
     case utf16LE = "UTF-16LE"
     /// UTF-8 with a byte-order mark.
@@ -17,7 +17,7 @@ public enum LogEncoding: String, Sendable, Equatable, Codable {
 }
 
 /// Why a line of a log was not used. Counted, never fatal.
-public enum LineProblem: String, Error, Sendable, Equatable, Codable, CaseIterable {
+public enum LineProblem: String, Error, Sendable, Equatable, Encodable, CaseIterable {
     case fields = "too few tab-separated fields"
     case guid = "no event GUID"
     case time = "bad timestamp"
@@ -147,7 +147,7 @@ public struct LogLineReader: Sendable {
 
 /// A time written in a Windows Update log, local time with an optional UTC offset
 /// (`2017-02-10 07:38:55:380+0100`).
-public struct LogTime: Sendable, Equatable, Comparable, Codable, CustomStringConvertible {
+public struct LogTime: Sendable, Equatable, Comparable, Encodable, CustomStringConvertible {
     /// As the log wrote it, without the milliseconds: `2017-02-10 07:38:55+0100`.
     public var text: String
     /// Milliseconds since 1970 in UTC (local time when the log gives no offset), for ordering.
@@ -200,14 +200,6 @@ public struct LogTime: Sendable, Equatable, Comparable, Codable, CustomStringCon
         let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second - offsetMinutes * 60)
         let text = String(decoding: b[0..<10], as: UTF8.self) + " " + String(decoding: b[11..<19], as: UTF8.self) + offsetText
         return LogTime(text: text, instant: seconds * 1000 + Int64(millis))
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let parsed = LogTime.parse(Array(text.utf8)[...]) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a log time: \(text)"))
-        }
-        self = parsed
     }
 
     public func encode(to encoder: any Encoder) throws {

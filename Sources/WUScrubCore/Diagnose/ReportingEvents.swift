@@ -64,7 +64,7 @@ public struct ReportingEvent: Sendable, Equatable {
 }
 
 /// The failures of one result code in ReportingEvents.log.
-public struct FailureGroup: Sendable, Equatable, Codable {
+public struct FailureGroup: Sendable, Equatable, Encodable {
     /// `0x80070002`.
     public var code: String
     /// The code's name from wuscrub's table, when it knows it.
@@ -99,7 +99,7 @@ public struct FailureGroup: Sendable, Equatable, Codable {
 }
 
 /// Lines of a log that were not used, by reason.
-public struct DamagedLines: Sendable, Equatable, Codable {
+public struct DamagedLines: Sendable, Equatable, Encodable {
     public var problem: String
     public var count: Int
 }
@@ -116,7 +116,7 @@ extension [DamagedLines] {
 }
 
 /// What ReportingEvents.log says, accumulated line by line in bounded memory.
-public struct ReportingEventsSummary: Sendable, Equatable, Codable {
+public struct ReportingEventsSummary: Sendable, Equatable, Encodable {
     /// Lines parsed as events.
     public var events = 0
     /// Lines that did not parse, and why.

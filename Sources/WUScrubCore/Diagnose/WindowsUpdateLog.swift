@@ -1,6 +1,6 @@
 /// A result code that `Windows/WindowsUpdate.log` (Vista/7 text format) names in its `FATAL` or
 /// `WARNING` lines.
-public struct LoggedCode: Sendable, Equatable, Codable {
+public struct LoggedCode: Sendable, Equatable, Encodable {
     public var code: String
     public var name: String?
     public var verdict: ResetVerdict
@@ -16,7 +16,7 @@ public struct LoggedCode: Sendable, Equatable, Codable {
 
 /// What `Windows/WindowsUpdate.log` says (docs/architecture.md §14). On Windows 10 and later the
 /// file is a stub that points at ETL traces (`Get-WindowsUpdateLog`).
-public struct WindowsUpdateLogSummary: Sendable, Equatable, Codable {
+public struct WindowsUpdateLogSummary: Sendable, Equatable, Encodable {
     /// The Windows 10 stub: the log is in ETL traces, which wuscrub does not read.
     public var etwStub = false
     /// Lines in the Vista/7 format (date, time, pid, tid, component, text).

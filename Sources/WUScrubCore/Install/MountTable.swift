@@ -49,10 +49,27 @@ public enum MountTable {
         return entries
     }
 
+    /// Every mount point, as the raw bytes of its path (a name that is not UTF-8 kept exactly):
+    /// what a quarantine compares directory entries with (docs/architecture.md §16.2).
+    ///
+    /// - Returns: nil when the file cannot be read.
+    public static func mountPoints(_ path: String = "/proc/self/mountinfo") -> [[UInt8]]? {
+        guard let bytes = try? FileIO.read(path) else { return nil }
+        return bytes.split(separator: 0x0A).compactMap { line in
+            let fields = line.split(separator: 0x20, maxSplits: 5)
+            return fields.count > 4 ? unescapedBytes(fields[4]) : nil
+        }
+    }
+
     /// Undoes mountinfo's `\ooo` escapes.
     static func unescape(_ text: Substring) -> String {
+        String(decoding: unescapedBytes(Array(text.utf8)[...]), as: UTF8.self)
+    }
+
+    /// Undoes mountinfo's `\ooo` escapes, byte for byte.
+    static func unescapedBytes(_ text: ArraySlice<UInt8>) -> [UInt8] {
         var bytes: [UInt8] = []
-        var rest = Array(text.utf8)[...]
+        var rest = text
         while let byte = rest.first {
             rest = rest.dropFirst()
             if byte == UInt8(ascii: "\\"), rest.count >= 3,
@@ -63,7 +80,7 @@ public enum MountTable {
                 bytes.append(byte)
             }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 }
 

@@ -4,7 +4,7 @@ import Glibc
 import SystemPackage
 
 /// What ROOT is: the mount that holds it, its file-system type and options (from /proc/self/mountinfo).
-public struct Volume: Sendable, Equatable, Codable {
+public struct Volume: Sendable, Equatable, Encodable {
     /// The mount point that holds ROOT.
     public var mountPoint: String
     /// Whether ROOT itself is that mount point.

@@ -7,7 +7,7 @@ import SystemPackage
 ///
 /// Paths are relative to the mount root and use `/`. On Linux, mounted NTFS is case-sensitive,
 /// while Windows is not: each component is found by listing its directory case-insensitively.
-public struct WindowsInstall: Sendable, Equatable, Codable {
+public struct WindowsInstall: Sendable, Equatable, Encodable {
     /// The mount root as given.
     public var root: String
     /// The Windows folder, for example `Windows` or `WINDOWS`.

@@ -66,14 +66,17 @@ struct QuarantineMove {
             _ = fsync(into.descriptor)
         }
         let path = Array(shown.utf8) + [UInt8(ascii: "/")]
+        // Each pass meets the entries a previous one could not move: each is counted once.
+        var failed = Set<[UInt8]>()
         func fail(_ operation: String, _ name: [UInt8], _ errno: Errno) {
+            guard failed.insert(name).inserted else { return }
             report.failureCount += 1
             if report.failures.count < PurgeReport.listLimit {
                 report.failures.append(PurgeFailure(path: PurgeFailure.displayPath(path + name), operation: operation, errno: errno.rawValue))
             }
         }
         func leave(_ name: [UInt8], _ operation: String) {
-            if report.otherFilesystems.count < PurgeReport.listLimit {
+            if !failed.contains(name), report.otherFilesystems.count < PurgeReport.listLimit {
                 report.otherFilesystems.append(PurgeFailure.displayPath(path + name))
             }
             fail(operation, name, .improperLink)

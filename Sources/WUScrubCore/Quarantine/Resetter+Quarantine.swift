@@ -77,12 +77,12 @@ extension Resetter {
     /// The names of `folder`'s entries under which a file system is mounted, from the mount table:
     /// such an entry is never moved, whatever depth the mount is at (docs/architecture.md §16.2).
     func mountsBelow(_ folder: String) -> Set<[UInt8]> {
-        guard let table = MountTable.read(), let resolved = realpath(install.root, nil) else { return [] }
+        guard let points = MountTable.mountPoints(), let resolved = realpath(install.root, nil) else { return [] }
         defer { free(resolved) }
-        let base = Array((String(cString: resolved) + "/" + folder + "/").utf8)
+        let root = Array(UnsafeRawBufferPointer(start: resolved, count: strlen(resolved)))
+        let base = (root == [UInt8(ascii: "/")] ? [] : root) + Array(("/" + folder + "/").utf8)
         var names = Set<[UInt8]>()
-        for entry in table {
-            let point = Array(entry.mountPoint.utf8)
+        for point in points {
             guard point.count > base.count, point.starts(with: base) else { continue }
             names.insert(Array(point[base.count...].prefix { $0 != UInt8(ascii: "/") }))
         }
@@ -107,40 +107,51 @@ extension Resetter {
     }
 
     /// Moves the quarantine's entries back into DataStore and Download (creating a folder that is
-    /// gone), never over an entry that exists there now; then removes the quarantine's folders that
-    /// are empty, and the purge folders the run created (`createdFolders`) when they are empty.
+    /// gone); then removes the quarantine's folders that are empty, and the purge folders the run
+    /// created (`createdFolders`) when they are empty.
     ///
-    /// An entry whose name exists again in the folder stays in the quarantine, listed as a failure:
-    /// nothing is ever replaced. The first entry moved passes the `midPutBack` checkpoint.
+    /// A folder where a name to put back exists again (Windows ran since and made a new DataStore)
+    /// gets nothing back: mixing an old database's files with a new one's would damage both. The
+    /// names are listed as failures and the folder's entries stay in the quarantine. Each folder name is handled once, whatever its case
+    /// in the quarantine, and nothing is ever replaced. The first entry moved passes `midPutBack`.
+    /// For `reset --full`, catroot2 gets its name back first, and the quarantine's `Downloader`
+    /// goes back into the BITS queue's folder under the same rule (docs/architecture.md §17).
     func putBack(_ journal: Journal, volume: InstallVolume) throws -> [PurgeReport] {
-        // `reset --full`: catroot2 first, then the entries (docs/architecture.md §17).
+        guard let path = journal.quarantinePath, let base = install.softwareDistribution else { return [] }
         var reports = try putBackCatroot2(journal, volume: volume).map { [$0] } ?? []
-        guard let path = journal.quarantinePath, let quarantine = try volume.root.directory(at: path),
-              let base = install.softwareDistribution else {
-            setFolderTimes(journal, volume: volume, complete: reports.allSatisfy(\.isComplete))
-            return reports
-        }
-        var pending = true
-        for leaf in try quarantine.names().sorted() {
-            let current = [install.dataStore, install.download].compactMap { $0 }
-            let target: String
-            if let found = current.first(where: { $0.split(separator: "/").last?.lowercased() == leaf.lowercased() }) {
-                target = found
-            } else if leaf == Resetter.bitsQueueLeaf, let queue = journal.bitsQueuePath {
-                target = queue
-                _ = try volume.root.makeDirectories(target)
-            } else if ["datastore", "download"].contains(leaf.lowercased()) {
-                target = base + "/" + leaf
-                _ = try volume.root.makeDirectories(target)
-            } else {
-                continue  // not a folder a run creates: left alone
+        if let quarantine = try volume.root.directory(at: path) {
+            var pending = true
+            var handled = Set<String>()
+            for leaf in try quarantine.names().sorted() {
+                let key = leaf.lowercased()
+                let queue = key == Resetter.bitsQueueLeaf.lowercased() ? journal.bitsQueuePath : nil
+                // Not a folder a run creates, or a second one differing only by case: left alone.
+                guard ["datastore", "download"].contains(key) || queue != nil, handled.insert(key).inserted else { continue }
+                let current = [install.dataStore, install.download].compactMap { $0 }
+                let target = queue ?? current.first { $0.split(separator: "/").last?.lowercased() == key } ?? base + "/" + leaf
+                let folder = try volume.root.makeDirectories(target)
+                // All or nothing per folder: when a name to put back exists there again (Windows
+                // ran since and made a new DataStore), nothing goes back into that folder, so that
+                // an old database's files never mix with a new one's.
+                let held = try quarantine.subdirectory(leaf)?.names() ?? []
+                let taken = held.filter { (try? folder.entry($0)) ?? nil != nil }
+                if !taken.isEmpty {
+                    var report = PurgeReport(folder: target)
+                    report.failureCount = taken.count
+                    report.failures = taken.sorted().prefix(PurgeReport.listLimit).map {
+                        PurgeFailure(path: folder.display($0), operation: "put back", errno: EEXIST,
+                                     message: "the name exists again (made since the reset); nothing was put back into \(target), its old entries stay in \(path)/\(leaf). Move the new entries away, then run rollback again")
+                    }
+                    reports.append(report)
+                    continue
+                }
+                let report = try move(from: path + "/" + leaf, to: target, shown: target, first: pending ? .midPutBack : nil)
+                if report.removals > 0 { pending = false }
+                reports.append(report)
+                if report.isComplete { try? quarantine.removeDirectory(leaf) }
             }
-            let report = try move(from: path + "/" + leaf, to: target, shown: target, first: pending ? .midPutBack : nil)
-            if report.removals > 0 { pending = false }
-            reports.append(report)
-            if report.isComplete { try? quarantine.removeDirectory(leaf) }
+            try? quarantine.sync()
         }
-        try? quarantine.sync()
         if let parent = try volume.root.directory(at: base) {
             try? parent.removeDirectory(String(path.split(separator: "/").last ?? ""))
             for created in journal.createdFolders ?? [] {
@@ -148,17 +159,13 @@ extension Resetter {
             }
             try? parent.sync()
         }
-        setFolderTimes(journal, volume: volume, complete: reports.allSatisfy(\.isComplete))
-        return reports
-    }
-
-    /// Sets the recorded folder times back once everything is back.
-    private func setFolderTimes(_ journal: Journal, volume: InstallVolume, complete: Bool) {
-        guard complete else { return }
         // Children first: setting a folder's time never changes its parent's.
-        for time in (journal.folderTimes ?? []).reversed() {
-            try? volume.root.directory(at: time.path)?.setModified(time.modified)
+        if reports.allSatisfy(\.isComplete) {
+            for time in (journal.folderTimes ?? []).reversed() {
+                try? volume.root.directory(at: time.path)?.setModified(time.modified)
+            }
         }
+        return reports
     }
 
     /// The put-back phase: records it, moves the entries back, records what moved, and closes the

@@ -2,7 +2,7 @@ import FoundationEssentials
 import VolumeAccess
 
 /// One quarantine folder in `SoftwareDistribution`, as `quarantine list` shows it.
-public struct QuarantineFolder: Sendable, Equatable, Codable {
+public struct QuarantineFolder: Sendable, Equatable, Encodable {
     /// Relative to the mount root.
     public var path: String
     /// When its run started, `YYYYMMDDTHHMMSSZ`.
@@ -16,7 +16,7 @@ public struct QuarantineFolder: Sendable, Equatable, Codable {
 }
 
 /// `quarantine list` and `quarantine purge` (docs/architecture.md §16.5).
-public struct QuarantineListing: Sendable, Equatable, Codable {
+public struct QuarantineListing: Sendable, Equatable, Encodable {
     /// Oldest first.
     public var folders: [QuarantineFolder] = []
     /// Entries named like a quarantine that are not folders: never entered, never removed.
@@ -77,8 +77,11 @@ extension Resetter {
                 throw ResetError.unfinishedJournal(path: journalPath, phase: journal.phase)
             }
             var listing = try listing(volume, counting: false)
-            let doomed = listing.folders.dropLast(max(keeping, 0))
-            listing.kept = listing.folders.suffix(max(keeping, 0)).map(\.path)
+            // Kept first: the last run's quarantine (its name could be outdated by a planted one
+            // carrying a later time), then the newest by name.
+            let ordered = listing.folders.filter { !$0.canRollBack } + listing.folders.filter(\.canRollBack)
+            let doomed = ordered.dropLast(max(keeping, 0))
+            listing.kept = ordered.suffix(max(keeping, 0)).map(\.path)
             var purged: [PurgeReport] = []
             for folder in doomed {
                 if dryRun {

@@ -1,5 +1,5 @@
 /// The SYSTEM hive's state as read from its base block and structure.
-public struct HiveStatus: Sendable, Equatable, Codable {
+public struct HiveStatus: Sendable, Equatable, Encodable {
     /// Relative to the mount root.
     public var path: String
     public var size: Int

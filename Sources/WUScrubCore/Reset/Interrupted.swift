@@ -28,7 +28,7 @@ public struct Interrupted: Error, Sendable, Equatable, CustomStringConvertible {
         let state = journal.phase == .done
             ? "the purge had finished and the run is complete"
             : moved
-            ? "the move stopped after \(removed) entries went into the quarantine, so DataStore and Download are not empty yet; the run's journal is closed as interrupted. Run 'wuscrub rollback \(root)' to put them back, or 'wuscrub reset --quarantine \(root)' to move the rest into a new quarantine"
+            ? "the move stopped after \(removed) entries went into the quarantine, so DataStore and Download are not empty yet; the run's journal is closed as interrupted. Run 'wuscrub rollback \(root)' to put them back; 'wuscrub reset --quarantine \(root)' would move the rest into a new quarantine, and this one would then stay apart (listed by 'wuscrub quarantine list', no longer put back by rollback)"
             : "the purge stopped after removing \(removed) entries, so DataStore and Download are not empty yet; the run's journal is closed as interrupted. Run 'wuscrub reset \(root)' again to finish the purge"
         return " after the service was disabled: the service's original start mode was restored and read back (\(starts)); " + state + "."
     }

@@ -62,7 +62,7 @@ extension Journal {
             }
         }
         if let purge {
-            guard purge.count <= 2, purge.allSatisfy({ $0.failures.count <= PurgeReport.listLimit }) else {
+            guard purge.count <= 2, purge.allSatisfy({ $0.failures.count <= PurgeReport.listLimit && isPurgeFolder($0.folder, of: install) }) else {
                 throw damaged("its purge results are not those of a run")
             }
         }
@@ -72,7 +72,7 @@ extension Journal {
         if disabledHiveSHA256 != nil, phase < .disable {
             throw damaged("it records a disabled hive in phase '\(phase.rawValue)', before the disable step")
         }
-        if open, phase > .disable, disabledHiveSHA256 == nil {
+        if open, phase > .disable, phase != .putBack, disabledHiveSHA256 == nil {
             throw damaged("it is in phase '\(phase.rawValue)' without the disabled hive's hash")
         }
         if purge != nil, phase < .purge {
@@ -81,7 +81,7 @@ extension Journal {
         if baselineHiveSHA256 != nil, phase < .recover {
             throw damaged("it records a recovered hive in phase '\(phase.rawValue)', before the recovery")
         }
-        if open, recovery != nil, phase > .recover, baselineHiveSHA256 == nil {
+        if open, recovery != nil, phase > .recover, phase != .putBack, baselineHiveSHA256 == nil {
             throw damaged("it is in phase '\(phase.rawValue)' without the recovered hive's hash")
         }
         if let recovery {
@@ -137,23 +137,29 @@ extension Journal {
             }
             return
         }
-        guard schemaVersion >= 2, let base = install.softwareDistribution,
-              quarantinePath == base + "/" + QuarantineName(startedAt: startedAt, runID: runID).name else {
+        // By name, ignoring case, as `createdFolders`: the folders may have gone since the run.
+        let base = install.softwareDistribution ?? install.windows + "/SoftwareDistribution"
+        guard schemaVersion >= 2,
+              quarantinePath.lowercased() == (base + "/" + QuarantineName(startedAt: startedAt, runID: runID).name).lowercased() else {
             throw damaged("its quarantinePath '\(quarantinePath.prefix(200))' is not the quarantine wuscrub names for this run")
         }
         guard purge == nil else { throw damaged("it records both a purge and a quarantine") }
         try validateFullReset(for: install, damaged: damaged)
         if let folderTimes {
-            let own = [install.softwareDistribution, install.dataStore, install.download].compactMap { $0 }
-                + [catroot2Path.map(FileIO.parent(of:)), bitsQueuePath].compactMap { $0 }
-            guard folderTimes.count <= 5, Set(folderTimes.map(\.path)).count == folderTimes.count,
-                  folderTimes.allSatisfy({ own.contains($0.path) }) else {
-                throw damaged("its folderTimes are not those of SoftwareDistribution, DataStore and Download")
+            let own = ([base, base + "/DataStore", base + "/Download"] + [catroot2Path.map(FileIO.parent(of:)), bitsQueuePath].compactMap { $0 })
+                .map { $0.lowercased() }
+            guard folderTimes.count <= own.count, Set(folderTimes.map { $0.path.lowercased() }).count == folderTimes.count,
+                  folderTimes.allSatisfy({ own.contains($0.path.lowercased()) }) else {
+                throw damaged("its folderTimes are not those of SoftwareDistribution, DataStore and Download (and with --full System32 and the BITS queue's folder)")
             }
         }
-        for (reports, limit) in [(quarantine, 2), (putBack, 4), (fullReset, 2)] {
+        // A full run's put-back also reports catroot2 and the BITS queue (docs/architecture.md §17).
+        let fullFolders = [catroot2Path, bitsQueuePath].compactMap { $0 }
+        for (reports, extra) in [(quarantine, [String]()), (putBack, fullFolders)] {
             guard let reports else { continue }
-            guard reports.count <= limit, reports.allSatisfy({ $0.failures.count <= PurgeReport.listLimit && $0.otherFilesystems.count <= PurgeReport.listLimit }) else {
+            guard reports.count <= 2 + extra.count, reports.allSatisfy({ $0.failures.count <= PurgeReport.listLimit &&
+                  $0.otherFilesystems.count <= PurgeReport.listLimit &&
+                  (isPurgeFolder($0.folder, of: install) || extra.contains($0.folder)) }) else {
                 throw damaged("its quarantine results are not those of a run")
             }
         }
@@ -187,10 +193,18 @@ extension Journal {
         }
         if let fullReset {
             let own = [catroot2Path, bitsQueuePath].compactMap { $0 }
-            guard fullReset.allSatisfy({ own.contains($0.folder) }) else {
+            guard fullReset.count <= 2, fullReset.allSatisfy({ own.contains($0.folder) && $0.failures.count <= PurgeReport.listLimit &&
+                  $0.otherFilesystems.count <= PurgeReport.listLimit }) else {
                 throw damaged("its fullReset results are not those of its catroot2 and BITS queue")
             }
         }
+    }
+
+    /// Whether a report's folder is DataStore or Download of this installation (by name, ignoring
+    /// case: the folder may have gone since the run).
+    private func isPurgeFolder(_ folder: String, of install: WindowsInstall) -> Bool {
+        let base = (install.softwareDistribution ?? install.windows + "/SoftwareDistribution").lowercased()
+        return [base + "/datastore", base + "/download"].contains(folder.lowercased())
     }
 
     /// Whether a string is a lower-case UUID as `UUID().uuidString.lowercased()` writes it.

@@ -25,7 +25,7 @@ public enum ResetError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .unfinishedJournal(path, phase):
             return "an earlier wuscrub run stopped in phase '\(phase.rawValue)' (journal '\(path)'). Run 'wuscrub resume' to finish it, or 'wuscrub rollback' to put the original service start values back."
         case let .nothingToResume(path):
-            return "there is no unfinished wuscrub run to continue or roll back (no open journal at '\(path)'), and the last run left no quarantine to put back. A reset without --quarantine deleted what it removed."
+            return "there is no unfinished wuscrub run to continue or roll back (no open journal at '\(path)'), and the last run left no quarantine to put back. A reset without --quarantine deleted what it removed; quarantines of earlier runs, if any, are listed by 'wuscrub quarantine list' (their DataStore and Download folders can be moved back by hand)."
         case let .journalUnreadable(path, detail):
             return "cannot read the wuscrub journal '\(path)': it is damaged or not a wuscrub journal (\(clause(detail))). wuscrub will not resume, roll back or start a run from it; nothing was changed. Inspect it by hand; the backup of the original SYSTEM hive is in the backup folder next to it."
         case let .journalDamaged(path, reason):

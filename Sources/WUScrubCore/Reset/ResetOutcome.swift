@@ -1,5 +1,5 @@
 /// What a reset, resume or rollback did.
-public struct ResetOutcome: Sendable, Equatable, Codable {
+public struct ResetOutcome: Sendable, Equatable, Encodable {
     public var journal: Journal
     /// Whether the hive was put back byte for byte from the backup.
     public var restoredByteIdentical: Bool

@@ -1,7 +1,7 @@
 
 
 /// What a reset found before changing anything: the result of preflight, printed by `--dry-run`.
-public struct ResetPlan: Sendable, Equatable, Codable {
+public struct ResetPlan: Sendable, Equatable, Encodable {
     public var install: WindowsInstall
     public var hive: HiveStatus
     /// The `wuauserv` start mode in each chosen control set.
@@ -28,6 +28,8 @@ public struct ResetPlan: Sendable, Equatable, Codable {
     public var quarantineIn: String?
     /// For `reset --full`: catroot2, the BITS queue and the services, as found (docs/architecture.md §17).
     public var full: FullResetPlan?
+    /// The last run's quarantine, still there: after this run `rollback` no longer puts it back.
+    public var previousQuarantine: String?
     /// What Windows Update last reported, in one line (docs/architecture.md §14); set by the
     /// command that shows the plan.
     public var lastReported: DiagnosisBrief?
@@ -35,6 +37,6 @@ public struct ResetPlan: Sendable, Equatable, Codable {
     public var prepared: PreparedHives?
 
     enum CodingKeys: String, CodingKey {
-        case install, hive, starts, purgeCounted, purge, missingFolders, journalPath, backupDirectory, recovery, volume, leftAlone, quarantineIn, full, lastReported
+        case install, hive, starts, purgeCounted, purge, missingFolders, journalPath, backupDirectory, recovery, volume, leftAlone, quarantineIn, previousQuarantine, full, lastReported
     }
 }

@@ -53,6 +53,9 @@ extension Resetter {
             plan.leftAlone = strays(volume)
             if quarantines { plan.quarantineIn = install.softwareDistribution }
             if full { plan.full = try fullResetPlan(volume) }
+            if let last = try? store.load(from: volume), last.phase.isClosed, hasQuarantineToPutBack(last, volume: volume) {
+                plan.previousQuarantine = last.quarantinePath
+            }
             plan.prepared = PreparedHives(baseline: baseline, disabled: disabled, source: volume.knownHive)
             return plan
         }

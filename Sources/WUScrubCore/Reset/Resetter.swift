@@ -137,7 +137,7 @@ public struct Resetter: Sendable {
         var journal = try openJournal(volume)
         try checkOwnBackups(journal, volume: volume)
         // The values the run will put back, confirmed against its backup before anything changes.
-        if journal.phase > .recover { _ = try confirmedStarts(journal, volume: volume) }
+        if journal.phase > .recover, journal.phase != .putBack { _ = try confirmedStarts(journal, volume: volume) }
         removeStaleTemporaryFiles(volume)
         return try body(&journal, volume)
     }
@@ -170,8 +170,10 @@ public struct Resetter: Sendable {
             defer { lock.release() }
             // A closed run (finished, interrupted, or rolled back with entries left in the
             // quarantine), or a put-back that stopped: only the entries move.
-            if var journal = try store.load(from: volume), journal.phase.isClosed || journal.phase == .putBack,
-               hasQuarantineToPutBack(journal, volume: volume) {
+            // In `put-back` the start values are settled: it only moves entries, even when the
+            // quarantine folder is already gone (a crash after its removal).
+            if var journal = try store.load(from: volume),
+               journal.phase == .putBack || (journal.phase.isClosed && hasQuarantineToPutBack(journal, volume: volume)) {
                 try store.appendLog("rolling back run \(journal.runID.prefix(8)) (closed as \(journal.phase.rawValue)): putting back its quarantine", in: volume)
                 return try closeRollback(&journal, volume: volume, finalStarts: nil, byteIdentical: false, notes: [])
             }
@@ -222,7 +224,8 @@ public struct Resetter: Sendable {
     public func journalToRollBack() throws(WUScrubError) -> Journal {
         try WUScrubError.wrap {
             let volume = try InstallVolume(install)
-            if let journal = try store.load(from: volume), journal.phase.isClosed, hasQuarantineToPutBack(journal, volume: volume) {
+            if let journal = try store.load(from: volume),
+               journal.phase == .putBack || (journal.phase.isClosed && hasQuarantineToPutBack(journal, volume: volume)) {
                 return journal
             }
             return try openJournal(volume)

@@ -1,5 +1,5 @@
 /// What `status` shows about an installation; read-only, every part independent of the others.
-public struct StatusReport: Sendable, Equatable, Codable {
+public struct StatusReport: Sendable, Equatable, Encodable {
     public var install: WindowsInstall
     /// The hive's state, or nil with `hiveError` when it cannot be read or is invalid.
     public var hive: HiveStatus?

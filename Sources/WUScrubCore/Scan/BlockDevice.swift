@@ -41,7 +41,7 @@ public struct BlockDevice: Sendable, Equatable {
 }
 
 /// What the first sector of a partition says it holds.
-public enum BootSectorKind: String, Sendable, Codable {
+public enum BootSectorKind: String, Sendable, Encodable {
     /// An NTFS boot sector (OEM ID `NTFS    `).
     case ntfs
     /// A BitLocker-encrypted volume (OEM ID `-FVE-FS-`): locked until unlocked with its key.

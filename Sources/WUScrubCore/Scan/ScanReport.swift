@@ -1,6 +1,6 @@
 /// What `wuscrub scan` found on this machine (docs/architecture.md §12; the JSON document's
 /// `scan` member, docs/json-schema.md).
-public struct ScanReport: Sendable, Equatable, Codable {
+public struct ScanReport: Sendable, Equatable, Encodable {
     /// Mounted file systems that are NTFS, or that hold a Windows installation, by mount point.
     public var volumes: [ScannedVolume] = []
     /// Partitions that are not mounted and hold NTFS or BitLocker, by device name.
@@ -15,7 +15,7 @@ public struct ScanReport: Sendable, Equatable, Codable {
 }
 
 /// A mounted file system.
-public struct ScannedVolume: Sendable, Equatable, Codable {
+public struct ScannedVolume: Sendable, Equatable, Encodable {
     public var mountPoint: String
     /// The device or image it was mounted from.
     public var source: String
@@ -30,7 +30,7 @@ public struct ScannedVolume: Sendable, Equatable, Codable {
 }
 
 /// A Windows installation on a mounted file system: `status`'s main facts, and what to do.
-public struct ScannedInstallation: Sendable, Equatable, Codable {
+public struct ScannedInstallation: Sendable, Equatable, Encodable {
     /// The Windows folder, relative to the mount point.
     public var windowsFolder: String
     /// From the SOFTWARE hive, or nil with `versionError`.
@@ -59,7 +59,7 @@ public struct ScannedInstallation: Sendable, Equatable, Codable {
 }
 
 /// The size of one of the purge's folders.
-public struct ScannedFolder: Sendable, Equatable, Codable {
+public struct ScannedFolder: Sendable, Equatable, Encodable {
     /// Root-relative path.
     public var folder: String
     /// Entries a reset would remove: files, folders and links.
@@ -69,7 +69,7 @@ public struct ScannedFolder: Sendable, Equatable, Codable {
 }
 
 /// A partition that is not mounted.
-public struct ScannedPartition: Sendable, Equatable, Codable {
+public struct ScannedPartition: Sendable, Equatable, Encodable {
     /// `/dev/<name>`.
     public var device: String
     public var size: UInt64
@@ -81,7 +81,7 @@ public struct ScannedPartition: Sendable, Equatable, Codable {
 }
 
 /// What to do next: the exact command when there is one, and why.
-public struct NextStep: Sendable, Equatable, Codable {
+public struct NextStep: Sendable, Equatable, Encodable {
     /// A command line to run as it is, or nil when something must be done outside wuscrub first.
     public var command: String?
     /// One sentence.

@@ -1,6 +1,6 @@
 /// Which Windows an installation is, from its SOFTWARE hive's
 /// `Microsoft\Windows NT\CurrentVersion` (docs/architecture.md §12).
-public struct WindowsVersion: Sendable, Equatable, Codable {
+public struct WindowsVersion: Sendable, Equatable, Encodable {
     /// `ProductName`, such as "Windows 10 Pro" (Windows 11 still says "Windows 10" there).
     public var productName: String?
     /// `DisplayVersion` (20H2 and later, such as "22H2"), else `ReleaseId` ("1909"), else nil.

@@ -1,6 +1,6 @@
 /// One installed update: a KB (or a servicing package without one), from the SOFTWARE hive's
 /// servicing packages and legacy update keys (docs/architecture.md §15).
-public struct InstalledUpdate: Sendable, Equatable, Codable {
+public struct InstalledUpdate: Sendable, Equatable, Encodable {
     /// `KB5005565`; nil for a package whose name and install location name no KB.
     public var kb: String?
     /// `update`, `rollup`, `servicing-stack`, `dotnet-rollup`, or `hotfix` (legacy keys only).
@@ -23,7 +23,7 @@ public struct InstalledUpdate: Sendable, Equatable, Codable {
 }
 
 /// One servicing package of an update (a subkey of `Component Based Servicing\Packages`).
-public struct UpdatePackage: Sendable, Equatable, Codable {
+public struct UpdatePackage: Sendable, Equatable, Encodable {
     /// The key's name, escaped and cut.
     public var name: String
     public var state: String?

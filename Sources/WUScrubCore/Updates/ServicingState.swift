@@ -1,6 +1,6 @@
 /// A servicing package's `CurrentState` (Component Based Servicing), named as Microsoft's CBS
 /// state chart names it; the sources are listed in docs/architecture.md §15.1.
-public struct ServicingState: Sendable, Equatable, Codable {
+public struct ServicingState: Sendable, Equatable, Encodable {
     /// The DWORD as the hive holds it.
     public var code: UInt32
     /// The name `--state` takes: `installed`, `superseded`, `install-pending`, `failed`…

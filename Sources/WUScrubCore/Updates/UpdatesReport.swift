@@ -5,7 +5,7 @@ import Glibc
 /// What `wuscrub updates` shows: the installed updates of an installation, read-only, from its
 /// SOFTWARE hive in the hivex sandbox, and the servicing operations still pending
 /// (docs/architecture.md §15).
-public struct UpdatesReport: Sendable, Equatable, Codable {
+public struct UpdatesReport: Sendable, Equatable, Encodable {
     /// The SOFTWARE hive, relative to the mount root.
     public var softwareHive: String
     /// `clean`, `dirty-recoverable (N log entries)` (read as its logs leave it, in memory), or
