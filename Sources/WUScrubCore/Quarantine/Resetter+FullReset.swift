@@ -6,7 +6,7 @@ import VolumeAccess
 
 /// What `reset --full` touches beyond DataStore and Download, as the preflight found it
 /// (docs/architecture.md §17): every path case-resolved, reached like the purge folders.
-public struct FullResetPlan: Sendable, Equatable, Codable {
+public struct FullResetPlan: Sendable, Equatable, Encodable {
     /// System32's `catroot2` (renamed to `catroot2.wuscrub-<run>`, never deleted); nil when absent.
     public var catroot2: String?
     /// `ProgramData/Microsoft/Network/Downloader`; nil when absent (Windows XP keeps no such queue).
