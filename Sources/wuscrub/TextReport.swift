@@ -127,6 +127,7 @@ struct TextReport {
             ? " write the hive with its transaction logs replayed (or discarded, as shown above)," : ""
         lines.append("Steps: back up the hive," + recover + " set Start=4, " +
                      (quarantine == nil ? "empty the folders" : "move the folders' entries into the quarantine") +
+                     (plan.full != nil && quarantine != nil ? ", move the BITS queue and rename catroot2" : "") +
                      ", put the original start mode back, verify.")
         lines += historyLines(quarantine: quarantine)
         if let previous = plan.previousQuarantine {
@@ -158,7 +159,8 @@ struct TextReport {
             lines.append("Put back into " + countLine(report))
             lines += failureLines(report)
         }
-        lines += startLines(result.finalStarts, heading: "Windows Update service start mode now:")
+        lines += startLines(result.finalStarts, heading: result.finalStarts.allSatisfy { $0.service == ServiceStart.wuauserv }
+                            ? "Windows Update service start mode now:" : "Service start modes now:")
         lines.append(result.hiveUntouched == true
                      ? "SYSTEM hive: not written by this rollback (sha256 \(result.finalHiveSHA256.prefix(16))…)"
                      : result.restoredByteIdentical
