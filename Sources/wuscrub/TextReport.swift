@@ -362,7 +362,7 @@ struct TextReport {
                      ?? "  catroot2: not found in System32, nothing to rename")
         if let folder = full.bitsQueueFolder {
             lines.append("  move the BITS queue from \(folder) into \(quarantine)/Downloader: " +
-                         (full.bitsQueueFiles.isEmpty ? "no queue file found" : full.bitsQueueFiles.joined(separator: ", ")))
+                         (full.bitsQueueFiles.isEmpty ? "no queue file found" : Self.withoutControls(full.bitsQueueFiles.joined(separator: ", "))))
         } else {
             lines.append("  BITS queue: no ProgramData/Microsoft/Network/Downloader folder (Windows XP keeps none), nothing to move")
         }

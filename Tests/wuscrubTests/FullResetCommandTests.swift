@@ -87,3 +87,22 @@ struct FullResetCommandTests {
         }
     }
 }
+
+extension FullResetCommandTests {
+    @Test("a queue file's name with control characters is shown escaped in the plan, and still moved and put back")
+    func hostileQueueName() throws {
+        let scratch = try Scratch("e2e-full-hostile-name")
+        defer { scratch.remove() }
+        let tree = try Self.installation(scratch, queue: ["qmgr\u{1B}[2J.dat"])
+        let original = FullResetFixture.touched(root: tree.root)
+        let plan = try Wuscrub.run("reset", "--full", "--dry-run", tree.root)
+        #expect(!plan.stdout.contains("\u{1B}"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("qmgr?[2J.dat"), "\(plan.stdout)")
+        let reset = try Wuscrub.run("reset", "--full", "--yes", tree.root)
+        #expect(reset.status == Exit.success.rawValue, "\(reset)")
+        #expect(!reset.stdout.contains("\u{1B}"))
+        let rollback = try Wuscrub.run("rollback", "--yes", tree.root)
+        #expect(rollback.status == Exit.success.rawValue, "\(rollback)")
+        #expect(FullResetFixture.touched(root: tree.root) == original)
+    }
+}
