@@ -197,6 +197,40 @@ import WUScrubTestSupport
         #expect(FileIO.exists(setup.system32 + "/catroot2/edb.log"))
     }
 
+    @Test func queueEntriesThatAreLinksOrFIFOsMoveAsTheyAreNeverOpened() throws {
+        let setup = try Setup("full-queue-nodes", queue: ["qmgr.jfm"])
+        defer { setup.scratch.remove() }
+        let folder = setup.root + "/" + setup.downloader
+        try FileManager.default.createSymbolicLink(atPath: folder + "/qmgr.db", withDestinationPath: setup.hive)
+        #expect(mkfifo(folder + "/edb.log", 0o600) == 0)
+        let hive = try FileIO.sha256(ofFile: setup.hive)
+        let before = setup.touched()
+        let resetter = setup.resetter()
+        let outcome = try resetter.run(try resetter.preflight())
+        #expect(outcome.journal.phase == .done && outcome.purgeComplete)
+        let moved = try FileManager.default.contentsOfDirectory(atPath: setup.root + "/" + outcome.journal.quarantinePath! + "/Downloader").sorted()
+        #expect(moved == ["edb.log", "qmgr.db", "qmgr.jfm"])
+        #expect(try FileIO.sha256(ofFile: setup.hive) == hive, "the link's target is untouched")
+        _ = try setup.resetter().rollback()
+        #expect(setup.touched() == before)
+    }
+
+    @Test func afterTheQuarantineIsPurgedRollbackStillGivesCatroot2ItsNameBack() throws {
+        let setup = try Setup("full-after-purge")
+        defer { setup.scratch.remove() }
+        let resetter = setup.resetter()
+        let outcome = try resetter.run(try resetter.preflight())
+        let purged = try setup.resetter().purgeQuarantines(keeping: 0, dryRun: false)
+        #expect(purged.purged?.count == 1)
+        #expect(!FileIO.exists(setup.root + "/" + outcome.journal.quarantinePath!))
+        #expect(FileIO.exists(setup.root + "/" + outcome.journal.catroot2RenamedPath!), "quarantine purge leaves the renamed catroot2")
+        let rollback = try setup.resetter().rollback()
+        #expect(rollback.journal.phase == .rolledBack)
+        #expect(FileIO.exists(setup.system32 + "/catroot2/edb.log"))
+        #expect(!FileIO.exists(setup.root + "/" + outcome.journal.catroot2RenamedPath!))
+        #expect(try setup.hivexStarts() == [3, 2, 2, 2, 3])
+    }
+
     @Test func theQueueFileNamesAreMatchedWithoutRegardToCase() {
         for name in Self.win10Queue + Self.win7Queue + ["QMGR.DB", "Edb.Chk", "edb.log", "edb.jrs", "qmgr.dat"] {
             #expect(Resetter.isBitsQueueFile(Array(name.utf8)), "\(name)")
