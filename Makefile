@@ -15,7 +15,8 @@ VERSION    := $(shell cat VERSION)
 RELEASE_FLAGS := -c release --static-swift-stdlib --experimental-lto-mode=full -Xswiftc -use-ld=lld \
                  -Xswiftc -Osize -Xswiftc -Xfrontend -Xswiftc -conditional-runtime-records \
                  -Xswiftc -Xfrontend -Xswiftc -internalize-at-link \
-                 -Xlinker --strip-all -Xlinker --icf=all -Xlinker --no-export-dynamic -Xlinker -O2
+                 -Xlinker --strip-all -Xlinker --icf=all -Xlinker --no-export-dynamic -Xlinker -O2 \
+                 -Xlinker -mllvm -Xlinker -enable-machine-outliner=always
 # The benchmark and the fuzzer build in their own folder: their release flags would otherwise
 # rebuild the field binary's objects, and the other way round.
 TOOLS      := .build/tools

@@ -207,6 +207,42 @@ import WUScrubTestSupport
         #expect(FileManager.default.fileExists(atPath: base + "/DataStore/later.edb"))
     }
 
+    @Test("put back: one folder per name whatever its case in the quarantine; a folder gone since the run is made again")
+    func putBackNames() throws {
+        let setup = try Setup("win10")
+        defer { setup.scratch.remove() }
+        let resetter = Self.quarantining(setup)
+        let outcome = try resetter.run(try resetter.preflight())
+        let quarantine = setup.install.path(try #require(outcome.journal.quarantinePath))
+        let base = setup.install.path(setup.install.softwareDistribution!)
+        // A second DataStore in another case, planted in the quarantine; DataStore itself removed.
+        try FileManager.default.createDirectory(atPath: quarantine + "/DATASTORE", withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: URL(fileURLWithPath: quarantine + "/DATASTORE/x"))
+        try FileManager.default.removeItem(atPath: base + "/DataStore")
+
+        let back = try setup.resetter().rollback()
+        let names = try FileManager.default.contentsOfDirectory(atPath: base)
+        #expect(names.filter { $0.lowercased() == "datastore" } == ["DataStore"], "one folder, the run's name: \(names)")
+        #expect(TreeSnapshot(setup.root).under(setup.install.dataStore!) == setup.before.under(setup.install.dataStore!))
+        #expect(FileManager.default.fileExists(atPath: quarantine + "/DATASTORE/x"), "the planted folder is left alone")
+        #expect(back.journal.phase == .rolledBack)
+        _ = try WindowsInstall.locate(root: setup.root)  // no two names differing only by case
+    }
+
+    @Test("quarantine purge --keep keeps the last run's quarantine before a planted later name")
+    func keepPrefersTheLastRun() throws {
+        let setup = try Setup("win10")
+        defer { setup.scratch.remove() }
+        let resetter = Self.quarantining(setup)
+        let outcome = try resetter.run(try resetter.preflight())
+        let planted = setup.install.softwareDistribution! + "/wuscrub-quarantine-99991231T000000Z-deadbeef"
+        try FileManager.default.createDirectory(atPath: setup.install.path(planted), withIntermediateDirectories: true)
+        let done = try setup.resetter().purgeQuarantines(keeping: 1, dryRun: false)
+        #expect(done.kept == [outcome.journal.quarantinePath!])
+        #expect(done.purged?.map(\.folder) == [planted])
+        #expect(try setup.resetter().rollback().putBackComplete)
+    }
+
     @Test("the quarantine's name: one exact pattern, ordered by time")
     func names() throws {
         let name = QuarantineName(startedAt: Date(timeIntervalSince1970: 1_795_962_063), runID: "3123dbcb-0000-4000-8000-000000000000")
@@ -237,6 +273,11 @@ import WUScrubTestSupport
             ("put-back results in a finished run", { $0["putBack"] = $0["quarantine"] }),
             ("a folder time of another folder", { $0["folderTimes"] = [["path": "Windows/System32", "modified": 0]] }),
             ("both a purge and a quarantine", { $0["purge"] = $0["quarantine"] }),
+            ("a report for another folder, with control characters", {
+                var reports = $0["quarantine"] as? [[String: Any]] ?? []
+                reports[0]["folder"] = "\u{1b}]0;PWNED\u{07}\u{1b}[2J"
+                $0["quarantine"] = reports
+            }),
         ]
         for (what, forge) in forgeries {
             var object = try #require(try JSONSerialization.jsonObject(with: good) as? [String: Any])

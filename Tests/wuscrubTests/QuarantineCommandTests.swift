@@ -105,6 +105,35 @@ struct QuarantineCommandTests {
         #expect(Self.distribution(tree) == original, "\(Self.distribution(tree).difference(from: original))")
     }
 
+    @Test("a put-back whose quarantine is already gone (a crash after its removal) only closes the journal: the hive is never written")
+    func putBackAfterTheQuarantineIsGone() throws {
+        let scratch = try Scratch("e2e-quarantine-gone")
+        defer { scratch.remove() }
+        let tree = try Installation("win10", in: scratch)
+        try #require(try Wuscrub.run("reset", "--quarantine", "--yes", tree.root).status == 0)
+        let crashed = try Self.run(["rollback", "--yes", tree.root], fault: "mid-put-back")
+        try #require(crashed.status == 99, "\(crashed)")
+        // The crash came later: everything back by hand, the quarantine folder removed.
+        let distribution = tree.path(tree.windows + "/SoftwareDistribution")
+        let quarantine = try #require(try FileManager.default.contentsOfDirectory(atPath: distribution).first { $0.hasPrefix("wuscrub-quarantine-") })
+        for leaf in ["DataStore", "Download"] {
+            for name in try FileManager.default.contentsOfDirectory(atPath: distribution + "/" + quarantine + "/" + leaf) {
+                try FileManager.default.moveItem(atPath: distribution + "/" + quarantine + "/" + leaf + "/" + name, toPath: distribution + "/" + leaf + "/" + name)
+            }
+        }
+        try FileManager.default.removeItem(atPath: distribution + "/" + quarantine)
+        // Since the run, the service was disabled in Windows, and the hive is dirty.
+        try HiveSurgery.setServiceValues(tree.path(tree.hive), [(controlSet: "ControlSet001", name: "Start", value: 4)])
+        try HiveSurgery.makeDirty(tree.path(tree.hive))
+        let hive = try tree.hiveSHA256()
+
+        let rollback = try Wuscrub.run("rollback", "--yes", tree.root)
+        #expect(rollback.status == Exit.success.rawValue, "\(rollback)")
+        #expect(rollback.stdout.contains("not written by this rollback"), "\(rollback.stdout)")
+        #expect(try tree.hiveSHA256() == hive, "the hive is never written by a put-back")
+        #expect(try tree.readJournal()["phase"].string == "rolled-back")
+    }
+
     @Test("SIGTERM while moving: the run closes as interrupted, and says how to put back or go on")
     func signalWhileMoving() throws {
         let scratch = try Scratch("e2e-quarantine-signal")
@@ -132,6 +161,12 @@ struct QuarantineCommandTests {
         #expect(rollback.status == Exit.purgeIncomplete.rawValue, "\(rollback)")
         #expect(rollback.stdout.contains("DataStore/DataStore.edb") && rollback.stdout.contains("Some entries stayed in the quarantine"), "\(rollback.stdout)")
         #expect(tree.snapshot().entries[tree.dataStore + "/DataStore.edb"] == newer, "never replaced")
+        #expect(tree.snapshot().under(tree.dataStore).count == 2, "nothing else of the old database mixed in")
+        #expect(tree.snapshot().under(tree.download).count > 1, "Download, without a conflict, is put back")
+        // Once the name is free, a second rollback finishes.
+        try FileManager.default.removeItem(atPath: tree.path(tree.dataStore + "/DataStore.edb"))
+        let again = try Wuscrub.run("rollback", "--yes", tree.root)
+        #expect(again.status == Exit.success.rawValue, "\(again)")
     }
 
     @Test("quarantine purge: --dry-run, confirmation, --keep; refused while a run is unfinished")
@@ -167,7 +202,10 @@ struct QuarantineCommandTests {
     func hostileEntries() throws {
         let scratch = try Scratch("e2e-quarantine-hostile")
         var mounted: [String] = []
+        var rawMount: String?
+        var store = ""
         defer {
+            if let rawMount { _ = try? Shell.run("/bin/sh", ["-c", rawMount, store]) }
             for point in mounted.reversed() where (try? Shell.run("/usr/bin/umount", [point])) == nil {
                 _ = try? Shell.run("/usr/bin/umount", ["-l", point])
             }
@@ -177,7 +215,7 @@ struct QuarantineCommandTests {
         let victim = scratch.sub("victim")
         try FileManager.default.createDirectory(atPath: victim, withIntermediateDirectories: true)
         try Data("precious".utf8).write(to: URL(fileURLWithPath: victim + "/file"))
-        let store = tree.path(tree.dataStore)
+        store = tree.path(tree.dataStore)
         try FileManager.default.createSymbolicLink(atPath: store + "/to-victim", withDestinationPath: victim)
         try FileManager.default.createSymbolicLink(atPath: store + "/to-file", withDestinationPath: victim + "/file")
         #expect(mkfifo(store + "/fifo", 0o644) == 0)
@@ -190,6 +228,15 @@ struct QuarantineCommandTests {
             mounted.append(store + point)
             try Data("on tmpfs".utf8).write(to: URL(fileURLWithPath: store + point + "/keep"))
         }
+        // A mount below a name that is not UTF-8: compared as bytes with the mount table.
+        let bad = Array(store.utf8) + Array("/bad".utf8) + [0xFF]
+        #expect(mkdir(bad.map { CChar(bitPattern: $0) } + [0], 0o755) == 0)
+        let inner = bad + Array("/inner".utf8)
+        #expect(mkdir(inner.map { CChar(bitPattern: $0) } + [0], 0o755) == 0)
+        // mount(8) gets the raw bytes through the shell's printf.
+        let rawInner = "\"$(printf '%s/bad\\377/inner' \"$0\")\""
+        try Shell.run("/bin/sh", ["-c", "mount -t tmpfs -o size=1m tmpfs " + rawInner, store])
+        rawMount = "umount " + rawInner + " || umount -l " + rawInner
         let original = Self.distribution(tree)
         let victimBefore = ExactTree(victim)
 
@@ -197,9 +244,10 @@ struct QuarantineCommandTests {
         #expect(reset.status == Exit.purgeIncomplete.rawValue, "the mounts stay: \(reset)")
         let report = try reset.document()["result"]["journal"]["quarantine"].report(for: tree.dataStore)
         let others = Set(report["otherFilesystems"].array?.compactMap(\.string) ?? [])
-        #expect(others == [tree.dataStore + "/mounted", tree.dataStore + "/deep"], "\(report)")
-        let left = Set(try FileManager.default.contentsOfDirectory(atPath: store))
-        #expect(left == ["mounted", "deep"], "everything else moved: \(left)")
+        #expect(others == [tree.dataStore + "/mounted", tree.dataStore + "/deep", tree.dataStore + "/bad\\xFF"], "\(report)")
+        #expect(report["failureCount"].int == 3, "each counted once, whatever the passes: \(report)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: store).count
+        #expect(left == 3, "everything else moved: \(left) left")
         #expect(ExactTree(victim) == victimBefore, "nothing followed")
 
         let rollback = try Wuscrub.run("rollback", "--yes", tree.root)

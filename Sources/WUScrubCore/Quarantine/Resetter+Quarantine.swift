@@ -121,13 +121,22 @@ extension Resetter {
         var reports = try putBackCatroot2(journal, volume: volume).map { [$0] } ?? []
         if let quarantine = try volume.root.directory(at: path) {
             var pending = true
-            var handled = Set<String>()
-            for leaf in try quarantine.names().sorted() {
+            // The subfolders this run made, by their exact names: those of the folders it moved
+            // (its reports), else of the folders as they are now, else the usual names. Anything
+            // else in the quarantine (a `DATASTORE` planted beside `DataStore`) is left alone.
+            let current = [install.dataStore, install.download].compactMap { $0 }
+            let recorded = (journal.quarantine ?? []).map(\.folder)
+            var leaves: [String] = []
+            for folder in (recorded.isEmpty ? current : recorded) + [base + "/DataStore", base + "/Download"] {
+                let leaf = String(folder.split(separator: "/").last ?? "")
+                if !leaves.contains(where: { $0.lowercased() == leaf.lowercased() }) { leaves.append(leaf) }
+            }
+            if journal.bitsQueuePath != nil { leaves.append(Resetter.bitsQueueLeaf) }
+            let present = Set(try quarantine.names())
+            for leaf in leaves where present.contains(leaf) {
                 let key = leaf.lowercased()
-                let queue = key == Resetter.bitsQueueLeaf.lowercased() ? journal.bitsQueuePath : nil
-                // Not a folder a run creates, or a second one differing only by case: left alone.
-                guard ["datastore", "download"].contains(key) || queue != nil, handled.insert(key).inserted else { continue }
-                let current = [install.dataStore, install.download].compactMap { $0 }
+                // The BITS queue's files go back into its folder (docs/architecture.md §17).
+                let queue = leaf == Resetter.bitsQueueLeaf ? journal.bitsQueuePath : nil
                 let target = queue ?? current.first { $0.split(separator: "/").last?.lowercased() == key } ?? base + "/" + leaf
                 let folder = try volume.root.makeDirectories(target)
                 // All or nothing per folder: when a name to put back exists there again (Windows
