@@ -4,7 +4,10 @@ import WUScrubCore
 
 /// The one JSON document `--json` prints (schema version 1, described in docs/json-schema.md), and the
 /// source of the text output too.
-struct Document: Encodable {
+///
+/// A class: a command fills one document, and its many large optional members make a struct's
+/// copy and assignment code large (docs/architecture.md §12.5).
+final class Document: Encodable {
     struct Failure: Encodable {
         var kind: String
         var message: String
@@ -38,6 +41,12 @@ struct Document: Encodable {
     var diagnosis: Diagnosis?
     /// `updates`: the installed updates.
     var updates: UpdatesReport?
+
+    init(command: String, root: String, dryRun: Bool? = nil) {
+        self.command = command
+        self.root = root
+        self.dryRun = dryRun
+    }
 }
 
 /// The device `reset --device` mounted.

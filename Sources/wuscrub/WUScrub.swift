@@ -57,7 +57,7 @@ struct WUScrub: ParsableCommand {
                     words.removeFirst()
                     commands = match.configuration.subcommands
                 }
-                var document = Document(command: names.joined(separator: " "), root: words.first ?? "")
+                let document = Document(command: names.joined(separator: " "), root: words.first ?? "")
                 document.outcome = "usage"
                 document.exitCode = code.rawValue
                 document.error = .init(kind: "usage", message: message(for: error))
