@@ -228,13 +228,7 @@ import WUScrubTestSupport
         journal.originalStarts = Self.expected
         try journal.validate(for: JournalValidationTests.install, path: "journal.json")
         Self.damages[index].1(&journal)
-        let error = #expect(throws: ResetError.self, "\(Self.damages[index].0)") {
-            try journal.validate(for: JournalValidationTests.install, path: "journal.json")
-        }
-        guard case .journalDamaged? = error else {
-            Issue.record("\(Self.damages[index].0): \(String(describing: error))")
-            return
-        }
+        JournalValidationTests.expectDamaged(journal, Self.damages[index].0)
     }
 
     @Test func aForgedServiceInTheJournalIsRefusedAndNothingChanges() throws {

@@ -22,6 +22,17 @@ import Testing
         return journal
     }
 
+    /// Expects the journal to be refused as damaged (the error a forged journal must get).
+    static func expectDamaged(_ journal: Journal, _ label: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        let error = #expect(throws: ResetError.self, "\(label)", sourceLocation: sourceLocation) {
+            try journal.validate(for: install, path: "journal.json")
+        }
+        guard case .journalDamaged? = error else {
+            Issue.record("\(label): \(String(describing: error))", sourceLocation: sourceLocation)
+            return
+        }
+    }
+
     func validate(_ journal: Journal) throws {
         try journal.validate(for: Self.install, path: "Windows/Logs/wuscrub/journal.json")
     }
