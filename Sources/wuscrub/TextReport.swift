@@ -235,7 +235,8 @@ struct TextReport {
         lines += status.missingFolders.map { "  \($0): absent" }
         if let journal = status.journal {
             lines.append(journal.phase.isClosed
-                         ? "Last run: \(journal.runID.prefix(8)) ended (\(journal.phase.rawValue)) at \(journal.updatedAt)"
+                         ? "Last run: \(journal.runID.prefix(8)) ended (\(journal.phase.rawValue)) at \(journal.updatedAt)" +
+                           (status.quarantine.map { "; its quarantine \($0) is kept: 'wuscrub rollback' puts it back, 'wuscrub quarantine list' shows its size" } ?? "")
                          : "Unfinished run: \(journal.runID.prefix(8)) stopped in phase \(journal.phase.rawValue); use 'wuscrub resume' or 'wuscrub rollback'")
         } else if let error = status.journalError {
             lines.append("Journal: \(error)")

@@ -46,6 +46,9 @@ struct QuarantineCommandTests {
         #expect(reset.stdout.contains("Quarantine: \(tree.windows)/SoftwareDistribution/wuscrub-quarantine-"), "\(reset.stdout)")
         #expect(reset.stdout.contains("'wuscrub rollback \(tree.root)' puts it back"), "\(reset.stdout)")
         for folder in tree.purgeFolders { #expect(tree.snapshot().under(folder) == [folder: "dir"]) }
+        let shown = try Wuscrub.run("status", tree.root)
+        #expect(shown.stdout.contains("its quarantine \(tree.windows)/SoftwareDistribution/wuscrub-quarantine-") &&
+                shown.stdout.contains("'wuscrub rollback' puts it back"), "\(shown.stdout)")
         let status = try Wuscrub.run("quarantine", "list", "--json", tree.root)
         let folders = try status.document()["quarantines"]["folders"].array ?? []
         #expect(folders.count == 1 && folders.first?["canRollBack"].bool == true, "\(status)")
@@ -57,6 +60,7 @@ struct QuarantineCommandTests {
         let restored = Self.distribution(tree)
         #expect(restored == original, "\(restored.difference(from: original))")
         #expect(try tree.hiveSHA256() == hive)
+        #expect(try Wuscrub.run("status", "--json", tree.root).document()["status"]["quarantine"].exists == false, "put back: none kept")
         let again = try Wuscrub.run("rollback", "--yes", tree.root)
         #expect(again.status == Exit.usage.rawValue, "nothing left to roll back: \(again)")
 

@@ -24,6 +24,8 @@ public struct StatusReport: Sendable, Equatable, Encodable {
     public var journal: Journal?
     public var journalError: String?
     public var hasUnfinishedRun: Bool { journal.map { !$0.phase.isClosed } ?? false }
+    /// The last run's quarantine, still there for `rollback` to put back (docs/architecture.md §16).
+    public var quarantine: String?
 
     /// Entries in wuscrub's folders that it did not write (left alone by every run).
     public var leftAlone: [String] = []
@@ -97,6 +99,9 @@ public struct StatusReport: Sendable, Equatable, Encodable {
             startsError = "not read: the hive cannot be read"
         }
         do { journal = try resetter.store.load(from: opened) } catch { journalError = "\(error)" }
+        if let journal, journal.phase.isClosed, resetter.hasQuarantineToPutBack(journal, volume: opened) {
+            quarantine = journal.quarantinePath
+        }
         leftAlone = resetter.strays(opened)
     }
 
