@@ -126,7 +126,7 @@ struct QuarantineMove {
                         fail("stat", name, errno)
                         continue
                     }
-                    if info.kind == .directory, info.device != from.device || !sameMount(info.mountID, from.mountID) {
+                    if info.kind == .directory, !info.isOn(device: from.device, mountID: from.mountID.map(UInt64.init)) {
                         leave(name, "not moved (other filesystem)")
                         continue
                     }
@@ -160,11 +160,4 @@ struct QuarantineMove {
 
     /// The attribute that holds an entry's NTFS attribute flags on ntfs-3g (docs/architecture.md §16.2).
     static let attributeName = "system.ntfs_attrib"
-
-    /// Whether a mount id read by `statx` is the folder's (unknown on either side counts as the same:
-    /// the device was compared already).
-    private func sameMount(_ entry: UInt64?, _ folder: Int?) -> Bool {
-        guard let entry, let folder else { return true }
-        return entry == UInt64(folder)
-    }
 }
